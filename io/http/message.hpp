@@ -1,0 +1,44 @@
+#pragma once
+// Beast-free HTTP messages shared by the client and the server in io/http, so that widely
+// included headers (Cosmos client, emulator routes) never pull in Beast.
+// Header names compare case-insensitively; the first matching header wins on lookup.
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace idabus::io::http {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// Case-insensitive ASCII comparison of header names.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+/// The value of the first header called `name`, or an empty view when absent.
+std::string_view find_header(const header_list& headers, std::string_view name) noexcept;
+
+/// True when a header called `name` is present (even with an empty value).
+bool has_header(const header_list& headers, std::string_view name) noexcept;
+
+/// Replaces every header called `name` by one with `value`.
+void set_header(header_list& headers, std::string_view name, std::string value);
+
+struct request {
+  std::string method;  ///< "GET", "POST", ... (upper case)
+  std::string target;  ///< origin-form: path and query, percent-encoded as on the wire
+  header_list headers;
+  std::string body;
+
+  std::string_view header(std::string_view name) const noexcept { return find_header(headers, name); }
+};
+
+struct response {
+  unsigned status = 200;
+  header_list headers;
+  std::string body;
+
+  std::string_view header(std::string_view name) const noexcept { return find_header(headers, name); }
+};
+
+}  // namespace idabus::io::http
