@@ -1,0 +1,144 @@
+#pragma once
+// child_process: starts a program for a test (an emulator, a peer server) with its stdout on a
+// pipe, reads lines from it with a deadline, and always stops it: terminate() sends SIGTERM and
+// waits (SIGKILL after a grace period); the destructor does the same, so a failing test never
+// leaves a server running. stderr is inherited, so a crashing child explains itself in the log.
+// Header-only on purpose: every test executable can use it without linking anything.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+extern char** environ;
+
+namespace idabus::test {
+
+class child_process {
+ public:
+  /// Starts argv[0] (a path, or a name looked up in PATH) with the given arguments and extra
+  /// environment entries ("NAME=value"). Throws std::runtime_error if it cannot be started.
+  explicit child_process(std::vector<std::string> argv, std::vector<std::string> extra_env = {}) {
+    if (argv.empty()) throw std::invalid_argument("child_process: empty argv");
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("child_process: pipe: " + std::string(std::strerror(errno)));
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    std::vector<std::string> env_storage;
+    for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
+    for (auto& e : extra_env) env_storage.push_back(std::move(e));
+    std::vector<char*> env;
+    for (auto& e : env_storage) env.push_back(e.data());
+    env.push_back(nullptr);
+    int rc = ::posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), env.data());
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    if (rc != 0) {
+      ::close(fds[0]);
+      throw std::runtime_error("child_process: cannot start '" + argv[0] + "': " + std::strerror(rc));
+    }
+    out_fd_ = fds[0];
+  }
+
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  ~child_process() {
+    terminate();
+    if (out_fd_ >= 0) ::close(out_fd_);
+  }
+
+  pid_t pid() const noexcept { return pid_; }
+
+  /// The next line of the child's stdout (without '\n'), or nullopt at end of output or when
+  /// `timeout` passes first.
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (auto pos = buffer_.find('\n'); pos != std::string::npos) {
+        std::string line = buffer_.substr(0, pos);
+        buffer_.erase(0, pos + 1);
+        return line;
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || out_fd_ < 0) return std::nullopt;
+      pollfd p{out_fd_, POLLIN, 0};
+      int n = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return std::nullopt;
+      char chunk[4096];
+      ssize_t got = ::read(out_fd_, chunk, sizeof chunk);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return std::nullopt;
+      buffer_.append(chunk, static_cast<size_t>(got));
+    }
+  }
+
+  /// Reads lines until one starts with `prefix`; returns the rest of that line.
+  std::string wait_for_line(std::string_view prefix, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      auto line = read_line(left);
+      if (!line) throw std::runtime_error("child_process: no line starting with '" + std::string(prefix) + "' in time");
+      if (line->rfind(prefix, 0) == 0) return line->substr(prefix.size());
+    }
+  }
+
+  /// Sends `sig` (SIGTERM by default) and waits for the exit; SIGKILL after `grace`.
+  /// Returns the exit status as from waitpid (or the cached one when already reaped).
+  int terminate(int sig = SIGTERM, std::chrono::milliseconds grace = std::chrono::seconds(5)) {
+    if (pid_ <= 0) return status_;
+    ::kill(pid_, sig);
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (try_reap()) return status_;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &status_, 0);
+    pid_ = -1;
+    return status_;
+  }
+
+  /// Waits for the child to exit by itself; returns the waitpid status.
+  int wait() {
+    if (pid_ > 0) {
+      ::waitpid(pid_, &status_, 0);
+      pid_ = -1;
+    }
+    return status_;
+  }
+
+ private:
+  bool try_reap() {
+    if (::waitpid(pid_, &status_, WNOHANG) == pid_) {
+      pid_ = -1;
+      return true;
+    }
+    return false;
+  }
+
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int status_ = 0;
+  std::string buffer_;
+};
+
+}  // namespace idabus::test
