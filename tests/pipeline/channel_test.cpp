@@ -1,0 +1,273 @@
+#include "pipeline/channel.hpp"
+
+#include "support/run_coro.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace net = boost::asio;
+using idabus::pipeline::channel;
+using idabus::test::run_coro;
+
+// Lets every ready handler on the current executor run once or a few times.
+net::awaitable<void> yield_a_few(int times = 8) {
+  auto ex = co_await net::this_coro::executor;
+  for (int i = 0; i < times; ++i) co_await net::post(ex, net::use_awaitable);
+}
+
+net::awaitable<void> produce(channel<int>& ch, int count) {
+  for (int i = 0; i < count; ++i) co_await ch.send(i);
+  ch.finish();
+}
+
+net::awaitable<std::vector<int>> consume(channel<int>& ch) {
+  std::vector<int> got;
+  for (;;) {
+    auto item = co_await ch.receive();
+    if (!item) break;
+    got.push_back(*item);
+  }
+  co_return got;
+}
+
+TEST(channel, DeliversItemsInOrderThenEndOfStream) {
+  auto got = run_coro([](net::io_context& ctx) -> net::awaitable<std::vector<int>> {
+    channel<int> ch(4);
+    net::co_spawn(ctx, produce(ch, 100), net::detached);
+    co_return co_await consume(ch);
+  });
+  ASSERT_EQ(got.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(got[i], i);
+}
+
+TEST(channel, EmptyStreamEndsAtOnce) {
+  auto got = run_coro([](net::io_context&) -> net::awaitable<std::vector<int>> {
+    channel<int> ch(4);
+    ch.finish();
+    co_return co_await consume(ch);
+  });
+  EXPECT_TRUE(got.empty());
+}
+
+TEST(channel, BufferedItemsSurviveEndOfStream) {
+  auto got = run_coro([](net::io_context&) -> net::awaitable<std::vector<int>> {
+    channel<int> ch(3);
+    co_await ch.send(1);
+    co_await ch.send(2);
+    co_await ch.send(3);
+    ch.finish();
+    co_return co_await consume(ch);
+  });
+  EXPECT_EQ(got, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(channel, EndOfStreamRepeatsForEveryLaterReceive) {
+  run_coro([](net::io_context&) -> net::awaitable<void> {
+    channel<int> ch(1);
+    ch.finish();
+    EXPECT_FALSE((co_await ch.receive()).has_value());
+    EXPECT_FALSE((co_await ch.receive()).has_value());
+  });
+}
+
+TEST(channel, SendSuspendsAtCapacity) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    channel<int> ch(2);
+    int sent = 0;
+    auto producer = [&]() -> net::awaitable<void> {
+      for (int i = 0; i < 5; ++i) {
+        co_await ch.send(i);
+        ++sent;
+      }
+    };
+    net::co_spawn(ctx, producer(), net::detached);
+    co_await yield_a_few();
+    EXPECT_EQ(sent, 2);
+    EXPECT_EQ(ch.size(), 2u);
+    auto first = co_await ch.receive();
+    EXPECT_EQ(first, 0);
+    co_await yield_a_few();
+    EXPECT_EQ(sent, 3);  // exactly one more fits; the buffer never grows past capacity
+    EXPECT_EQ(ch.size(), 2u);
+    ch.cancel();
+  });
+}
+
+TEST(channel, CapacityZeroIsARendezvous) {
+  auto got = run_coro([](net::io_context& ctx) -> net::awaitable<std::vector<int>> {
+    channel<int> ch(0);
+    net::co_spawn(ctx, produce(ch, 10), net::detached);
+    co_return co_await consume(ch);
+  });
+  EXPECT_EQ(got.size(), 10u);
+}
+
+TEST(channel, StreamEndsAfterTheLastOfSeveralProducersFinishes) {
+  auto got = run_coro([](net::io_context& ctx) -> net::awaitable<std::vector<int>> {
+    channel<int> ch(2, 3);
+    for (int p = 0; p < 3; ++p) net::co_spawn(ctx, produce(ch, 10), net::detached);
+    co_return co_await consume(ch);
+  });
+  EXPECT_EQ(got.size(), 30u);
+}
+
+TEST(channel, SendAfterFinishIsAWiringError) {
+  EXPECT_THROW(run_coro([](net::io_context&) -> net::awaitable<void> {
+                 channel<int> ch(2);
+                 ch.finish();
+                 co_await ch.send(1);
+               }),
+               std::logic_error);
+}
+
+TEST(channel, UpstreamErrorTravelsAsAnExceptionNotAsEndOfStream) {
+  // An upstream failure is not end of stream: the consumer stays blocked until teardown.
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    channel<int> ch(2);
+    bool consumer_aborted = false;
+    auto consumer = [&]() -> net::awaitable<void> {
+      try {
+        co_await consume(ch);
+      } catch (const boost::system::system_error& e) {
+        consumer_aborted = e.code() == net::error::operation_aborted;
+      }
+    };
+    net::co_spawn(ctx, consumer(), net::detached);
+    co_await ch.send(1);
+    co_await yield_a_few();
+    EXPECT_FALSE(consumer_aborted);
+    ch.cancel();  // what teardown after an upstream error does
+    co_await yield_a_few();
+    EXPECT_TRUE(consumer_aborted);
+  });
+}
+
+TEST(channel, BlockedSenderWakesWithOperationAbortedWhenItsSlotIsCancelled) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    channel<int> ch(1);
+    co_await ch.send(1);  // full now
+    net::cancellation_signal signal;
+    std::string outcome = "pending";
+    auto sender = [&]() -> net::awaitable<void> {
+      try {
+        co_await ch.send(2);
+        outcome = "sent";
+      } catch (const boost::system::system_error& e) {
+        outcome = e.code() == net::error::operation_aborted ? "aborted" : e.what();
+      }
+    };
+    net::co_spawn(ctx, sender(), net::bind_cancellation_slot(signal.slot(), net::detached));
+    co_await yield_a_few();
+    EXPECT_EQ(outcome, "pending");
+    signal.emit(net::cancellation_type::terminal);
+    co_await yield_a_few();
+    EXPECT_EQ(outcome, "aborted");
+    // The cancelled value was not delivered; the channel still works.
+    ch.finish();
+    EXPECT_EQ(co_await ch.receive(), 1);
+    EXPECT_FALSE((co_await ch.receive()).has_value());
+  });
+}
+
+TEST(channel, BlockedReceiverWakesWithOperationAbortedWhenItsSlotIsCancelled) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    channel<int> ch(1);
+    net::cancellation_signal signal;
+    std::string outcome = "pending";
+    auto receiver = [&]() -> net::awaitable<void> {
+      try {
+        co_await ch.receive();
+        outcome = "received";
+      } catch (const boost::system::system_error& e) {
+        outcome = e.code() == net::error::operation_aborted ? "aborted" : e.what();
+      }
+    };
+    net::co_spawn(ctx, receiver(), net::bind_cancellation_slot(signal.slot(), net::detached));
+    co_await yield_a_few();
+    signal.emit(net::cancellation_type::terminal);
+    co_await yield_a_few();
+    EXPECT_EQ(outcome, "aborted");
+    co_await ch.send(7);  // goes to the buffer, not to the cancelled receiver
+    EXPECT_EQ(ch.size(), 1u);
+  });
+}
+
+TEST(channel, CancelAbortsWaitersAndLaterCalls) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    channel<int> ch(1);
+    co_await ch.send(1);
+    bool aborted = false;
+    auto sender = [&]() -> net::awaitable<void> {
+      try {
+        co_await ch.send(2);
+      } catch (const boost::system::system_error& e) {
+        aborted = e.code() == net::error::operation_aborted;
+      }
+    };
+    net::co_spawn(ctx, sender(), net::detached);
+    co_await yield_a_few();
+    ch.cancel();
+    co_await yield_a_few();
+    EXPECT_TRUE(aborted);
+    EXPECT_THROW(co_await ch.receive(), boost::system::system_error);
+  });
+}
+
+TEST(channel, MoveOnlyItemsPassThrough) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    channel<std::unique_ptr<std::string>> ch(1);
+    auto producer = [&]() -> net::awaitable<void> {
+      for (int i = 0; i < 3; ++i) {
+        auto p = std::make_unique<std::string>(std::to_string(i));
+        co_await ch.send(std::move(p));
+      }
+      ch.finish();
+    };
+    net::co_spawn(ctx, producer(), net::detached);
+    std::string joined;
+    for (;;) {
+      auto item = co_await ch.receive();
+      if (!item) break;
+      joined += **item;
+    }
+    EXPECT_EQ(joined, "012");
+  });
+}
+
+TEST(channel, ReceiverResumesOnItsOwnExecutorWhenFedFromAnotherThread) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    channel<int> ch(1);
+    net::thread_pool pool(1);
+    auto producer = [&]() -> net::awaitable<void> {
+      for (int i = 0; i < 50; ++i) co_await ch.send(i);
+      ch.finish();
+    };
+    net::co_spawn(pool, producer(), net::detached);
+    int count = 0;
+    for (;;) {
+      auto item = co_await ch.receive();
+      EXPECT_TRUE(ctx.get_executor().running_in_this_thread());
+      if (!item) break;
+      ++count;
+    }
+    EXPECT_EQ(count, 50);
+    pool.join();
+  });
+}
+
+}  // namespace
