@@ -111,14 +111,13 @@ TEST(cpu_pool, ManyConcurrentHopsFromOneContextAllComplete) {
   auto total = run_coro([&](net::io_context& ctx) -> net::awaitable<int> {
     int sum = 0;
     int pending = 100;
-    for (int i = 0; i < 100; ++i) {
-      auto one = [&](int k) -> net::awaitable<void> {
-        auto identity = [k] { return k; };
-        sum += co_await pool.run(identity);
-        --pending;
-      };
-      net::co_spawn(ctx, one(i), net::detached);
-    }
+    // The closure outlives its coroutines (a lambda coroutine reads captures through it).
+    auto one = [&](int k) -> net::awaitable<void> {
+      auto identity = [k] { return k; };
+      sum += co_await pool.run(identity);
+      --pending;
+    };
+    for (int i = 0; i < 100; ++i) net::co_spawn(ctx, one(i), net::detached);
     while (pending > 0) co_await net::post(ctx, net::use_awaitable);
     co_return sum;
   });

@@ -1,0 +1,267 @@
+#include "pipeline/ru_ledger.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using idabus::pipeline::ru_budget_options;
+using idabus::pipeline::ru_ledger;
+using namespace std::chrono_literals;
+using time_point = ru_ledger::time_point;
+using seconds_d = std::chrono::duration<double>;
+
+const time_point t0 = time_point{} + 1000h;
+
+struct grant {
+  time_point at;
+  double ru;
+};
+
+// Simulates `workers` workers that each reserve `estimate`, are charged `charge`, and reserve
+// again at once, against a manual clock, until `until`. Optional throttle events at given times.
+struct simulation {
+  ru_ledger ledger;
+  time_point now = t0;
+  std::vector<grant> grants;
+
+  explicit simulation(ru_budget_options o) : ledger(o, t0) {}
+
+  void run(int workers, double estimate, double charge, time_point until,
+           std::vector<std::pair<time_point, std::chrono::milliseconds>> throttles = {}) {
+    std::deque<ru_ledger::ticket> queue;
+    for (int i = 0; i < workers; ++i) queue.push_back(ledger.enqueue(estimate, now));
+    std::size_t next_throttle = 0;
+    while (now < until) {
+      if (next_throttle < throttles.size() && throttles[next_throttle].first <= now) {
+        ledger.throttled(throttles[next_throttle].second, now);
+        ++next_throttle;
+      }
+      auto d = ledger.try_grant(queue.front(), now);
+      if (!d.granted) {
+        time_point wake = d.retry_at;
+        if (next_throttle < throttles.size()) wake = std::min(wake, throttles[next_throttle].first);
+        now = std::max(wake, now);
+        continue;
+      }
+      grants.push_back({now, estimate});
+      queue.pop_front();
+      ledger.settle(estimate, charge, now);
+      queue.push_back(ledger.enqueue(estimate, now));
+    }
+  }
+
+  double granted_between(time_point from, time_point to) const {
+    double sum = 0;
+    for (const auto& g : grants)
+      if (g.at >= from && g.at < to) sum += g.ru;
+    return sum;
+  }
+
+  // The largest sum granted in any window [g.at, g.at + width) starting at a grant.
+  double max_window(std::chrono::nanoseconds width) const {
+    double best = 0, sum = 0;
+    std::size_t lo = 0;
+    for (std::size_t hi = 0; hi < grants.size(); ++hi) {
+      sum += grants[hi].ru;
+      while (grants[hi].at - grants[lo].at >= width) sum -= grants[lo++].ru;
+      best = std::max(best, sum);
+    }
+    return best;
+  }
+};
+
+ru_budget_options budget(double ru_per_second) {
+  ru_budget_options o;
+  o.ru_per_second = ru_per_second;
+  return o;
+}
+
+TEST(ru_ledger, BucketStartsEmptyAndFillsAtTheRate) {
+  ru_ledger ledger(budget(1000), t0);
+  auto t = ledger.enqueue(100, t0);
+  auto d = ledger.try_grant(t, t0);
+  ASSERT_FALSE(d.granted);
+  EXPECT_NEAR(seconds_d(d.retry_at - t0).count(), 0.1, 1e-6);
+  EXPECT_TRUE(ledger.try_grant(t, d.retry_at).granted);
+}
+
+TEST(ru_ledger, GrantedNeverExceedsBudgetPlusBurstInAnyOneSecondWindow) {
+  for (double burst_seconds : {1.0, 0.25}) {
+    auto o = budget(1000);
+    o.burst_seconds = burst_seconds;
+    simulation sim(o);
+    // Idle for a while (the bucket fills), then bursty saturating load.
+    sim.now = t0 + 5s;
+    sim.run(16, 7, 7, t0 + 30s);
+    const double limit = 1000 + 1000 * burst_seconds;
+    EXPECT_LE(sim.max_window(1s), limit + 1e-6) << "burst_seconds=" << burst_seconds;
+    EXPECT_GT(sim.max_window(1s), 1000 * 0.98);
+  }
+}
+
+TEST(ru_ledger, SaturatingWorkloadGetsAtLeast98PercentOfTheBudget) {
+  simulation sim(budget(10'000));
+  sim.run(32, 5.5, 5.5, t0 + 60s);
+  const double granted = sim.granted_between(t0, t0 + 60s);
+  EXPECT_GE(granted, 0.98 * 10'000 * 60);
+  EXPECT_LE(granted, 10'000 * 60 + 10'000);
+}
+
+TEST(ru_ledger, ChargeLargerThanTheEstimateIsPaidBackBeforeNewGrants) {
+  ru_ledger ledger(budget(100), t0);
+  auto first = ledger.enqueue(10, t0);
+  auto d = ledger.try_grant(first, t0);
+  time_point now = d.retry_at;  // 0.1 s
+  ASSERT_TRUE(ledger.try_grant(first, now).granted);
+  ledger.settle(10, 60, now);  // 50 RU of debt
+  auto second = ledger.enqueue(10, now);
+  d = ledger.try_grant(second, now);
+  ASSERT_FALSE(d.granted);
+  // 50 RU of debt plus the new 10 RU at 100 RU/s.
+  EXPECT_NEAR(seconds_d(d.retry_at - now).count(), 0.6, 1e-6);
+  EXPECT_FALSE(ledger.try_grant(second, now + 590ms).granted);
+  EXPECT_TRUE(ledger.try_grant(second, d.retry_at).granted);
+  EXPECT_DOUBLE_EQ(ledger.counters(d.retry_at).consumed_ru, 60);
+}
+
+TEST(ru_ledger, ChargeSmallerThanTheEstimateIsCreditedBack) {
+  ru_ledger ledger(budget(100), t0);
+  auto first = ledger.enqueue(50, t0);
+  time_point now = ledger.try_grant(first, t0).retry_at;  // 0.5 s
+  ASSERT_TRUE(ledger.try_grant(first, now).granted);
+  ledger.settle(50, 10, now);  // 40 RU back
+  auto second = ledger.enqueue(40, now);
+  EXPECT_TRUE(ledger.try_grant(second, now).granted);
+}
+
+TEST(ru_ledger, EstimateLargerThanABurstIsGrantedOnAFullBucketThenLeavesDebt) {
+  ru_ledger ledger(budget(100), t0);
+  auto big = ledger.enqueue(250, t0);
+  auto d = ledger.try_grant(big, t0);
+  ASSERT_FALSE(d.granted);
+  EXPECT_NEAR(seconds_d(d.retry_at - t0).count(), 1.0, 1e-6);  // a full bucket: 100 RU
+  ASSERT_TRUE(ledger.try_grant(big, d.retry_at).granted);
+  auto next = ledger.enqueue(1, d.retry_at);
+  auto d2 = ledger.try_grant(next, d.retry_at);
+  ASSERT_FALSE(d2.granted);
+  EXPECT_NEAR(seconds_d(d2.retry_at - d.retry_at).count(), 1.51, 1e-6);  // 150 debt + 1
+}
+
+TEST(ru_ledger, GrantsAreServedInArrivalOrder) {
+  ru_ledger ledger(budget(100), t0);
+  auto big = ledger.enqueue(80, t0);
+  auto small = ledger.enqueue(1, t0);
+  // The small request must not overtake the big one that came first.
+  EXPECT_FALSE(ledger.try_grant(small, t0 + 500ms).granted);
+  EXPECT_TRUE(ledger.try_grant(big, t0 + 800ms).granted);
+  EXPECT_TRUE(ledger.try_grant(small, t0 + 810ms).granted);
+}
+
+TEST(ru_ledger, WithdrawnTicketReturnsItsPlace) {
+  ru_ledger ledger(budget(100), t0);
+  auto gone = ledger.enqueue(50, t0);
+  auto next = ledger.enqueue(10, t0);
+  EXPECT_FALSE(ledger.try_grant(next, t0 + 100ms).granted);
+  ledger.withdraw(gone, t0 + 100ms);
+  EXPECT_TRUE(ledger.try_grant(next, t0 + 100ms).granted);
+}
+
+TEST(ru_ledger, ThrottlePausesEveryoneForRetryAfterAndLowersTheRate) {
+  ru_ledger ledger(budget(1000), t0);
+  ledger.throttled(200ms, t0);
+  EXPECT_DOUBLE_EQ(ledger.rate(), 500);
+  auto t = ledger.enqueue(0, t0);
+  auto d = ledger.try_grant(t, t0 + 50ms);
+  ASSERT_FALSE(d.granted);
+  EXPECT_EQ(d.retry_at, t0 + 200ms);
+  EXPECT_TRUE(ledger.try_grant(t, t0 + 200ms).granted);
+  EXPECT_EQ(ledger.counters(t0 + 200ms).throttles, 1u);
+}
+
+TEST(ru_ledger, BurstOf429sLowersTheRateOncePerInterval) {
+  ru_ledger ledger(budget(1000), t0);
+  for (int i = 0; i < 10; ++i) ledger.throttled(10ms, t0 + std::chrono::milliseconds(i));
+  EXPECT_DOUBLE_EQ(ledger.rate(), 500);
+  ledger.throttled(10ms, t0 + 1100ms);
+  EXPECT_LT(ledger.rate(), 500);
+  EXPECT_EQ(ledger.counters(t0 + 1100ms).throttles, 11u);
+}
+
+TEST(ru_ledger, AfterAThrottleTheRateDropsAndRecoversToTheBudget) {
+  simulation sim(budget(1000));
+  sim.run(8, 5, 5, t0 + 40s, {{t0 + 10s, 500ms}});
+  const double before = sim.granted_between(t0 + 9s, t0 + 10s);
+  const double pause = sim.granted_between(t0 + 10s + 1ms, t0 + 10s + 500ms);
+  const double after = sim.granted_between(t0 + 10s + 500ms, t0 + 11s + 500ms);
+  const double recovered = sim.granted_between(t0 + 30s, t0 + 40s) / 10;
+  EXPECT_GE(before, 980);
+  EXPECT_EQ(pause, 0);
+  EXPECT_LE(after, 1000 * 0.5 + 1000 * 0.1 + 10);  // halved, plus at most one second of recovery
+  EXPECT_GE(after, 400);
+  EXPECT_GE(recovered, 980);
+  EXPECT_DOUBLE_EQ(sim.ledger.rate(), 1000);
+}
+
+TEST(ru_ledger, RateNeverDropsBelowTheMinimumFraction) {
+  auto o = budget(1000);
+  o.decrease_interval = 0ms;
+  ru_ledger ledger(o, t0);
+  for (int i = 0; i < 50; ++i) ledger.throttled(1ms, t0);
+  EXPECT_DOUBLE_EQ(ledger.rate(), 1000 * o.min_rate_fraction);
+}
+
+TEST(ru_ledger, UnlimitedNeverWaitsButThrottlesStillPause) {
+  ru_ledger ledger(budget(0), t0);
+  for (int i = 0; i < 1000; ++i) {
+    auto t = ledger.enqueue(1e6, t0);
+    ASSERT_TRUE(ledger.try_grant(t, t0).granted);
+  }
+  ledger.throttled(300ms, t0);
+  auto t = ledger.enqueue(1, t0);
+  auto d = ledger.try_grant(t, t0 + 1ms);
+  ASSERT_FALSE(d.granted);
+  EXPECT_EQ(d.retry_at, t0 + 300ms);
+  auto c = ledger.counters(t0 + 300ms);
+  EXPECT_EQ(c.current_rate, 0);
+  EXPECT_EQ(c.reservations, 1000u);
+}
+
+TEST(ru_ledger, CountersReportGrantsConsumptionAndWaiting) {
+  ru_ledger ledger(budget(100), t0);
+  auto t = ledger.enqueue(20, t0);
+  auto d = ledger.try_grant(t, t0);
+  ASSERT_TRUE(ledger.try_grant(t, d.retry_at).granted);
+  ledger.settle(20, 25, d.retry_at);
+  auto c = ledger.counters(d.retry_at);
+  EXPECT_EQ(c.reservations, 1u);
+  EXPECT_DOUBLE_EQ(c.granted_ru, 20);
+  EXPECT_DOUBLE_EQ(c.consumed_ru, 25);
+  EXPECT_EQ(c.waited, d.retry_at - t0);
+  EXPECT_DOUBLE_EQ(c.current_rate, 100);
+  EXPECT_NEAR(c.balance_ru, -5, 1e-6);
+}
+
+TEST(ru_ledger, RejectsOutOfRangeOptionsAndEstimatesByName) {
+  auto o = budget(-1);
+  try {
+    ru_ledger ledger(o, t0);
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("ru_per_second"), std::string::npos);
+  }
+  o = budget(100);
+  o.burst_seconds = 2;
+  EXPECT_THROW(ru_ledger(o, t0), std::invalid_argument);
+  ru_ledger ledger(budget(100), t0);
+  EXPECT_THROW(ledger.enqueue(-1, t0), std::invalid_argument);
+  EXPECT_THROW(ledger.settle(1, -3, t0), std::invalid_argument);
+}
+
+}  // namespace
