@@ -1,0 +1,672 @@
+#include "tools/cosmos-emulator/routes.hpp"
+
+#include "io/cosmos/auth.hpp"
+#include "io/cosmos/epk.hpp"
+#include "tools/cosmos-emulator/account.hpp"
+
+#include <simdjson.h>
+
+#include <charconv>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+namespace idabus::emulator {
+
+namespace http = io::http;
+
+namespace {
+
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", u);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+std::string activity_id() {
+  thread_local std::mt19937_64 gen{std::random_device{}()};
+  std::uint64_t a = gen();
+  std::uint64_t b = gen();
+  a = (a & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  b = (b & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xffff),
+                static_cast<unsigned>(b >> 48), static_cast<unsigned long long>(b & 0xffffffffffffULL));
+  return buf;
+}
+
+std::string format_charge(double charge) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", charge);
+  return buf;
+}
+
+bool header_true(const http::request& req, std::string_view name) {
+  return http::iequals(req.header(name), "true");
+}
+
+std::optional<std::string_view> optional_header(const http::request& req, std::string_view name) {
+  if (!http::has_header(req.headers, name)) return std::nullopt;
+  return req.header(name);
+}
+
+/// What a route produced, before the common headers.
+struct outcome {
+  http::response res;
+  double charge = 0;
+  std::string range_id;
+  bool wrote = false;
+};
+
+outcome error(unsigned status, std::string_view code, std::string_view message, unsigned substatus = 0) {
+  outcome o;
+  o.res = error_response(status, code, message, substatus);
+  return o;
+}
+
+outcome method_not_allowed(const http::request& req, std::string_view path) {
+  return error(405, "MethodNotAllowed",
+               "method " + req.method + " is not supported on " + std::string(path.empty() ? "/" : path));
+}
+
+std::string_view default_message(result_status status) {
+  switch (status) {
+    case result_status::throttled:
+      return "Request rate is large. More Request Units may be needed, so no changes were made. Please retry this "
+             "request later.";
+    case result_status::not_found: return "Resource Not Found";
+    case result_status::conflict: return "Entity with the specified id already exists in the system.";
+    case result_status::precondition_failed: return "One of the specified pre-condition is not met";
+    case result_status::gone: return "The partition key range is gone";
+    default: return "The request is invalid";
+  }
+}
+
+/// Maps a store result to a response: the body on success, a Cosmos error otherwise.
+outcome from_result(op_result r, bool is_write) {
+  outcome o;
+  o.charge = r.request_charge;
+  o.range_id = std::move(r.range_id);
+  if (r.succeeded()) {
+    o.res.status = http_status(r.status);
+    o.res.body = std::move(r.body);
+    if (!r.etag.empty()) o.res.headers.emplace_back("etag", std::move(r.etag));
+    o.wrote = is_write;
+    return o;
+  }
+  std::string_view message = r.message.empty() ? default_message(r.status) : std::string_view(r.message);
+  o.res = error_response(http_status(r.status), error_code_name(r.status), message, r.substatus);
+  if (r.status == result_status::throttled) {
+    o.res.headers.emplace_back("x-ms-retry-after-ms", std::to_string(std::max<long long>(1, r.retry_after.count())));
+  }
+  return o;
+}
+
+outcome from_page(query_page page) {
+  outcome o;
+  o.charge = page.request_charge;
+  o.range_id = page.range_id;
+  if (page.status != result_status::ok) {
+    std::string_view message = page.message.empty() ? default_message(page.status) : std::string_view(page.message);
+    o.res = error_response(http_status(page.status), error_code_name(page.status), message, page.substatus);
+    if (page.status == result_status::throttled) {
+      o.res.headers.emplace_back("x-ms-retry-after-ms",
+                                 std::to_string(std::max<long long>(1, page.retry_after.count())));
+    }
+    return o;
+  }
+  o.res.status = 200;
+  o.res.body = page.body();
+  o.res.headers.emplace_back("x-ms-item-count", std::to_string(page.documents.size()));
+  if (page.continuation) o.res.headers.emplace_back("x-ms-continuation", *page.continuation);
+  return o;
+}
+
+/// Reads the feed options shared by queries and the read feed; an error outcome on bad headers.
+std::optional<outcome> feed_options(const http::request& req, query_options& opts) {
+  opts.range_id = optional_header(req, "x-ms-documentdb-partitionkeyrangeid");
+  opts.partition_key = optional_header(req, "x-ms-documentdb-partitionkey");
+  if (auto c = optional_header(req, "x-ms-continuation"); c && !c->empty()) opts.continuation = c;
+  if (auto m = optional_header(req, "x-ms-max-item-count"); m && !m->empty()) {
+    std::int32_t value = 0;
+    auto [end, ec] = std::from_chars(m->data(), m->data() + m->size(), value);
+    if (ec != std::errc{} || end != m->data() + m->size() || value == 0 || value < -1) {
+      return error(400, "BadRequest",
+                   "x-ms-max-item-count: expected a positive integer or -1, got '" + std::string(*m) + "'");
+    }
+    opts.max_item_count = value;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> parse_double(std::string_view text) {
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+/// x-ms-offer-throughput or the maxThroughput of x-ms-cosmos-offer-autopilot-settings.
+std::optional<outcome> offer_throughput(const http::request& req, std::optional<double>& out) {
+  if (auto t = optional_header(req, "x-ms-offer-throughput")) {
+    auto v = parse_double(*t);
+    if (!v || *v < 0) {
+      return error(400, "BadRequest", "x-ms-offer-throughput: expected a number >= 0, got '" + std::string(*t) + "'");
+    }
+    out = *v;
+    return std::nullopt;
+  }
+  if (auto a = optional_header(req, "x-ms-cosmos-offer-autopilot-settings")) {
+    simdjson::padded_string padded(*a);
+    simdjson::ondemand::parser parser;
+    double max = 0;
+    auto doc = parser.iterate(padded);
+    if (doc.error() || doc["maxThroughput"].get_double().get(max) || max < 0) {
+      return error(400, "BadRequest",
+                   "x-ms-cosmos-offer-autopilot-settings: expected {\"maxThroughput\":<number>}, got '" +
+                       std::string(*a) + "'");
+    }
+    out = max;
+  }
+  return std::nullopt;
+}
+
+struct bulk_entry {
+  document_request request;
+  std::string op_name;
+  std::optional<std::string> refusal;  ///< set when the entry is rejected before the store
+};
+
+/// Parses the bulk body (a JSON array of operations) into requests whose views point into
+/// `padded` or `parser`'s string buffer. Returns an error text for a body that is not such an array.
+std::optional<std::string> parse_bulk(simdjson::ondemand::parser& parser, const simdjson::padded_string& padded,
+                                      std::vector<bulk_entry>& entries) {
+  namespace od = simdjson::ondemand;
+  od::document doc;
+  if (parser.iterate(padded).get(doc)) return "bulk body: expected a JSON array of operations";
+  od::array array;
+  if (doc.get_array().get(array)) return "bulk body: expected a JSON array of operations";
+  std::size_t index = 0;
+  for (auto element : array) {
+    od::object object;
+    if (element.get_object().get(object)) {
+      return "bulk body: operation " + std::to_string(index) + " is not a JSON object";
+    }
+    bulk_entry entry;
+    for (auto field : object) {
+      std::string_view key;
+      if (field.unescaped_key().get(key)) return "bulk body: operation " + std::to_string(index) + " has a bad key";
+      auto value = field.value();
+      if (key == "operationType") {
+        std::string_view t;
+        if (value.get_string().get(t)) return "bulk body: operation " + std::to_string(index) + ": operationType must be a string";
+        entry.op_name = t;
+      } else if (key == "id") {
+        std::string_view id;
+        if (value.get_string().get(id)) return "bulk body: operation " + std::to_string(index) + ": id must be a string";
+        entry.request.id = id;
+      } else if (key == "partitionKey") {
+        od::json_type type;
+        if (value.type().get(type)) return "bulk body: operation " + std::to_string(index) + ": bad partitionKey";
+        std::string_view pk;
+        if (type == od::json_type::string) {
+          if (value.get_string().get(pk)) return "bulk body: operation " + std::to_string(index) + ": bad partitionKey";
+        } else if (type == od::json_type::array) {
+          od::array a;
+          if (value.get_array().get(a) || a.raw_json().get(pk)) {
+            return "bulk body: operation " + std::to_string(index) + ": bad partitionKey";
+          }
+        } else {
+          return "bulk body: operation " + std::to_string(index) +
+                 ": partitionKey must be a JSON array text such as \"[\\\"value\\\"]\"";
+        }
+        entry.request.partition_key = pk;
+      } else if (key == "resourceBody") {
+        od::object body;
+        std::string_view raw;
+        if (value.get_object().get(body) || body.raw_json().get(raw)) {
+          return "bulk body: operation " + std::to_string(index) + ": resourceBody must be a JSON object";
+        }
+        entry.request.body = raw;
+      } else if (key == "ifMatch") {
+        std::string_view m;
+        if (value.get_string().get(m)) return "bulk body: operation " + std::to_string(index) + ": ifMatch must be a string";
+        entry.request.if_match = m;
+      }
+    }
+    const std::string& t = entry.op_name;
+    if (t == "Create") {
+      entry.request.op = document_op::create;
+    } else if (t == "Upsert") {
+      entry.request.op = document_op::upsert;
+    } else if (t == "Read") {
+      entry.request.op = document_op::read;
+    } else if (t == "Replace") {
+      entry.request.op = document_op::replace;
+    } else if (t == "Delete") {
+      entry.request.op = document_op::remove;
+    } else {
+      entry.refusal = "operationType '" + t + "' is not supported by cosmos-emulator (Create, Upsert, Read, Replace, Delete)";
+    }
+    if ((entry.request.op == document_op::create || entry.request.op == document_op::upsert ||
+         entry.request.op == document_op::replace) &&
+        entry.request.body.empty() && !entry.refusal) {
+      entry.refusal = "operation " + std::to_string(index) + " (" + t + "): resourceBody is required";
+    }
+    entries.push_back(std::move(entry));
+    ++index;
+  }
+  return std::nullopt;
+}
+
+void append_bulk_result(std::string& out, const op_result& r) {
+  out += "{\"statusCode\":";
+  out += std::to_string(http_status(r.status));
+  out += ",\"requestCharge\":";
+  out += format_charge(r.request_charge);
+  if (!r.etag.empty()) {
+    out += ",\"eTag\":";
+    append_json_string(out, r.etag);
+  }
+  if (r.substatus != 0) {
+    out += ",\"subStatusCode\":";
+    out += std::to_string(r.substatus);
+  }
+  if (r.status == result_status::throttled) {
+    out += ",\"retryAfterMilliseconds\":";
+    out += std::to_string(std::max<long long>(1, r.retry_after.count()));
+  }
+  if (r.succeeded() && !r.body.empty()) {
+    out += ",\"resourceBody\":";
+    out += r.body;
+  } else if (!r.succeeded()) {
+    out += ",\"message\":";
+    append_json_string(out, r.message.empty() ? default_message(r.status) : std::string_view(r.message));
+  }
+  out += '}';
+}
+
+struct range_bounds {
+  std::string id;
+  std::string min;
+  std::string max;
+};
+
+/// The collection's partition key ranges, parsed from the store's pkranges feed.
+std::vector<range_bounds> ranges_of(std::string_view pkranges_body) {
+  std::vector<range_bounds> out;
+  simdjson::padded_string padded(pkranges_body);
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  if (parser.iterate(padded).get(doc)) return out;
+  simdjson::ondemand::array ranges;
+  if (doc["PartitionKeyRanges"].get_array().get(ranges)) return out;
+  for (auto element : ranges) {
+    simdjson::ondemand::object o;
+    if (element.get_object().get(o)) continue;
+    range_bounds r;
+    for (auto field : o) {
+      std::string_view key;
+      std::string_view value;
+      if (field.unescaped_key().get(key)) continue;
+      if (key != "id" && key != "minInclusive" && key != "maxExclusive") continue;
+      if (field.value().get_string().get(value)) continue;
+      (key == "id" ? r.id : key == "minInclusive" ? r.min : r.max) = std::string(value);
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace
+
+http::response error_response(unsigned status, std::string_view code, std::string_view message, unsigned substatus) {
+  http::response res;
+  res.status = status;
+  res.body = "{\"code\":";
+  append_json_string(res.body, code);
+  res.body += ",\"message\":";
+  append_json_string(res.body, message);
+  res.body += '}';
+  if (substatus != 0) res.headers.emplace_back("x-ms-substatus", std::to_string(substatus));
+  return res;
+}
+
+std::string query_plan_body(const parsed_query& query) {
+  std::string body =
+      "{\"partitionedQueryExecutionInfoVersion\":2,\"queryInfo\":{\"distinctType\":\"None\",\"top\":null,"
+      "\"offset\":null,\"limit\":null,\"orderBy\":[],\"orderByExpressions\":[],\"groupByExpressions\":[],"
+      "\"groupByAliases\":[],\"aggregates\":[],\"groupByAliasToAggregateType\":{},\"rewrittenQuery\":\"\","
+      "\"hasSelectValue\":";
+  body += query.select == select_kind::count ? "true" : "false";
+  body += ",\"hasNonStreamingOrderBy\":false},\"queryRanges\":[{\"min\":\"\",\"max\":\"FF\",\"isMinInclusive\":true,"
+          "\"isMaxInclusive\":false}]}";
+  return body;
+}
+
+routes::routes(store& data, routes_options options) : data_(data), options_(std::move(options)) {
+  if (!options_.now) options_.now = [] { return std::chrono::system_clock::now(); };
+}
+
+void routes::add_common_headers(http::response& res, double charge, std::string_view range_id) const {
+  http::set_header(res.headers, "content-type", "application/json");
+  http::set_header(res.headers, "x-ms-request-charge", format_charge(charge));
+  http::set_header(res.headers, "x-ms-activity-id", activity_id());
+  std::string token(range_id.empty() ? "0" : range_id);
+  token += ":-1#";
+  token += std::to_string(lsn_.load(std::memory_order_relaxed));
+  http::set_header(res.headers, "x-ms-session-token", std::move(token));
+  http::set_header(res.headers, "x-ms-gatewayversion", "cosmos-emulator");
+}
+
+std::optional<http::response> routes::authorize(const http::request& req) const {
+  auto deny = [&](unsigned status, std::string_view code, std::string message) {
+    auto res = error_response(status, code, message);
+    add_common_headers(res, 0, {});
+    return res;
+  };
+  std::string_view target = req.target;
+  std::string_view raw_path = target.substr(0, target.find('?'));
+  auto path = io::cosmos::percent_decode(raw_path);
+  if (!path) return deny(400, "BadRequest", "request path has a broken percent-escape: " + std::string(raw_path));
+  std::string_view auth = req.header("authorization");
+  if (auth.empty()) return deny(401, "Unauthorized", "Required Header authorization is missing. Ensure a valid Authorization token is passed.");
+  std::string_view date = req.header("x-ms-date");
+  if (date.empty()) date = req.header("date");
+  if (date.empty()) return deny(401, "Unauthorized", "Required Header x-ms-date is missing (or date). Ensure a valid x-ms-date header is passed.");
+  auto when = io::cosmos::parse_http_date(date);
+  if (!when) {
+    return deny(401, "Unauthorized", "x-ms-date '" + std::string(date) + "' is not an RFC 1123 date such as 'Thu, 27 Apr 2017 00:51:12 GMT'");
+  }
+  auto address = io::cosmos::address_of(*path);
+  auto check = io::cosmos::verify_authorization(auth, options_.decoded_key, req.method, address, date);
+  if (check != io::cosmos::auth_check::ok) {
+    std::string why = check == io::cosmos::auth_check::malformed ? "the authorization header is not 'type=master&ver=1.0&sig=<base64>'"
+                                                                  : "the signature does not match";
+    return deny(401, "Unauthorized",
+                "The input authorization token can't serve the request. The wrong key is being used or the expected "
+                "payload is not built as per the protocol (" + why + "; the server signed verb '" + req.method +
+                    "', resource type '" + address.resource_type + "', resource link '" + address.resource_link +
+                    "').");
+  }
+  auto now = options_.now();
+  auto skew = now > *when ? now - *when : *when - now;
+  if (skew > options_.max_clock_skew) {
+    return deny(403, "Forbidden",
+                "Request date '" + std::string(date) + "' is more than " +
+                    std::to_string(options_.max_clock_skew.count()) +
+                    " minutes away from the server time; sync the client clock and retry.");
+  }
+  return std::nullopt;
+}
+
+http::response routes::serve(const http::request& req) {
+  if (auto denied = authorize(req)) return std::move(*denied);
+  return handle(req);
+}
+
+http::response routes::handle(const http::request& req) {
+  std::string_view target = req.target;
+  auto q = target.find('?');
+  std::string_view raw_path = target.substr(0, q);
+  std::string_view query_string = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+  return route(req, raw_path, query_string);
+}
+
+http::response routes::route(const http::request& req, std::string_view raw_path, std::string_view) {
+  // Split into percent-decoded segments, ignoring empty ones (leading, trailing, doubled '/').
+  std::vector<std::string> seg;
+  for (std::size_t pos = 0; pos <= raw_path.size();) {
+    auto next = raw_path.find('/', pos);
+    if (next == std::string_view::npos) next = raw_path.size();
+    if (next > pos) {
+      auto decoded = io::cosmos::percent_decode(raw_path.substr(pos, next - pos));
+      if (!decoded) {
+        auto res = error_response(400, "BadRequest", "request path has a broken percent-escape");
+        add_common_headers(res, 0, {});
+        return res;
+      }
+      seg.push_back(std::move(*decoded));
+    }
+    pos = next + 1;
+  }
+  const std::string& m = req.method;
+  auto n = seg.size();
+  outcome o;
+  auto is = [&](std::size_t i, std::string_view name) { return i < n && seg[i] == name; };
+
+  if (n == 0) {
+    if (m == "GET") {
+      o.res.status = 200;
+      o.res.body = account_body(advertised_endpoint(options_.tls, req.header("host"), options_.host, options_.port));
+    } else {
+      o = method_not_allowed(req, raw_path);
+    }
+  } else if (is(0, "dbs") && n == 1) {
+    if (m == "GET") o = from_result(data_.list_databases(), false);
+    else if (m == "POST") o = from_result(data_.create_database(req.body), true);
+    else o = method_not_allowed(req, raw_path);
+  } else if (is(0, "dbs") && n == 2) {
+    if (m == "GET") o = from_result(data_.read_database(seg[1]), false);
+    else if (m == "DELETE") o = from_result(data_.delete_database(seg[1]), true);
+    else o = method_not_allowed(req, raw_path);
+  } else if (is(0, "dbs") && is(2, "colls") && n == 3) {
+    if (m == "GET") {
+      o = from_result(data_.list_collections(seg[1]), false);
+    } else if (m == "POST") {
+      std::optional<double> throughput;
+      if (auto bad = offer_throughput(req, throughput)) o = std::move(*bad);
+      else o = from_result(data_.create_collection(seg[1], req.body, throughput), true);
+    } else {
+      o = method_not_allowed(req, raw_path);
+    }
+  } else if (is(0, "dbs") && is(2, "colls") && n == 4) {
+    if (m == "GET") {
+      o = from_result(data_.read_collection(seg[1], seg[3]), false);
+    } else if (m == "DELETE") {
+      o = from_result(data_.delete_collection(seg[1], seg[3]), true);
+    } else if (m == "PUT") {
+      // Replacing a collection may change its indexing policy, which the emulator does not model;
+      // the partition key cannot change. Answer with the collection as it is.
+      o = from_result(data_.read_collection(seg[1], seg[3]), false);
+    } else {
+      o = method_not_allowed(req, raw_path);
+    }
+  } else if (is(0, "dbs") && is(2, "colls") && is(4, "pkranges") && n == 5) {
+    if (m == "GET") {
+      o = from_result(data_.list_partition_key_ranges(seg[1], seg[3]), false);
+      if (o.res.status == 200) {
+        auto count = ranges_of(o.res.body).size();
+        o.res.headers.emplace_back("x-ms-item-count", std::to_string(count));
+      }
+    } else {
+      o = method_not_allowed(req, raw_path);
+    }
+  } else if (is(0, "dbs") && is(2, "colls") && is(4, "docs") && n == 5) {
+    const std::string& db = seg[1];
+    const std::string& coll = seg[3];
+    bool is_query = header_true(req, "x-ms-documentdb-isquery") ||
+                    req.header("content-type").substr(0, 22) == "application/query+json";
+    if (m == "GET") {
+      if (http::has_header(req.headers, "a-im")) {
+        o = error(400, "BadRequest", "the change feed (A-IM header) is not supported by cosmos-emulator");
+      } else {
+        query_options opts;
+        if (auto bad = feed_options(req, opts)) o = std::move(*bad);
+        else o = from_page(data_.query(db, coll, select_all_query(), opts));
+      }
+    } else if (m == "POST" && header_true(req, "x-ms-cosmos-is-batch-request")) {
+      if (header_true(req, "x-ms-cosmos-batch-atomic")) {
+        o = error(400, "BadRequest", "transactional (atomic) batches are not supported by cosmos-emulator; "
+                                     "send x-ms-cosmos-batch-atomic: false (bulk)");
+      } else {
+        simdjson::padded_string padded(req.body);
+        simdjson::ondemand::parser parser;
+        std::vector<bulk_entry> entries;
+        if (auto bad = parse_bulk(parser, padded, entries)) {
+          o = error(400, "BadRequest", *bad);
+        } else {
+          std::optional<std::vector<range_bounds>> ranges;
+          auto range_id = optional_header(req, "x-ms-documentdb-partitionkeyrangeid");
+          std::optional<range_bounds> range;
+          if (range_id) {
+            auto listed = data_.list_partition_key_ranges(db, coll);
+            if (!listed.succeeded()) {
+              o = from_result(std::move(listed), false);
+            } else {
+              for (auto& r : ranges_of(listed.body)) {
+                if (r.id == *range_id) range = r;
+              }
+              if (!range) {
+                o = error(410, "Gone", "partition key range '" + std::string(*range_id) + "' does not exist", 1002);
+              }
+            }
+          }
+          if (o.res.status == 200 && (!range_id || range)) {
+            // Entries outside the addressed range are answered 410/1002 (the SDK re-routes them).
+            std::vector<document_request> runnable;
+            std::vector<std::size_t> slot(entries.size(), SIZE_MAX);
+            std::vector<op_result> results(entries.size());
+            for (std::size_t i = 0; i < entries.size(); ++i) {
+              auto& e = entries[i];
+              if (e.refusal) {
+                results[i].status = result_status::bad_request;
+                results[i].message = *e.refusal;
+                continue;
+              }
+              if (range && e.request.partition_key) {
+                auto key = io::cosmos::parse_partition_key_header(*e.request.partition_key);
+                if (key) {
+                  auto epk = io::cosmos::effective_partition_key_v2(*key);
+                  if (!io::cosmos::epk_in_range(epk, range->min, range->max)) {
+                    results[i].status = result_status::gone;
+                    results[i].substatus = 1002;
+                    results[i].message = "the operation's partition key is not in partition key range '" + range->id + "'";
+                    continue;
+                  }
+                }
+              }
+              slot[i] = runnable.size();
+              runnable.push_back(e.request);
+            }
+            auto executed = data_.execute_batch(db, coll, runnable);
+            bool all_ok = true;
+            bool all_throttled = !entries.empty();
+            std::chrono::milliseconds retry{0};
+            double charge = 0;
+            for (std::size_t i = 0; i < entries.size(); ++i) {
+              if (slot[i] != SIZE_MAX) results[i] = std::move(executed[slot[i]]);
+              all_ok = all_ok && results[i].succeeded();
+              bool throttled = results[i].status == result_status::throttled;
+              all_throttled = all_throttled && throttled;
+              if (throttled) retry = std::max(retry, results[i].retry_after);
+              charge += results[i].request_charge;
+              if (results[i].succeeded()) o.wrote = true;
+            }
+            if (all_throttled) {
+              o = error(429, "TooManyRequests", default_message(result_status::throttled), 3200);
+              o.res.headers.emplace_back("x-ms-retry-after-ms", std::to_string(std::max<long long>(1, retry.count())));
+            } else {
+              std::string body = "[";
+              for (std::size_t i = 0; i < results.size(); ++i) {
+                if (i) body += ',';
+                append_bulk_result(body, results[i]);
+              }
+              body += ']';
+              o.res.status = all_ok ? 200 : 207;
+              o.res.body = std::move(body);
+            }
+            o.charge = charge;
+            if (range) o.range_id = range->id;
+          }
+        }
+      }
+    } else if (m == "POST" && is_query) {
+      auto parsed = parse_query_request(req.body);
+      if (!parsed.query) {
+        o = error(400, "BadRequest", "query: " + parsed.error);
+      } else if (header_true(req, "x-ms-cosmos-is-query-plan-request")) {
+        auto exists = data_.read_collection(db, coll);
+        if (!exists.succeeded()) {
+          o = from_result(std::move(exists), false);
+        } else {
+          o.res.status = 200;
+          o.res.body = query_plan_body(*parsed.query);
+        }
+      } else {
+        query_options opts;
+        if (auto bad = feed_options(req, opts)) o = std::move(*bad);
+        else o = from_page(data_.query(db, coll, *parsed.query, opts));
+      }
+    } else if (m == "POST") {
+      document_request d;
+      d.op = header_true(req, "x-ms-documentdb-is-upsert") ? document_op::upsert : document_op::create;
+      d.partition_key = optional_header(req, "x-ms-documentdb-partitionkey");
+      d.body = req.body;
+      d.if_match = optional_header(req, "if-match");
+      o = from_result(data_.execute(db, coll, d), true);
+    } else {
+      o = method_not_allowed(req, raw_path);
+    }
+  } else if (is(0, "dbs") && is(2, "colls") && is(4, "docs") && n == 6) {
+    document_request d;
+    d.id = seg[5];
+    d.partition_key = optional_header(req, "x-ms-documentdb-partitionkey");
+    d.if_match = optional_header(req, "if-match");
+    bool known = true;
+    if (m == "GET") d.op = document_op::read;
+    else if (m == "PUT") d.op = document_op::replace, d.body = req.body;
+    else if (m == "DELETE") d.op = document_op::remove;
+    else known = false;
+    if (known) o = from_result(data_.execute(seg[1], seg[3], d), m != "GET");
+    else o = method_not_allowed(req, raw_path);
+  } else if (is(0, "offers") && n == 1) {
+    bool is_query = header_true(req, "x-ms-documentdb-isquery") ||
+                    req.header("content-type").substr(0, 22) == "application/query+json";
+    if (m == "GET") {
+      o = from_result(data_.list_offers(), false);
+    } else if (m == "POST" && is_query) {
+      auto parsed = parse_query_request(req.body);
+      if (!parsed.query) o = error(400, "BadRequest", "query: " + parsed.error);
+      else o = from_result(data_.query_offers(*parsed.query), false);
+    } else {
+      o = method_not_allowed(req, raw_path);
+    }
+    if (o.res.status == 200) {
+      auto count_at = o.res.body.rfind("\"_count\":");
+      if (count_at != std::string::npos) {
+        auto digits = o.res.body.substr(count_at + 9);
+        o.res.headers.emplace_back("x-ms-item-count", digits.substr(0, digits.find_first_not_of("0123456789")));
+      }
+    }
+  } else if (is(0, "offers") && n == 2) {
+    if (m == "GET") o = from_result(data_.read_offer(seg[1]), false);
+    else if (m == "PUT") o = from_result(data_.replace_offer(seg[1], req.body), true);
+    else o = method_not_allowed(req, raw_path);
+  } else {
+    o = error(404, "NotFound", "cosmos-emulator does not serve " + req.method + " " + std::string(raw_path));
+  }
+  if (o.wrote) lsn_.fetch_add(1, std::memory_order_relaxed);
+  add_common_headers(o.res, o.charge, o.range_id);
+  return std::move(o.res);
+}
+
+}  // namespace idabus::emulator

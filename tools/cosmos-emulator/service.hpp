@@ -1,0 +1,29 @@
+#pragma once
+// service: the emulator's request handler for io::http::server — authorization, fault injection,
+// routing, persistence and added latency, in that order:
+//   1. a request that fails authorization gets its 401/403 (no fault is injected);
+//   2. the fault injector may answer 429 (x-ms-retry-after-ms, x-ms-substatus 3200) or 503
+//      without executing anything, or mark the reply to be reset mid-response after executing;
+//   3. routes::handle executes it; a request that changed data is flushed to the store's log
+//      (group commit, a no-op without --data-dir) before the answer is sent;
+//   4. the reply waits `latency` before it is written.
+// The account read (GET /) is exempt from injected faults so that clients can always start.
+
+#include "io/http/server.hpp"
+#include "tools/cosmos-emulator/faults.hpp"
+#include "tools/cosmos-emulator/routes.hpp"
+#include "tools/cosmos-emulator/store.hpp"
+
+#include <chrono>
+
+namespace idabus::emulator {
+
+/// The reply for one request (see the file comment). Thread-safe.
+io::http::reply serve_request(routes& api, fault_injector& faults, store& data, std::chrono::milliseconds latency,
+                              const io::http::request& request);
+
+/// A handler for io::http::server that calls serve_request. The three objects must outlive the server.
+io::http::reply_handler make_handler(routes& api, fault_injector& faults, store& data,
+                                     std::chrono::milliseconds latency);
+
+}  // namespace idabus::emulator
