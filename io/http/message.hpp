@@ -29,6 +29,10 @@ struct request {
   std::string target;  ///< origin-form: path and query, percent-encoded as on the wire
   header_list headers;
   std::string body;
+  /// The caller asserts that sending this request twice has the same effect as sending it once
+  /// (e.g. a Cosmos upsert or query POST). GET, HEAD, OPTIONS, PUT and DELETE are idempotent by
+  /// method anyway. The HTTP client resends only idempotent requests (see client.hpp).
+  bool idempotent = false;
 
   std::string_view header(std::string_view name) const noexcept { return find_header(headers, name); }
 };

@@ -1,0 +1,449 @@
+#include "io/http/client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <list>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+namespace idabus::io::http {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+using steady = std::chrono::steady_clock;
+using beast_request = bhttp::request<bhttp::string_body>;
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+struct connection {
+  std::optional<beast::tcp_stream> plain;
+  std::optional<tls_stream> tls;
+  beast::flat_buffer buffer;
+  bool connected = false;
+  steady::time_point idle_since{};
+
+  beast::tcp_stream& tcp() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  void close() noexcept {
+    error_code ignored;
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().socket().close(ignored);
+  }
+};
+
+struct exchange_result {
+  error_code ec;
+  bool writing = false;    ///< the error happened while sending the request
+  bool got_bytes = false;  ///< some byte of the response had arrived before the error
+  bool keep_alive = false;
+  response res;
+};
+
+bool is_idempotent(const http::request& req) noexcept {
+  if (req.idempotent) return true;
+  for (const char* m : {"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}) {
+    if (req.method == m) return true;
+  }
+  return false;
+}
+
+/// The peer closed (or reset) the connection: what a stale keep-alive connection looks like.
+bool closed_by_peer(const error_code& ec) noexcept {
+  return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == net::error::connection_aborted || ec == net::ssl::error::stream_truncated;
+}
+
+bool is_http_category(const error_code& ec) noexcept {
+  return ec.category() == bhttp::make_error_code(bhttp::error::end_of_stream).category();
+}
+
+bool is_ssl_category(const error_code& ec) noexcept {
+  return ec.category() == net::error::get_ssl_category() || ec.category() == net::ssl::error::get_stream_category();
+}
+
+std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
+
+template <class Stream>
+net::awaitable<exchange_result> exchange_on(Stream& stream, connection& c, beast_request& msg, bool head,
+                                            const client_options& options) {
+  exchange_result r;
+  c.tcp().expires_after(options.request_timeout);
+  auto written = co_await bhttp::async_write(stream, msg, use_tuple);
+  if (std::get<0>(written)) {
+    r.ec = std::get<0>(written);
+    r.writing = true;
+    co_return r;
+  }
+
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(static_cast<std::uint64_t>(options.max_response_bytes));
+  parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options.max_response_bytes, 1u << 20)));
+  if (head) parser.skip(true);
+  auto read = co_await bhttp::async_read(stream, c.buffer, parser, use_tuple);
+  if (std::get<0>(read)) {
+    r.ec = std::get<0>(read);
+    r.got_bytes = parser.got_some() || c.buffer.size() > 0;
+    co_return r;
+  }
+  c.tcp().expires_never();
+
+  auto& msg_in = parser.get();
+  r.keep_alive = msg_in.keep_alive() && !msg_in.need_eof();
+  r.res.status = msg_in.result_int();
+  for (const auto& field : msg_in) {
+    r.res.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  r.res.body = std::move(msg_in.body());
+  co_return r;
+}
+
+}  // namespace
+
+struct client::impl {
+  impl(net::any_io_executor ex, endpoint ep, client_options opts)
+      : executor(std::move(ex)), target(std::move(ep)), options(std::move(opts)) {}
+
+  struct waiter {
+    net::steady_timer timer;
+    bool notified = false;
+  };
+
+  /// A connection taken from the pool. Destroying a lease discards (closes) its connection;
+  /// give_back() returns it for reuse.
+  class lease {
+   public:
+    lease(impl* pool, std::unique_ptr<connection> conn) : pool_(pool), conn_(std::move(conn)) {}
+    lease(lease&& other) noexcept = default;
+    lease& operator=(lease&&) = delete;
+    ~lease() {
+      if (conn_) pool_->discard(std::move(conn_));
+    }
+    connection& operator*() const noexcept { return *conn_; }
+    connection* operator->() const noexcept { return conn_.get(); }
+    void give_back() { pool_->give_back(std::move(conn_)); }
+
+   private:
+    impl* pool_;
+    std::unique_ptr<connection> conn_;
+  };
+
+  net::any_io_executor executor;
+  endpoint target;
+  client_options options;
+  std::unique_ptr<net::ssl::context> ssl;
+  std::vector<std::unique_ptr<connection>> idle;  ///< most recently used last
+  std::size_t open = 0;                           ///< idle + leased (including connecting)
+  std::list<waiter*> waiters;
+  client_stats stats;
+
+  transport_error error(transport_error_kind kind, error_code cause, const std::string& what) const {
+    return transport_error(kind, cause, "http " + target.authority() + ": " + what);
+  }
+
+  // ---- pool ----
+
+  bool reusable(connection& c) const {
+    if (!c.connected || c.buffer.size() > 0) return false;
+    if (steady::now() - c.idle_since > options.idle_timeout) return false;
+    auto& socket = c.tcp().socket();
+    if (!socket.is_open()) return false;
+    // A peek that would block means: still open, nothing unexpected pending. End of stream or any
+    // pending byte (the server closing, or a TLS alert) means the connection is not reusable.
+    error_code ec;
+    socket.non_blocking(true, ec);
+    char byte = 0;
+    socket.receive(net::buffer(&byte, 1), tcp::socket::message_peek, ec);
+    error_code ignored;
+    socket.non_blocking(false, ignored);
+    return ec == net::error::would_block;
+  }
+
+  void notify_one() {
+    for (waiter* w : waiters) {
+      if (!w->notified) {
+        w->notified = true;
+        w->timer.cancel();
+        return;
+      }
+    }
+  }
+
+  void discard(std::unique_ptr<connection> c) {
+    c->close();
+    ++stats.connections_discarded;
+    --open;
+    notify_one();
+  }
+
+  void give_back(std::unique_ptr<connection> c) {
+    c->idle_since = steady::now();
+    idle.push_back(std::move(c));
+    notify_one();
+  }
+
+  std::unique_ptr<connection> make_connection() {
+    auto c = std::make_unique<connection>();
+    if (ssl) {
+      c->tls.emplace(executor, *ssl);
+    } else {
+      c->plain.emplace(executor);
+    }
+    return c;
+  }
+
+  net::awaitable<lease> acquire() {
+    for (;;) {
+      while (!idle.empty()) {
+        std::unique_ptr<connection> c = std::move(idle.back());
+        idle.pop_back();
+        if (reusable(*c)) co_return lease(this, std::move(c));
+        discard(std::move(c));
+      }
+      if (open < options.max_connections) {
+        ++open;
+        co_return lease(this, make_connection());
+      }
+      waiter w{net::steady_timer(executor, steady::time_point::max())};
+      waiters.push_back(&w);
+      const auto self = std::prev(waiters.end());
+      co_await w.timer.async_wait(use_tuple);
+      waiters.erase(self);
+      const auto state = co_await net::this_coro::cancellation_state;
+      if (state.cancelled() != net::cancellation_type::none || !w.notified) {
+        // Pass a wake-up this waiter got but will not use on to the next one.
+        if (w.notified) notify_one();
+        throw error(transport_error_kind::cancelled, net::error::operation_aborted,
+                    "cancelled while waiting for a free connection");
+      }
+    }
+  }
+
+  // ---- connect ----
+
+  net::awaitable<void> connect(connection& c) {
+    auto resolver = std::make_shared<tcp::resolver>(executor);
+    auto resolve_timed_out = std::make_shared<bool>(false);
+    net::steady_timer resolve_timer(executor, options.connect_timeout);
+    resolve_timer.async_wait([resolver, resolve_timed_out](error_code ec) {
+      if (!ec) {
+        *resolve_timed_out = true;
+        resolver->cancel();
+      }
+    });
+    auto resolved = co_await resolver->async_resolve(target.host, std::to_string(target.port), use_tuple);
+    resolve_timer.cancel();
+    if (const error_code ec = std::get<0>(resolved)) {
+      if (*resolve_timed_out) {
+        throw error(transport_error_kind::connect_failed, ec,
+                    "name resolution timed out after " + ms(options.connect_timeout));
+      }
+      if (ec == net::error::operation_aborted) {
+        throw error(transport_error_kind::cancelled, ec, "cancelled while resolving the host name");
+      }
+      throw error(transport_error_kind::connect_failed, ec, "cannot resolve host name");
+    }
+
+    c.tcp().expires_after(options.connect_timeout);
+    auto connected = co_await c.tcp().async_connect(std::get<1>(resolved), use_tuple);
+    if (const error_code ec = std::get<0>(connected)) {
+      if (ec == beast::error::timeout) {
+        throw error(transport_error_kind::connect_failed, ec, "connect timed out after " + ms(options.connect_timeout));
+      }
+      if (ec == net::error::operation_aborted) throw error(transport_error_kind::cancelled, ec, "cancelled while connecting");
+      throw error(transport_error_kind::connect_failed, ec, "connect failed");
+    }
+    error_code ignored;
+    c.tcp().socket().set_option(tcp::no_delay(true), ignored);
+
+    if (c.tls) {
+      error_code not_an_ip;
+      net::ip::make_address(target.host, not_an_ip);
+      // SNI carries host names only (RFC 6066), never IP literals.
+      if (not_an_ip && SSL_set_tlsext_host_name(c.tls->native_handle(), target.host.c_str()) != 1) {
+        throw error(transport_error_kind::tls_failed, net::error::invalid_argument, "cannot set TLS SNI host name");
+      }
+      if (options.verify_peer) c.tls->set_verify_callback(net::ssl::host_name_verification(target.host));
+      auto shaken = co_await c.tls->async_handshake(net::ssl::stream_base::client, use_tuple);
+      if (const error_code ec = std::get<0>(shaken)) {
+        if (ec == beast::error::timeout) {
+          throw error(transport_error_kind::connect_failed, ec,
+                      "TLS handshake timed out after " + ms(options.connect_timeout));
+        }
+        if (ec == net::error::operation_aborted) {
+          throw error(transport_error_kind::cancelled, ec, "cancelled during the TLS handshake");
+        }
+        std::string what = "TLS handshake failed";
+        const long verify = SSL_get_verify_result(c.tls->native_handle());
+        if (verify != X509_V_OK) {
+          what += std::string(" (certificate verification: ") + X509_verify_cert_error_string(verify) + ")";
+        }
+        throw error(transport_error_kind::tls_failed, ec, what);
+      }
+    }
+    c.tcp().expires_never();
+    c.connected = true;
+    ++stats.connections_opened;
+  }
+
+  // ---- one request ----
+
+  beast_request build(http::request& req) const {
+    if (req.method.empty()) throw std::invalid_argument("http::client::request: the method is empty");
+    if (req.target.empty() || req.target.front() != '/') {
+      throw std::invalid_argument("http::client::request: target '" + req.target +
+                                  "' must be origin-form, starting with '/'");
+    }
+    beast_request msg;
+    msg.version(11);
+    msg.method_string(req.method);
+    msg.target(req.target);
+    for (auto& [name, value] : req.headers) {
+      if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) continue;
+      msg.insert(name, value);
+    }
+    if (!has_header(req.headers, "host")) msg.set(bhttp::field::host, target.host_header());
+    if (!has_header(req.headers, "user-agent")) msg.set(bhttp::field::user_agent, options.user_agent);
+    msg.body() = std::move(req.body);
+    msg.prepare_payload();
+    return msg;
+  }
+
+  transport_error exchange_error(const exchange_result& r) const {
+    const error_code& ec = r.ec;
+    if (ec == net::error::operation_aborted) {
+      return error(transport_error_kind::cancelled, ec, "request cancelled");
+    }
+    if (ec == beast::error::timeout) {
+      return error(transport_error_kind::timeout, ec,
+                   std::string("no complete response within ") + ms(options.request_timeout) +
+                       (r.writing ? " (still sending the request)" : ""));
+    }
+    if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+      return error(transport_error_kind::response_too_large, ec,
+                   "response larger than max_response_bytes (" + std::to_string(options.max_response_bytes) + ")");
+    }
+    if (closed_by_peer(ec)) {
+      return error(transport_error_kind::connection_reset, ec,
+                   r.writing ? "connection closed while sending the request"
+                   : r.got_bytes ? "connection closed in the middle of the response"
+                                 : "connection closed before the response");
+    }
+    if (is_http_category(ec)) return error(transport_error_kind::protocol_error, ec, "invalid HTTP response");
+    if (is_ssl_category(ec)) return error(transport_error_kind::tls_failed, ec, "TLS error");
+    return error(transport_error_kind::connection_reset, ec,
+                 r.writing ? "cannot send the request" : "cannot read the response");
+  }
+
+  net::awaitable<response> perform(http::request req) {
+    const bool resend_ok = is_idempotent(req);
+    const bool head = req.method == "HEAD";
+    beast_request msg = build(req);
+    for (int attempt = 0;; ++attempt) {
+      lease conn = co_await acquire();
+      const bool reused = conn->connected;
+      if (!reused) co_await connect(*conn);
+      if (reused) ++stats.connections_reused;
+
+      exchange_result r;
+      if (conn->tls) {
+        r = co_await exchange_on(*conn->tls, *conn, msg, head, options);
+      } else {
+        r = co_await exchange_on(*conn->plain, *conn, msg, head, options);
+      }
+      if (!r.ec) {
+        if (r.keep_alive) conn.give_back();
+        ++stats.requests;
+        co_return std::move(r.res);
+      }
+      if (reused && attempt == 0 && resend_ok && !r.got_bytes && closed_by_peer(r.ec)) {
+        ++stats.retries;
+        continue;  // `conn` is discarded here; the next attempt opens or takes another connection
+      }
+      throw exchange_error(r);
+    }
+  }
+};
+
+client::client(net::any_io_executor executor, endpoint target, client_options options)
+    : impl_(std::make_shared<impl>(std::move(executor), std::move(target), std::move(options))) {
+  if (impl_->options.max_connections == 0) {
+    throw std::invalid_argument("http::client: options.max_connections must be at least 1");
+  }
+  if (impl_->target.scheme == url_scheme::https) {
+    auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
+    ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                     net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
+    if (impl_->options.verify_peer) {
+      ctx->set_verify_mode(net::ssl::verify_peer);
+      error_code ec;
+      ctx->set_default_verify_paths(ec);  // no system store is not fatal: extra_ca_pem may suffice
+      if (!impl_->options.extra_ca_pem.empty()) {
+        ctx->add_certificate_authority(net::buffer(impl_->options.extra_ca_pem), ec);
+        if (ec) throw std::invalid_argument("http::client: options.extra_ca_pem is not a PEM certificate: " + ec.message());
+      }
+    } else {
+      ctx->set_verify_mode(net::ssl::verify_none);
+    }
+    impl_->ssl = std::move(ctx);
+  }
+}
+
+client::~client() {
+  // Idle connections close now; leased ones are closed or pooled by their requests, which keep
+  // the impl alive.
+  auto idle = std::move(impl_->idle);
+  impl_->idle.clear();
+  for (auto& c : idle) impl_->discard(std::move(c));
+}
+
+net::awaitable<response> client::request(http::request req) {
+  auto self = impl_;  // in-flight requests keep the pool alive
+  try {
+    response res = co_await self->perform(std::move(req));
+    co_return res;
+  } catch (const transport_error&) {
+    throw;
+  } catch (const boost::system::system_error& e) {
+    // An operation started after cancellation was requested throws operation_aborted directly.
+    if (e.code() == net::error::operation_aborted) {
+      throw self->error(transport_error_kind::cancelled, e.code(), "request cancelled");
+    }
+    throw;
+  }
+}
+
+const endpoint& client::target() const noexcept { return impl_->target; }
+
+client_stats client::stats() const noexcept { return impl_->stats; }
+
+std::size_t client::open_connections() const noexcept { return impl_->open; }
+
+std::size_t client::idle_connections() const noexcept { return impl_->idle.size(); }
+
+}  // namespace idabus::io::http
