@@ -1,0 +1,191 @@
+#pragma once
+// client: the Cosmos DB (NoSQL, gateway REST) operations the backup and restore need, on top of
+// a borrowed io::http::client. Every request is signed with the master key (auth.hpp), carries
+// x-ms-version 2020-07-15, x-ms-date and x-ms-documentdb-query-enablecrosspartition (also on
+// point operations: @vercel/cosmosdb-server answers a missing document with 500 without it).
+//
+// Retries (retry.hpp): 429 waits x-ms-retry-after-ms and retries until no request of this client
+// has succeeded for retry_options::throttle_give_up_after; 408/449/503/410 (not a split) and
+// transport failures back off exponentially with jitter for a bounded number of attempts;
+// everything else throws cosmos_error at once. A query pinned to a range (range_id set) that
+// gets 410/1002/1007/1008 throws cosmos_error so that the caller (parallel_query) can re-read the
+// ranges and continue on the children.
+// RU: every attempt goes through options.gate (when set): acquire before, settle with
+// x-ms-request-charge after, throttled() on every 429.
+// Errors: cosmos_error (HTTP status with operation, link, substatus, activity id and the server's
+// message), http::transport_error after the transport retries, parse errors as
+// json::parse_error. Nothing thrown or logged contains the key or the authorization header.
+// Cancellation: every coroutine reacts to its cancellation slot (in the HTTP request or in a
+// backoff wait) by throwing; no state is left behind.
+// Thread-safety: one executor, like the http client; any number of operations may run at once.
+
+#include "io/cosmos/connection_string.hpp"
+#include "io/cosmos/epk.hpp"
+#include "io/cosmos/request_gate.hpp"
+#include "io/cosmos/retry.hpp"
+#include "io/http/client.hpp"
+#include "io/json/page.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace idabus::io::cosmos {
+
+namespace net = boost::asio;
+
+struct client_options {
+  std::string api_version = "2020-07-15";
+  retry_options retry;
+  request_gate* gate = nullptr;  ///< borrowed; optional RU budget hook
+  double read_estimate_ru = 1;   ///< estimate per point read / metadata request
+  double write_estimate_ru_per_kb = 5;  ///< estimate per KB written (at least one KB per write)
+  double query_page_estimate_ru = 10;   ///< estimate per query page
+  /// One line per retry or refresh (never a secret). Optional.
+  std::function<void(std::string_view)> log;
+  std::uint64_t jitter_seed = 0;  ///< 0: random
+};
+
+/// The HTTP client options a connection string implies (TLS verification).
+http::client_options http_options_for(const connection_string& cs, http::client_options base = {});
+/// Where a connection string points. Throws std::invalid_argument for a bad endpoint URL.
+http::endpoint endpoint_of(const connection_string& cs);
+
+struct pk_range {
+  std::string id;  ///< a string even when the server sent a number
+  std::string min_inclusive;
+  std::string max_exclusive;
+  std::vector<std::string> parents;
+};
+
+struct query_parameter {
+  std::string name;        ///< "@since"
+  std::string json_value;  ///< the value as JSON text: "1700000000", "\"Person\"", "true"
+};
+
+struct query_spec {
+  std::string text;  ///< "SELECT * FROM c WHERE c._ts >= @since"
+  std::vector<query_parameter> parameters;
+};
+
+/// {"query":..., "parameters":[{"name":...,"value":...}]}
+std::string query_body(const query_spec& spec);
+
+struct page_request {
+  std::string database;
+  std::string collection;
+  query_spec query;
+  std::string partition_key_path = "/id";  ///< used to extract each document's key value
+  std::optional<std::string> range_id;     ///< x-ms-documentdb-partitionkeyrangeid
+  int max_item_count = 1000;               ///< x-ms-max-item-count (-1: server decides)
+  std::optional<std::string> continuation; ///< echoed byte for byte
+};
+
+struct query_page {
+  std::shared_ptr<const std::string> body;  ///< owns the bytes the documents point into
+  std::vector<json::page_document> documents;
+  std::optional<std::string> continuation;  ///< absent: this was the last page
+  double request_charge = 0;
+  std::string range_id;  ///< the range it was read from ("" for a cross-partition query)
+};
+
+struct document_response {
+  unsigned status = 0;  ///< 200 or 201
+  std::string body;
+  std::string etag;
+  double request_charge = 0;
+};
+
+enum class bulk_operation_type { create, upsert, replace, remove, read };
+
+struct bulk_operation {
+  bulk_operation_type type = bulk_operation_type::upsert;
+  std::vector<pk_component> partition_key;
+  std::string id;       ///< needed for replace, remove, read
+  std::string body;     ///< raw JSON object for create, upsert, replace
+  std::string if_match; ///< optional
+};
+
+struct bulk_result {
+  unsigned status = 0;  ///< per-operation status (201, 200, 204, 404, 409, 412, ...)
+  int substatus = 0;
+  double request_charge = 0;
+  std::string etag;
+  std::string message;  ///< server message for failed operations
+};
+
+class client {
+ public:
+  /// Borrows `http`, which must outlive this client and point at cs.endpoint.
+  client(http::client& http, connection_string cs, client_options options = {});
+
+  /// GET / : the account document (raw JSON).
+  net::awaitable<std::string> read_account();
+  /// POST /dbs; true when created, false when it existed (409).
+  net::awaitable<bool> create_database_if_missing(std::string database, std::optional<int> throughput = {});
+  /// POST /dbs/{db}/colls with a v2 hash partition key; true when created, false when it existed.
+  net::awaitable<bool> create_collection_if_missing(std::string database, std::string collection,
+                                                    std::string partition_key_path,
+                                                    std::optional<int> throughput = {});
+  /// GET .../pkranges, sorted by min_inclusive.
+  net::awaitable<std::vector<pk_range>> read_partition_key_ranges(std::string database, std::string collection);
+  /// One page of a query (one range when range_id is set, else cross-partition).
+  net::awaitable<query_page> query(page_request request);
+  /// Point read; std::nullopt for 404.
+  net::awaitable<std::optional<document_response>> read_document(std::string database, std::string collection,
+                                                                 std::string id, std::vector<pk_component> key);
+  /// Upsert (201 created / 200 replaced).
+  net::awaitable<document_response> upsert_document(std::string database, std::string collection, std::string body,
+                                                    std::vector<pk_component> key);
+  /// Replace; with a non-empty if_match a stale etag throws cosmos_error 412.
+  net::awaitable<document_response> replace_document(std::string database, std::string collection, std::string id,
+                                                     std::string body, std::vector<pk_component> key,
+                                                     std::string if_match = {});
+  /// Delete; false when the document did not exist (404).
+  net::awaitable<bool> delete_document(std::string database, std::string collection, std::string id,
+                                       std::vector<pk_component> key, std::string if_match = {});
+  /// Bulk (non-atomic batch) requests: operations grouped by partition key range (EPK), at most
+  /// 100 operations and ~220 KB per request; per-operation 429s are re-sent after their
+  /// retry-after; 410 splits re-read the ranges and re-group. Results in input order.
+  net::awaitable<std::vector<bulk_result>> bulk(std::string database, std::string collection,
+                                                std::vector<bulk_operation> operations);
+  /// The collection's provisioned throughput; std::nullopt when the server has no offers
+  /// (shared or serverless throughput, or an emulator without /offers).
+  net::awaitable<std::optional<int>> read_throughput(std::string database, std::string collection);
+  /// Replaces the collection's offer throughput. Throws cosmos_error when unsupported.
+  net::awaitable<void> replace_throughput(std::string database, std::string collection, int throughput);
+
+  const client_options& options() const noexcept { return options_; }
+
+  struct call;  ///< one logical request (implementation detail)
+
+ private:
+  net::awaitable<http::response> execute(call c);
+  net::awaitable<std::vector<pk_range>> ranges_for(const std::string& database, const std::string& collection,
+                                                   bool refresh);
+  void log(std::string_view line) const;
+
+  http::client& http_;
+  connection_string cs_;
+  client_options options_;
+  std::mt19937_64 rng_;
+  std::chrono::steady_clock::time_point last_progress_;
+  std::map<std::string, std::vector<pk_range>> range_cache_;
+};
+
+/// Parses a /pkranges body (ids may be strings or numbers). Throws json::parse_error.
+std::vector<pk_range> parse_partition_key_ranges(std::string_view body);
+
+/// The range holding `epk`; nullptr when none does.
+const pk_range* range_for_epk(const std::vector<pk_range>& ranges, std::string_view epk);
+
+}  // namespace idabus::io::cosmos

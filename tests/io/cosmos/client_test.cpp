@@ -1,0 +1,528 @@
+#include "io/cosmos/client.hpp"
+
+#include "io/cosmos/auth.hpp"
+#include "io/cosmos/base64.hpp"
+#include "io/cosmos/errors.hpp"
+#include "support/run_coro.hpp"
+#include "support/scripted_server.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+// gtest's ASSERT_* return void, which a coroutine cannot: these stop the coroutine instead.
+#define CO_ASSERT_TRUE(c)                                   \
+  do {                                                      \
+    if (!(c)) {                                             \
+      ADD_FAILURE() << "assertion failed: " #c;             \
+      co_return;                                            \
+    }                                                       \
+  } while (0)
+#define CO_ASSERT_EQ(a, b) \
+  do {                     \
+    EXPECT_EQ(a, b);       \
+    if (!((a) == (b))) co_return; \
+  } while (0)
+
+namespace net = boost::asio;
+namespace cosmos = idabus::io::cosmos;
+namespace http = idabus::io::http;
+using idabus::test::reply;
+using idabus::test::scripted_server;
+
+namespace {
+
+const std::string emulator_key =
+    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+
+cosmos::connection_string connection_for(const scripted_server& server) {
+  return cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + emulator_key + ";");
+}
+
+struct recording_gate : cosmos::request_gate {
+  int acquired = 0;
+  int settled = 0;
+  double charged = 0;
+  std::vector<std::chrono::milliseconds> throttles;
+  net::awaitable<void> acquire(double) override {
+    ++acquired;
+    co_return;
+  }
+  void settle(double, double actual) override {
+    ++settled;
+    charged += actual;
+  }
+  void throttled(std::chrono::milliseconds retry_after) override { throttles.push_back(retry_after); }
+};
+
+// A scripted server, a real HTTP client and the Cosmos client under test, on one io_context.
+struct rig {
+  scripted_server server;
+  http::client http;
+  cosmos::client client;
+  std::vector<std::string> log;
+
+  rig(net::io_context& ctx, std::vector<reply> script, cosmos::client_options options = {},
+      http::client_options http_options = {})
+      : server(ctx.get_executor(), std::move(script)),
+        http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http_options),
+        client(http, connection_for(server), with_log(std::move(options))) {}
+
+  rig(net::io_context& ctx, scripted_server::handler handler, cosmos::client_options options = {})
+      : server(ctx.get_executor(), std::move(handler)),
+        http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http::client_options{}),
+        client(http, connection_for(server), with_log(std::move(options))) {}
+
+  cosmos::client_options with_log(cosmos::client_options options) {
+    options.log = [this](std::string_view line) { log.emplace_back(line); };
+    if (options.jitter_seed == 0) options.jitter_seed = 7;
+    options.retry.initial_backoff = std::chrono::milliseconds(5);
+    options.retry.max_backoff = std::chrono::milliseconds(20);
+    return options;
+  }
+};
+
+std::string page_body(const std::vector<std::string>& ids) {
+  std::string body = R"({"_rid":"coll==","Documents":[)";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) body += ',';
+    body += R"({"id":")" + ids[i] + R"(","objecttype":"Person","_ts":)" + std::to_string(100 + i) + "}";
+  }
+  return body + R"(],"_count":)" + std::to_string(ids.size()) + "}";
+}
+
+cosmos::page_request all_docs() {
+  cosmos::page_request r;
+  r.database = "idabus";
+  r.collection = "Resources";
+  r.query.text = "SELECT * FROM c WHERE c._ts >= @since";
+  r.query.parameters.push_back({"@since", "0"});
+  r.partition_key_path = "/objecttype";
+  r.max_item_count = 2;
+  return r;
+}
+
+std::vector<cosmos::pk_component> pk_of(std::string value) {
+  std::vector<cosmos::pk_component> key;
+  key.emplace_back(std::move(value));
+  return key;
+}
+
+std::string decoded_path(std::string_view target) {
+  return *cosmos::percent_decode(target.substr(0, target.find('?')));
+}
+
+}  // namespace
+
+TEST(CosmosClient, SignsEveryRequestWithTheHeadersCosmosNeeds) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::ok(R"({"id":"acc"})"), reply::ok(page_body({"a"}))});
+    const std::string account = co_await r.client.read_account();
+    EXPECT_EQ(account, R"({"id":"acc"})");
+    co_await r.client.query(all_docs());
+    const auto key = *cosmos::base64_decode(emulator_key);
+    for (const auto& req : r.server.requests()) {
+      EXPECT_EQ(req.header("x-ms-version"), "2020-07-15");
+      EXPECT_EQ(req.header("x-ms-documentdb-query-enablecrosspartition"), "True");
+      EXPECT_TRUE(cosmos::parse_http_date(req.header("x-ms-date"))) << req.header("x-ms-date");
+      EXPECT_EQ(cosmos::verify_authorization(req.header("authorization"), key, req.method,
+                                             cosmos::address_of(decoded_path(req.target)), req.header("x-ms-date")),
+                cosmos::auth_check::ok)
+          << req.target;
+    }
+    const auto& q = r.server.requests().at(1);
+    EXPECT_EQ(q.method, "POST");
+    EXPECT_EQ(q.target, "/dbs/idabus/colls/Resources/docs");
+    EXPECT_EQ(q.header("Content-Type"), "application/query+json");
+    EXPECT_EQ(q.header("x-ms-documentdb-isquery"), "True");
+    EXPECT_EQ(q.header("x-ms-max-item-count"), "2");
+    EXPECT_EQ(q.body, R"({"query":"SELECT * FROM c WHERE c._ts >= @since","parameters":[{"name":"@since","value":0}]})");
+  });
+}
+
+TEST(CosmosClient, EscapesNamesInThePathButSignsThemUnescaped) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::with_status(404, R"({"code":"NotFound","message":"missing"})")});
+    auto doc = co_await r.client.read_document("my db", "Res", "a b#1", pk_of("P\xc3\xa9rson"));
+    EXPECT_FALSE(doc);
+    const auto& req = r.server.requests().at(0);
+    EXPECT_EQ(req.target, "/dbs/my%20db/colls/Res/docs/a%20b%231");
+    EXPECT_EQ(req.header("x-ms-documentdb-partitionkey"), R"(["P\u00e9rson"])");
+    const auto key = *cosmos::base64_decode(emulator_key);
+    EXPECT_EQ(cosmos::verify_authorization(req.header("authorization"), key, "GET",
+                                           {"docs", "dbs/my db/colls/Res/docs/a b#1"}, req.header("x-ms-date")),
+              cosmos::auth_check::ok);
+  });
+}
+
+TEST(CosmosClient, PagesToTheEndEchoingContinuationsByteForByte) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    const std::string token1 = R"({"token":"+RID:gAAB#RT:1#TRC:2","range":{"min":"","max":"FF"}})";
+    const std::string token2 = "opaque token/with spaces+and=equals";
+    rig r(ctx, std::vector<reply>{reply::ok(page_body({"a", "b"})).header("x-ms-continuation", token1),
+                                  reply::ok(page_body({})).header("x-ms-continuation", token2),
+                                  reply::ok(page_body({"c"})).header("x-ms-request-charge", "2.5")});
+    std::vector<std::string> ids;
+    auto request = all_docs();
+    int pages = 0;
+    for (;;) {
+      auto page = co_await r.client.query(request);
+      ++pages;
+      for (const auto& d : page.documents) ids.push_back(*d.fields.id);
+      if (!page.continuation) {
+        EXPECT_DOUBLE_EQ(page.request_charge, 2.5);
+        break;
+      }
+      request.continuation = page.continuation;
+    }
+    EXPECT_EQ(pages, 3);
+    EXPECT_EQ(ids, (std::vector<std::string>{"a", "b", "c"}));
+    const auto& reqs = r.server.requests();
+    EXPECT_FALSE(http::has_header(reqs.at(0).headers, "x-ms-continuation"));
+    EXPECT_EQ(reqs.at(1).header("x-ms-continuation"), token1);
+    EXPECT_EQ(reqs.at(2).header("x-ms-continuation"), token2);
+  });
+}
+
+TEST(CosmosClient, QueryPageKeepsRawDocumentsAndTheirFields) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    const std::string doc = R"({"id":"x\u00e9","objecttype":"Group","n":1.10,"_ts":1700000001})";
+    rig r(ctx, std::vector<reply>{reply::ok(R"({"_rid":"r","Documents":[)" + doc + R"(],"_count":1})")});
+    auto page = co_await r.client.query(all_docs());
+    CO_ASSERT_EQ(page.documents.size(), 1u);
+    EXPECT_EQ(page.documents[0].raw, doc);
+    EXPECT_EQ(page.documents[0].fields.id, "x\xc3\xa9");
+    EXPECT_EQ(page.documents[0].fields.ts, 1700000001);
+    EXPECT_EQ(*page.documents[0].fields.partition_key, idabus::io::json::scalar(std::string("Group")));
+  });
+}
+
+TEST(CosmosClient, ResumesAfterThrottleWithRetryAfter) {
+  recording_gate gate;
+  idabus::test::run_coro([&gate](net::io_context& ctx) -> net::awaitable<void> {
+    cosmos::client_options options;
+    options.gate = &gate;
+    rig r(ctx,
+          std::vector<reply>{reply::with_status(429, R"({"code":"TooManyRequests","message":"Request rate is large"})")
+                                 .header("x-ms-retry-after-ms", "40")
+                                 .header("x-ms-substatus", "3200"),
+                             reply::ok(page_body({"a"})).header("x-ms-request-charge", "3")},
+          options);
+    const auto start = std::chrono::steady_clock::now();
+    auto page = co_await r.client.query(all_docs());
+    EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(40));
+    EXPECT_EQ(page.documents.size(), 1u);
+    EXPECT_EQ(r.server.requests().size(), 2u);
+  });
+  EXPECT_EQ(gate.acquired, 2);
+  EXPECT_EQ(gate.settled, 2);
+  EXPECT_DOUBLE_EQ(gate.charged, 3);
+  ASSERT_EQ(gate.throttles.size(), 1u);
+  EXPECT_EQ(gate.throttles[0], std::chrono::milliseconds(40));
+}
+
+TEST(CosmosClient, KeepsRetryingThrottlesBeyondAnyAttemptCountUntilNoProgressForTooLong) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    cosmos::client_options options;
+    options.retry.max_transient_attempts = 3;
+    options.retry.throttle_give_up_after = std::chrono::milliseconds(300);
+    rig r(ctx, [](const idabus::test::recorded_request&) {
+      return reply::with_status(429, R"({"message":"Request rate is large"})").header("x-ms-retry-after-ms", "10");
+    }, options);
+    bool threw = false;
+    try {
+      co_await r.client.read_account();
+    } catch (const cosmos::cosmos_error& e) {
+      threw = true;
+      EXPECT_EQ(e.status(), 429u);
+    }
+    EXPECT_TRUE(threw);
+    EXPECT_GT(r.server.requests().size(), 10u);  // far more than max_transient_attempts
+    EXPECT_FALSE(r.log.empty());
+  });
+}
+
+TEST(CosmosClient, RetriesServiceUnavailableThenSucceeds) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::with_status(503), reply::with_status(449), reply::with_status(408),
+                                  reply::ok(R"({"id":"acc"})")});
+    auto body = co_await r.client.read_account();
+    EXPECT_EQ(body, R"({"id":"acc"})");
+    EXPECT_EQ(r.server.requests().size(), 4u);
+    EXPECT_EQ(r.log.size(), 3u);
+  });
+}
+
+TEST(CosmosClient, StopsA503StormAfterTheAttemptBound) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    cosmos::client_options options;
+    options.retry.max_transient_attempts = 4;
+    rig r(ctx, [](const idabus::test::recorded_request&) {
+      return reply::with_status(503, R"({"code":"ServiceUnavailable","message":"busy"})").header("x-ms-activity-id", "act-503");
+    }, options);
+    bool threw = false;
+    try {
+      co_await r.client.read_account();
+    } catch (const cosmos::cosmos_error& e) {
+      threw = true;
+      EXPECT_EQ(e.status(), 503u);
+      EXPECT_NE(std::string(e.what()).find("act-503"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(threw);
+    EXPECT_EQ(r.server.requests().size(), 4u);
+  });
+}
+
+TEST(CosmosClient, RetriesAQueryWhoseResponseWasResetMidBody) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::reset_mid_body_of(page_body({"a", "b", "c", "d"})),
+                                  reply::ok(page_body({"a", "b"}))});
+    auto page = co_await r.client.query(all_docs());
+    EXPECT_EQ(page.documents.size(), 2u);
+    EXPECT_EQ(r.server.requests().size(), 2u);
+    CO_ASSERT_EQ(r.log.size(), 1u);
+    EXPECT_NE(r.log[0].find("retrying"), std::string::npos) << r.log[0];
+  });
+}
+
+TEST(CosmosClient, RetriesAfterATimeout) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    http::client_options http_options;
+    http_options.request_timeout = std::chrono::milliseconds(150);
+    rig r(ctx, std::vector<reply>{reply::ok(page_body({"slow"})).after(std::chrono::milliseconds(1000)),
+                                  reply::ok(page_body({"fast"}))},
+          {}, http_options);
+    auto page = co_await r.client.query(all_docs());
+    CO_ASSERT_EQ(page.documents.size(), 1u);
+    EXPECT_EQ(page.documents[0].fields.id, "fast");
+  });
+}
+
+TEST(CosmosClient, ReportsAnOversizedResponseWithoutRetrying) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    http::client_options http_options;
+    http_options.max_response_bytes = 1024;
+    rig r(ctx, std::vector<reply>{reply::ok(page_body(std::vector<std::string>(200, "doc")))}, {}, http_options);
+    bool threw = false;
+    try {
+      co_await r.client.query(all_docs());
+    } catch (const http::transport_error& e) {
+      threw = true;
+      EXPECT_EQ(e.kind(), http::transport_error_kind::response_too_large);
+    }
+    EXPECT_TRUE(threw);
+    EXPECT_EQ(r.server.requests().size(), 1u);
+  });
+}
+
+TEST(CosmosClient, UnauthorizedIsAClearErrorThatNeverShowsTheKey) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{
+                   reply::with_status(401, R"({"code":"Unauthorized","message":"The input authorization token can't serve the request."})")
+                       .header("x-ms-activity-id", "8f1c-activity")});
+    std::string what;
+    try {
+      co_await r.client.upsert_document("idabus", "Resources", R"({"id":"p1","objecttype":"Person"})",
+                                        pk_of("Person"));
+    } catch (const cosmos::cosmos_error& e) {
+      what = e.what();
+      EXPECT_EQ(e.status(), 401u);
+      EXPECT_EQ(e.details().resource_link, "dbs/idabus/colls/Resources");
+    }
+    EXPECT_NE(what.find("upsert document on dbs/idabus/colls/Resources failed: HTTP 401 Unauthorized"), std::string::npos) << what;
+    EXPECT_NE(what.find("can't serve the request"), std::string::npos) << what;
+    EXPECT_NE(what.find("8f1c-activity"), std::string::npos) << what;
+    EXPECT_EQ(r.server.requests().size(), 1u);  // never retried
+    const std::string signature_part = std::string(r.server.requests()[0].header("authorization")).substr(30);
+    for (const std::string& text : std::vector<std::string>{what}) {
+      EXPECT_EQ(text.find(emulator_key.substr(0, 16)), std::string::npos);
+      EXPECT_EQ(text.find(signature_part), std::string::npos);
+      EXPECT_EQ(text.find("sig"), std::string::npos);
+    }
+  });
+}
+
+TEST(CosmosClient, NoSecretReachesTheLogWhileRetrying) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::with_status(429).header("x-ms-retry-after-ms", "1"), reply::with_status(503),
+                                  reply::reset_mid_body_of(R"({"id":"account-with-a-long-body"})"), reply::ok("{}")});
+    co_await r.client.read_account();
+    EXPECT_EQ(r.log.size(), 2u);  // the 503 and the reset (429s are paced, not logged one by one)
+    for (const auto& line : r.log) {
+      EXPECT_EQ(line.find(emulator_key.substr(0, 16)), std::string::npos) << line;
+      EXPECT_EQ(line.find("sig"), std::string::npos) << line;
+      EXPECT_EQ(line.find("type%3D"), std::string::npos) << line;
+    }
+  });
+}
+
+TEST(CosmosClient, NeverRetriesClientErrors) {
+  for (unsigned status : {400u, 403u, 409u, 412u, 413u, 500u}) {
+    idabus::test::run_coro([status](net::io_context& ctx) -> net::awaitable<void> {
+      rig r(ctx, std::vector<reply>{reply::with_status(status, R"({"message":"no"})")});
+      bool threw = false;
+      try {
+        co_await r.client.query(all_docs());
+      } catch (const cosmos::cosmos_error& e) {
+        threw = true;
+        EXPECT_EQ(e.status(), status);
+      }
+      EXPECT_TRUE(threw) << status;
+      EXPECT_EQ(r.server.requests().size(), 1u) << status;
+    });
+  }
+}
+
+TEST(CosmosClient, PointReadMissingIsAValueAndReplaceWithStaleEtagThrows412) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{
+                   reply::ok(R"({"id":"p1","objecttype":"Person","_etag":"e1"})").header("etag", "e1").header("x-ms-request-charge", "1"),
+                   reply::with_status(404, R"({"code":"NotFound"})"),
+                   reply::with_status(412, R"({"code":"PreconditionFailed","message":"etag mismatch"})"),
+                   reply::with_status(204), reply::with_status(404)});
+    auto found = co_await r.client.read_document("idabus", "Resources", "p1", pk_of("Person"));
+    CO_ASSERT_TRUE(found);
+    EXPECT_EQ(found->etag, "e1");
+    auto missing = co_await r.client.read_document("idabus", "Resources", "nope", pk_of("Person"));
+    EXPECT_FALSE(missing);
+    int status = 0;
+    try {
+      co_await r.client.replace_document("idabus", "Resources", "p1", R"({"id":"p1","objecttype":"Person"})",
+                                         pk_of("Person"), "stale");
+    } catch (const cosmos::cosmos_error& e) {
+      status = static_cast<int>(e.status());
+    }
+    EXPECT_EQ(status, 412);
+    EXPECT_EQ(r.server.requests().at(2).header("If-Match"), "stale");
+    EXPECT_EQ(r.server.requests().at(2).method, "PUT");
+    EXPECT_TRUE(co_await r.client.delete_document("idabus", "Resources", "p1", pk_of("Person")));
+    EXPECT_FALSE(co_await r.client.delete_document("idabus", "Resources", "p1", pk_of("Person")));
+    for (const auto& req : r.server.requests()) EXPECT_EQ(req.header("x-ms-documentdb-partitionkey"), R"(["Person"])");
+  });
+}
+
+TEST(CosmosClient, CreatesDatabaseAndCollectionOnlyWhenMissing) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::with_status(201, "{}"), reply::with_status(409, R"({"message":"conflict"})"),
+                                  reply::with_status(201, "{}"), reply::with_status(409, "{}")});
+    EXPECT_TRUE(co_await r.client.create_database_if_missing("idabus", 400));
+    EXPECT_FALSE(co_await r.client.create_database_if_missing("idabus"));
+    EXPECT_TRUE(co_await r.client.create_collection_if_missing("idabus", "Resources", "/objecttype", 1000));
+    EXPECT_FALSE(co_await r.client.create_collection_if_missing("idabus", "Events", "id"));
+    const auto& reqs = r.server.requests();
+    EXPECT_EQ(reqs[0].body, R"({"id":"idabus"})");
+    EXPECT_EQ(reqs[0].header("x-ms-offer-throughput"), "400");
+    EXPECT_FALSE(http::has_header(reqs[1].headers, "x-ms-offer-throughput"));
+    EXPECT_EQ(reqs[2].target, "/dbs/idabus/colls");
+    EXPECT_EQ(reqs[2].body, R"({"id":"Resources","partitionKey":{"paths":["/objecttype"],"kind":"Hash","version":2}})");
+    EXPECT_EQ(reqs[2].header("x-ms-offer-throughput"), "1000");
+    EXPECT_NE(reqs[3].body.find(R"("paths":["/id"])"), std::string::npos);
+  });
+}
+
+TEST(CosmosClient, ReadsPartitionKeyRangesWithNumericOrStringIds) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::ok(
+                   R"({"_rid":"x","PartitionKeyRanges":[{"id":"2","minInclusive":"80","maxExclusive":"FF","parents":["0"]},)"
+                   R"({"id":1,"minInclusive":"","maxExclusive":"80","parents":[0]}],"_count":2})")});
+    auto ranges = co_await r.client.read_partition_key_ranges("idabus", "Resources");
+    CO_ASSERT_EQ(ranges.size(), 2u);
+    EXPECT_EQ(ranges[0].id, "1");
+    EXPECT_EQ(ranges[0].min_inclusive, "");
+    EXPECT_EQ(ranges[0].parents, (std::vector<std::string>{"0"}));
+    EXPECT_EQ(ranges[1].id, "2");
+    EXPECT_EQ(ranges[1].max_exclusive, "FF");
+    EXPECT_EQ(r.server.requests()[0].target, "/dbs/idabus/colls/Resources/pkranges");
+  });
+}
+
+TEST(ParsePartitionKeyRanges, RejectsBodiesWithoutRanges) {
+  EXPECT_THROW(cosmos::parse_partition_key_ranges(R"({"x":1})"), idabus::io::json::parse_error);
+  EXPECT_THROW(cosmos::parse_partition_key_ranges(R"({"PartitionKeyRanges":[{"id":true}]})"), idabus::io::json::parse_error);
+  EXPECT_THROW(cosmos::parse_partition_key_ranges("nope"), idabus::io::json::parse_error);
+}
+
+TEST(QueryBody, QuotesTheQueryAndKeepsParameterValuesAsJson) {
+  cosmos::query_spec spec{"SELECT * FROM c WHERE c.name = \"x\"", {{"@t", "\"Person\""}, {"@n", "5"}}};
+  EXPECT_EQ(cosmos::query_body(spec),
+            R"({"query":"SELECT * FROM c WHERE c.name = \"x\"","parameters":[{"name":"@t","value":"Person"},{"name":"@n","value":5}]})");
+}
+
+namespace {
+
+const char* two_ranges_body =
+    R"({"PartitionKeyRanges":[{"id":"0","minInclusive":"","maxExclusive":"20"},{"id":"1","minInclusive":"20","maxExclusive":"FF"}]})";
+
+std::vector<std::string> pk_values_in(const std::string& body) {
+  static const std::regex pattern(R"re("partitionKey":"\[\\"(k[0-9]+)\\"\]")re");
+  std::vector<std::string> out;
+  for (auto it = std::sregex_iterator(body.begin(), body.end(), pattern); it != std::sregex_iterator(); ++it) {
+    out.push_back((*it)[1]);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(CosmosClientBulk, GroupsByRangeCapsBatchesAndResendsPerOperationThrottles) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    int batches = 0;
+    rig r(ctx, [&batches](const idabus::test::recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      EXPECT_EQ(req.header("x-ms-cosmos-is-batch-request"), "True");
+      const auto keys = pk_values_in(req.body);
+      std::string body = "[";
+      bool partial = false;
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (i) body += ',';
+        if (batches == 0 && i == 0) {
+          body += R"({"statusCode":429,"subStatusCode":3200,"retryAfterMilliseconds":15})";
+          partial = true;
+        } else {
+          body += R"({"statusCode":201,"requestCharge":5.5,"eTag":"e-)" + keys[i] + "\"}";
+        }
+      }
+      ++batches;
+      return reply::with_status(partial ? 207 : 200, body + "]");
+    });
+    std::vector<cosmos::bulk_operation> ops;
+    for (int i = 0; i < 250; ++i) {
+      cosmos::bulk_operation op;
+      op.type = cosmos::bulk_operation_type::upsert;
+      op.id = "k" + std::to_string(i);
+      op.partition_key = {op.id};
+      op.body = R"({"id":")" + op.id + R"(","v":")" + std::string(static_cast<std::size_t>(i * 10), 'x') + "\"}";
+      ops.push_back(std::move(op));
+    }
+    auto results = co_await r.client.bulk("idabus", "Events", ops);
+    CO_ASSERT_EQ(results.size(), ops.size());
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      EXPECT_EQ(results[i].status, 201u) << i;
+      EXPECT_EQ(results[i].etag, "e-k" + std::to_string(i));
+    }
+    const auto ranges = cosmos::parse_partition_key_ranges(two_ranges_body);
+    std::multiset<std::string> sent;
+    for (const auto& req : r.server.requests()) {
+      if (req.target.ends_with("/pkranges")) continue;
+      EXPECT_LE(req.body.size(), 220201u);
+      const auto keys = pk_values_in(req.body);
+      EXPECT_LE(keys.size(), 100u);
+      const std::string range_id(req.header("x-ms-documentdb-partitionkeyrangeid"));
+      for (const auto& k : keys) {
+        const std::vector<cosmos::pk_component> key{k};
+        EXPECT_EQ(cosmos::range_for_epk(ranges, cosmos::effective_partition_key_v2(key))->id, range_id) << k;
+        sent.insert(k);
+      }
+    }
+    EXPECT_EQ(sent.size(), 251u);  // every operation once, plus the throttled one again
+    std::size_t pkrange_reads = 0;
+    for (const auto& req : r.server.requests()) pkrange_reads += req.target.ends_with("/pkranges");
+    EXPECT_EQ(pkrange_reads, 1u);  // cached
+  });
+}
