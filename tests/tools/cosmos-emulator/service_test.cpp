@@ -1,0 +1,91 @@
+#include "tools/cosmos-emulator/service.hpp"
+
+#include "io/cosmos/auth.hpp"
+#include "io/cosmos/base64.hpp"
+#include "tools/cosmos-emulator/options.hpp"
+
+#include <gtest/gtest.h>
+
+namespace idabus::emulator {
+namespace {
+
+namespace http = io::http;
+
+fault_options faults_with(double p429, double p503, double preset) {
+  fault_options o;
+  o.throttle_probability = p429;
+  o.unavailable_probability = p503;
+  o.reset_probability = preset;
+  return o;
+}
+namespace cosmos = io::cosmos;
+using namespace std::chrono_literals;
+
+struct EmulatorService : ::testing::Test {
+  std::string key = *cosmos::base64_decode(public_emulator_key);
+  store data{store_options{}};
+  routes api{data, options()};
+
+  routes_options options() const {
+    routes_options o;
+    o.decoded_key = key;
+    return o;
+  }
+
+  http::request signed_request(std::string method, std::string path, std::string body = {}) {
+    http::request req;
+    req.method = method;
+    req.target = path;
+    req.body = std::move(body);
+    auto date = cosmos::http_date(std::chrono::system_clock::now());
+    req.headers.emplace_back("x-ms-date", date);
+    req.headers.emplace_back("authorization", cosmos::authorization_header(key, method, cosmos::address_of(path), date));
+    return req;
+  }
+};
+
+TEST_F(EmulatorService, InjectedThrottleAnswers429AndExecutesNothing) {
+  fault_injector always_429(faults_with(1, 0, 0));
+  auto r = serve_request(api, always_429, data, 0ms, signed_request("POST", "/dbs", R"({"id":"db"})"));
+  EXPECT_EQ(r.message.status, 429u);
+  EXPECT_EQ(r.message.header("x-ms-substatus"), "3200");
+  EXPECT_EQ(r.message.header("x-ms-retry-after-ms"), "50");
+  EXPECT_FALSE(r.message.header("x-ms-activity-id").empty());
+  fault_injector none(fault_options{});
+  EXPECT_EQ(serve_request(api, none, data, 0ms, signed_request("GET", "/dbs/db")).message.status, 404u)
+      << "the throttled create must not have run";
+}
+
+TEST_F(EmulatorService, InjectedUnavailableAnswers503) {
+  fault_injector always_503(faults_with(0, 1, 0));
+  auto r = serve_request(api, always_503, data, 0ms, signed_request("GET", "/dbs"));
+  EXPECT_EQ(r.message.status, 503u);
+  EXPECT_NE(r.message.body.find("ServiceUnavailable"), std::string::npos);
+}
+
+TEST_F(EmulatorService, InjectedResetExecutesAndAsksForAResetDelivery) {
+  fault_injector always_reset(faults_with(0, 0, 1));
+  auto r = serve_request(api, always_reset, data, 0ms, signed_request("POST", "/dbs", R"({"id":"db"})"));
+  EXPECT_EQ(r.how, http::delivery::reset_mid_body);
+  EXPECT_EQ(r.message.status, 201u);
+  fault_injector none(fault_options{});
+  EXPECT_EQ(serve_request(api, none, data, 0ms, signed_request("GET", "/dbs/db")).message.status, 200u);
+}
+
+TEST_F(EmulatorService, UnauthorizedRequestsAndTheAccountReadGetNoFault) {
+  fault_injector always_429(faults_with(1, 0, 0));
+  auto unsigned_req = signed_request("GET", "/dbs");
+  http::set_header(unsigned_req.headers, "authorization", "type%3Dmaster%26ver%3D1.0%26sig%3Dx");
+  EXPECT_EQ(serve_request(api, always_429, data, 0ms, unsigned_req).message.status, 401u);
+  EXPECT_EQ(serve_request(api, always_429, data, 0ms, signed_request("GET", "/")).message.status, 200u);
+}
+
+TEST_F(EmulatorService, LatencyBecomesTheReplyDelay) {
+  fault_injector none(fault_options{});
+  auto r = serve_request(api, none, data, 25ms, signed_request("GET", "/dbs"));
+  EXPECT_EQ(r.delay, 25ms);
+  EXPECT_EQ(r.how, http::delivery::complete);
+}
+
+}  // namespace
+}  // namespace idabus::emulator
