@@ -182,6 +182,7 @@ void durable_log::append(std::uint8_t type, fields record_fields) {
   {
     std::lock_guard lock(buffer_mu_);
     frame(buffer_, type, record_fields);
+    ++appended_;
     too_big = buffer_.size() > auto_write_bytes;
   }
   if (too_big) {
@@ -192,32 +193,42 @@ void durable_log::append(std::uint8_t type, fields record_fields) {
 
 void durable_log::write_locked(bool sync) {
   std::string pending;
+  std::uint64_t upto = 0;
   {
     std::lock_guard lock(buffer_mu_);
     pending.swap(buffer_);
+    upto = appended_;
   }
   if (fd_ < 0) throw std::runtime_error("cosmos-emulator data dir: log " + path_.string() + " is not open (load() first)");
   if (!pending.empty()) {
     write_all(fd_, pending, path_);
     file_bytes_ += pending.size();
   }
-  if (sync && ::fdatasync(fd_) != 0) fail("fdatasync", path_);
+  written_ = upto;
+  if (sync) {
+    if (::fdatasync(fd_) != 0) fail("fdatasync", path_);
+    synced_ = upto;
+  }
 }
 
 void durable_log::flush() {
-  std::lock_guard file_lock(file_mu_);
+  std::uint64_t target = 0;
   {
     std::lock_guard lock(buffer_mu_);
-    if (buffer_.empty()) return;
+    target = appended_;
   }
+  std::lock_guard file_lock(file_mu_);
+  if (synced_ >= target) return;  // another flusher's sync already covered our records
   write_locked(true);
 }
 
 void durable_log::rewrite(const std::function<void(const emit_fn& emit)>& produce) {
   std::lock_guard file_lock(file_mu_);
+  std::uint64_t upto = 0;
   {
     std::lock_guard lock(buffer_mu_);
     buffer_.clear();  // the snapshot supersedes everything buffered
+    upto = appended_;
   }
   const auto tmp = directory_ / "emulator.log.tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -248,6 +259,7 @@ void durable_log::rewrite(const std::function<void(const emit_fn& emit)>& produc
   if (fd_ >= 0) ::close(fd_);
   fd_ = nfd;
   file_bytes_ = written;
+  written_ = synced_ = upto;
 }
 
 std::uint64_t durable_log::size_bytes() const {

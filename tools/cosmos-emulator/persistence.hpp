@@ -7,7 +7,9 @@
 // The store decides what the types and fields mean; this class only frames, checksums, buffers,
 // syncs and rewrites.
 // - append() buffers in memory (thread-safe, cheap); flush() writes the buffer and fdatasyncs:
-//   group commit — callers flush once per request or batch. A buffer over 8 MiB is written
+//   group commit — callers flush once per request or batch. Concurrent flushers share syncs: a
+//   flush whose records were already made durable by another thread's sync returns at once, and
+//   one sync covers every record appended before it started. A buffer over 8 MiB is written
 //   (not synced) by append itself, so memory stays bounded when nobody flushes.
 // - load() replays every intact record in order. The first torn or corrupt record (short
 //   header, length past the end, CRC mismatch) ends the replay: the intact prefix is kept, the
@@ -76,6 +78,9 @@ class durable_log {
   mutable std::mutex file_mu_;  ///< order: file_mu_ before buffer_mu_
   mutable std::mutex buffer_mu_;
   std::string buffer_;
+  std::uint64_t appended_ = 0;  ///< records appended so far (buffer_mu_)
+  std::uint64_t written_ = 0;   ///< records handed to write() (file_mu_)
+  std::uint64_t synced_ = 0;    ///< records made durable (file_mu_)
   std::uint64_t file_bytes_ = 0;
 };
 
