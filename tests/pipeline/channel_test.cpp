@@ -13,6 +13,7 @@
 #include <boost/system/system_error.hpp>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -268,6 +269,38 @@ TEST(channel, ReceiverResumesOnItsOwnExecutorWhenFedFromAnotherThread) {
     EXPECT_EQ(count, 50);
     pool.join();
   });
+}
+
+TEST(channel, ManyProducersAndConsumersOnSeveralThreadsLoseNothing) {
+  constexpr int producers = 4;
+  constexpr int per_producer = 5000;
+  channel<int> ch(4, producers);
+  std::atomic<long> sum{0};
+  std::atomic<int> count{0};
+  // Closures outlive their coroutines (a lambda coroutine reads captures through it).
+  auto producer = [&](int base) -> net::awaitable<void> {
+    for (int i = 0; i < per_producer; ++i) co_await ch.send(base + i);
+    ch.finish();
+  };
+  auto consumer = [&]() -> net::awaitable<void> {
+    for (;;) {
+      auto item = co_await ch.receive();
+      if (!item) break;
+      sum += *item;
+      ++count;
+    }
+  };
+  {
+    net::thread_pool sending(2);
+    net::thread_pool receiving(2);
+    for (int c = 0; c < 3; ++c) net::co_spawn(receiving, consumer(), net::detached);
+    for (int p = 0; p < producers; ++p) net::co_spawn(sending, producer(p * per_producer), net::detached);
+    sending.join();
+    receiving.join();
+  }
+  const long n = static_cast<long>(producers) * per_producer;
+  EXPECT_EQ(count, n);
+  EXPECT_EQ(sum, n * (n - 1) / 2);
 }
 
 }  // namespace
