@@ -100,6 +100,15 @@ test('SELECT * with maxItemCount 100 and fetchNext returns every id exactly once
   assert.ok(pages >= N / 100, `only ${pages} pages`);
 });
 
+test('a cross-partition SELECT VALUE COUNT(1) sums the per-range counts through the query plan', async () => {
+  const all = await containers.Resources.items.query('SELECT VALUE COUNT(1) FROM c').fetchAll();
+  assert.deepEqual(all.resources, [N]);
+  const persons = await containers.Resources.items
+    .query({ query: 'SELECT VALUE COUNT(1) FROM c WHERE c.objecttype = @t', parameters: [{ name: '@t', value: 'Person' }] })
+    .fetchAll();
+  assert.deepEqual(persons.resources, [N / 4]);
+});
+
 test('a parameterised _ts query finds the documents written since a time', async () => {
   const { resource } = await containers.Resources.item('obj-00000', 'Person').read();
   const { resources } = await containers.Resources.items

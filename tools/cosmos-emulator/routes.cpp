@@ -6,6 +6,7 @@
 
 #include <simdjson.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <random>
@@ -189,6 +190,53 @@ std::optional<outcome> offer_throughput(const http::request& req, std::optional<
   return std::nullopt;
 }
 
+// How a query plan rewrites `SELECT VALUE COUNT(1) ...` (as the service does): every range answers
+// [{"item": <partial count>}] and the SDK sums the partials.
+constexpr std::string_view count_item_prefix = "SELECT VALUE [{\"item\": COUNT(1)}]";
+
+struct query_text {
+  std::string sql;
+  std::string parameters;  ///< raw JSON array text, empty when absent
+};
+
+/// The "query" and "parameters" of a query body; nullopt when it is not such an object.
+std::optional<query_text> split_query_body(std::string_view body) {
+  simdjson::padded_string padded(body);
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::object object;
+  if (parser.iterate(padded).get(doc) || doc.get_object().get(object)) return std::nullopt;
+  query_text out;
+  bool has_query = false;
+  for (auto field : object) {
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return std::nullopt;
+    if (key == "query") {
+      std::string_view sql;
+      if (field.value().get_string().get(sql)) return std::nullopt;
+      out.sql = sql;
+      has_query = true;
+    } else if (key == "parameters") {
+      simdjson::ondemand::array params;
+      std::string_view raw;
+      if (field.value().get_array().get(params) || params.raw_json().get(raw)) return std::nullopt;
+      out.parameters = raw;
+    }
+  }
+  if (!has_query) return std::nullopt;
+  return out;
+}
+
+/// `SELECT VALUE COUNT(1) <rest>` -> `SELECT VALUE [{"item": COUNT(1)}] <rest>`.
+std::string count_item_rewrite(std::string_view sql) {
+  std::string lower(sql);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto at = lower.find("count");
+  auto close = at == std::string::npos ? std::string::npos : lower.find(')', at);
+  if (close == std::string::npos) return {};
+  return std::string(count_item_prefix) + std::string(sql.substr(close + 1));
+}
+
 struct bulk_entry {
   document_request request;
   std::string op_name;
@@ -350,12 +398,16 @@ http::response error_response(unsigned status, std::string_view code, std::strin
   return res;
 }
 
-std::string query_plan_body(const parsed_query& query) {
+std::string query_plan_body(const parsed_query& query, std::string_view rewritten_query) {
+  bool count = query.select == select_kind::count && !rewritten_query.empty();
   std::string body =
       "{\"partitionedQueryExecutionInfoVersion\":2,\"queryInfo\":{\"distinctType\":\"None\",\"top\":null,"
       "\"offset\":null,\"limit\":null,\"orderBy\":[],\"orderByExpressions\":[],\"groupByExpressions\":[],"
-      "\"groupByAliases\":[],\"aggregates\":[],\"groupByAliasToAggregateType\":{},\"rewrittenQuery\":\"\","
-      "\"hasSelectValue\":";
+      "\"groupByAliases\":[],\"aggregates\":";
+  body += count ? "[\"Count\"]" : "[]";
+  body += ",\"groupByAliasToAggregateType\":{},\"rewrittenQuery\":";
+  append_json_string(body, count ? rewritten_query : std::string_view{});
+  body += ",\"hasSelectValue\":";
   body += query.select == select_kind::count ? "true" : "false";
   body += ",\"hasNonStreamingOrderBy\":false},\"queryRanges\":[{\"min\":\"\",\"max\":\"FF\",\"isMinInclusive\":true,"
           "\"isMaxInclusive\":false}]}";
@@ -600,7 +652,11 @@ http::response routes::route(const http::request& req, std::string_view raw_path
         }
       }
     } else if (m == "POST" && is_query) {
-      auto parsed = parse_query_request(req.body);
+      auto text = split_query_body(req.body);
+      bool count_items = text && text->sql.starts_with(count_item_prefix);
+      auto parsed = count_items ? parse_query("SELECT VALUE COUNT(1)" + text->sql.substr(count_item_prefix.size()),
+                                              text->parameters)
+                                : parse_query_request(req.body);
       if (!parsed.query) {
         o = error(400, "BadRequest", "query: " + parsed.error);
       } else if (header_true(req, "x-ms-cosmos-is-query-plan-request")) {
@@ -609,12 +665,34 @@ http::response routes::route(const http::request& req, std::string_view raw_path
           o = from_result(std::move(exists), false);
         } else {
           o.res.status = 200;
-          o.res.body = query_plan_body(*parsed.query);
+          std::string rewritten;
+          if (parsed.query->select == select_kind::count && text) rewritten = count_item_rewrite(text->sql);
+          o.res.body = query_plan_body(*parsed.query, rewritten);
         }
       } else {
         query_options opts;
-        if (auto bad = feed_options(req, opts)) o = std::move(*bad);
-        else o = from_page(data_.query(db, coll, *parsed.query, opts));
+        if (auto bad = feed_options(req, opts)) {
+          o = std::move(*bad);
+        } else {
+          auto page = data_.query(db, coll, *parsed.query, opts);
+          if (count_items && page.status == result_status::ok) {
+            // Partial count of this scope in the shape the SDK's aggregator sums.
+            std::string partial = "{\"_rid\":";
+            append_json_string(partial, page.collection_rid);
+            partial += ",\"Documents\":[";
+            for (std::size_t i = 0; i < page.documents.size(); ++i) {
+              if (i) partial += ',';
+              partial += "[{\"item\":" + *page.documents[i] + "}]";
+            }
+            partial += "],\"_count\":" + std::to_string(page.documents.size()) + "}";
+            auto count = page.documents.size();
+            o = from_page(std::move(page));
+            o.res.body = std::move(partial);
+            http::set_header(o.res.headers, "x-ms-item-count", std::to_string(count));
+          } else {
+            o = from_page(std::move(page));
+          }
+        }
       }
     } else if (m == "POST") {
       document_request d;

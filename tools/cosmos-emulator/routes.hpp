@@ -48,8 +48,12 @@ struct routes_options {
 io::http::response error_response(unsigned status, std::string_view code, std::string_view message,
                                   unsigned substatus = 0);
 
-/// The PartitionedQueryExecutionInfo answered to a query-plan request for a supported query.
-std::string query_plan_body(const parsed_query& query);
+/// The PartitionedQueryExecutionInfo answered to a query-plan request for a supported query: no
+/// ORDER BY, no DISTINCT, one query range covering ["", "FF"). For `SELECT VALUE COUNT(1)` pass the
+/// rewritten text `SELECT VALUE [{"item": COUNT(1)}] <rest>` (aggregates ["Count"]): the SDK sends
+/// it to every range, which answers its partial count as [{"item": n}], and sums the partials.
+/// Otherwise pass an empty rewritten query (the SDK then sends the original text).
+std::string query_plan_body(const parsed_query& query, std::string_view rewritten_query);
 
 class routes {
  public:

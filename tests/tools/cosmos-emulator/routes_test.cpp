@@ -253,6 +253,29 @@ TEST_F(EmulatorRoutes, QueryPlanRequestAnswersAPlanCoveringTheWholeKeySpace) {
   EXPECT_EQ(std::string_view(range["max"]), "FF");
 }
 
+TEST_F(EmulatorRoutes, CountPlanIsRewrittenSoThatEachRangeAnswersAPartialCount) {
+  make_collection();
+  for (int i = 0; i < 12; ++i) ASSERT_EQ(create_doc("d" + std::to_string(i), "p" + std::to_string(i)).status, 201u);
+  std::string query = R"({"query":"select value count(1) from c WHERE c.v = @v","parameters":[{"name":"@v","value":1}]})";
+  auto plan = call("POST", "/dbs/db/colls/items/docs", query,
+                   {{"x-ms-cosmos-is-query-plan-request", "True"}, {"Content-Type", "application/query+json"}});
+  ASSERT_EQ(plan.status, 200u);
+  EXPECT_NE(plan.body.find(R"("aggregates":["Count"])"), std::string::npos) << plan.body;
+  const std::string rewritten = R"(SELECT VALUE [{\"item\": COUNT(1)}] from c WHERE c.v = @v)";
+  EXPECT_NE(plan.body.find(R"("rewrittenQuery":")" + rewritten + "\""), std::string::npos) << plan.body;
+  int total = 0;
+  for (int range = 0; range < 4; ++range) {
+    std::string body = R"({"query":")" + rewritten + R"(","parameters":[{"name":"@v","value":1}]})";
+    auto res = call("POST", "/dbs/db/colls/items/docs", body,
+                    {{"x-ms-documentdb-isquery", "True"}, {"x-ms-documentdb-partitionkeyrangeid", std::to_string(range)}});
+    ASSERT_EQ(res.status, 200u) << res.body;
+    auto at = res.body.find(R"("Documents":[[{"item":)");
+    ASSERT_NE(at, std::string::npos) << res.body;
+    total += std::stoi(res.body.substr(at + 22));
+  }
+  EXPECT_EQ(total, 12);
+}
+
 TEST_F(EmulatorRoutes, UnsupportedQueryIs400NamingTheConstruct) {
   make_collection();
   auto res = call("POST", "/dbs/db/colls/items/docs", R"({"query":"SELECT * FROM c ORDER BY c.id"})",
