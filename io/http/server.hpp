@@ -79,7 +79,9 @@ class server {
   std::string url() const;
 
   /// Accepts and serves connections until shutdown(); ends when the acceptor is closed and every
-  /// connection has ended. Cancelling run() closes everything at once. Call once.
+  /// connection has ended. Cancelling run() closes everything at once (handlers still running
+  /// finish on their own). Call once; destroy the server only after run() returned or its
+  /// io_context stopped.
   net::awaitable<void> run();
 
   /// Starts a graceful shutdown (see the file comment). Thread-safe, idempotent, returns at once.
