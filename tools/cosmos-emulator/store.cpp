@@ -871,7 +871,8 @@ op_result store::create_collection(std::string_view db, std::string_view body, s
     return error(result_status::bad_request, "collection body: partitionKey.paths[0] must be a path string such as \"/pk\"");
   }
   std::string_view kind = "Hash";
-  if (!pk["kind"].get(root) && pk["kind"].get_string().get(kind)) {
+  simdjson::dom::element kind_element;
+  if (!pk["kind"].get(kind_element) && kind_element.get_string().get(kind)) {
     return error(result_status::bad_request, "collection body: partitionKey.kind must be a string");
   }
   if (kind != "Hash") return error(result_status::bad_request, "unsupported: partitionKey.kind " + json_quote(kind) + " (only \"Hash\")");
@@ -1223,8 +1224,8 @@ query_page store::query(std::string_view db, std::string_view coll, const parsed
     page.range_id = std::to_string(pi);
     double charge = pi == start.partition ? query_page_base_charge() : 0.0;
     const auto& idx = part.by_ts();
-    auto it = (pi == start.partition && start.after) ? idx.upper_bound({start.ts, start.seq}) : idx.lower_bound({q.ts_min, 0});
-    if (pi != start.partition || !start.after) it = idx.lower_bound({q.ts_min, 0});
+    auto it = (pi == start.partition && start.after) ? idx.upper_bound({start.ts, start.seq})
+                                                     : idx.lower_bound({q.ts_min, 0});
     cursor resume{pi, false, q.ts_min, 0};
     for (; q.satisfiable && it != idx.end() && it->first.first <= q.ts_max; ++it) {
       if (page.documents.size() >= max_items || scanned >= max_scanned_per_page) {

@@ -115,6 +115,21 @@ TEST_F(store_fixture, DatabaseAndCollectionBodiesLookLikeCosmos) {
   EXPECT_EQ(field(s->list_databases().body, "/Databases/0/id"), "db");
 }
 
+TEST_F(store_fixture, CollectionKeepsClientIndexingPolicyAndFieldOrder) {
+  auto r = s->create_collection(
+      "db", R"({"id":"custom","indexingPolicy":{"indexingMode":"lazy","automatic":false},"partitionKey":{"paths":["/t"],"kind":"Hash"},"defaultTtl":-1})",
+      400.0);
+  ASSERT_EQ(r.status, result_status::created) << r.message;
+  EXPECT_EQ(field(r.body, "/indexingPolicy/indexingMode"), "lazy");
+  EXPECT_EQ(field(r.body, "/defaultTtl"), "-1");
+  EXPECT_EQ(field(r.body, "/partitionKey/version"), "2");
+  EXPECT_EQ(r.body.rfind(R"({"id":"custom","indexingPolicy":{"indexingMode":"lazy","automatic":false},"defaultTtl":-1,)", 0), 0u) << r.body;
+  EXPECT_EQ(s->create_collection("db", R"({"id":"k","partitionKey":{"paths":["/t"],"kind":"Range"}})", std::nullopt).status,
+            result_status::bad_request);
+  EXPECT_EQ(s->create_collection("db", R"({"id":"nokey"})", std::nullopt).status, result_status::bad_request);
+  EXPECT_EQ(s->create_collection("db", R"({"id":"t","partitionKey":{"paths":["/t"]}})", -5.0).status, result_status::bad_request);
+}
+
 TEST_F(store_fixture, PartitionKeyRangesTileTheKeySpace) {
   auto r = s->list_partition_key_ranges("db", "items");
   ASSERT_EQ(r.status, result_status::ok);
