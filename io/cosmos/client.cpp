@@ -124,6 +124,7 @@ struct client::call {
   std::vector<unsigned> accepted;  ///< non-2xx statuses handed back as values
   bool surface_range_gone = false;
   bool idempotent = false;
+  bool success_is_progress = true;  ///< false for bulk: a 207 full of 429s is no progress
 };
 
 http::client_options http_options_for(const connection_string& cs, http::client_options base) {
@@ -253,7 +254,7 @@ net::awaitable<http::response> client::execute(call c) {
     if (options_.gate) options_.gate->settle(c.estimate, charge);
     const unsigned status = response->status;
     if ((status >= 200 && status < 300) || std::find(c.accepted.begin(), c.accepted.end(), status) != c.accepted.end()) {
-      last_progress_ = std::chrono::steady_clock::now();
+      if (c.success_is_progress) last_progress_ = std::chrono::steady_clock::now();
       co_return std::move(*response);
     }
     const int substatus = parse_int(response->header("x-ms-substatus"));
@@ -474,6 +475,7 @@ net::awaitable<std::vector<bulk_result>> client::bulk(std::string database, std:
   for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
   bool refresh = false;
   int refreshes = 0;
+  const auto bulk_started = std::chrono::steady_clock::now();
   while (!pending.empty()) {
     auto ranges = co_await ranges_for(database, collection, refresh);
     refresh = false;
@@ -519,6 +521,7 @@ net::awaitable<std::vector<bulk_result>> client::bulk(std::string database, std:
         c.body = std::move(body);
         c.estimate = estimate;
         c.surface_range_gone = true;
+        c.success_is_progress = false;
         std::optional<http::response> response;
         try {
           response = co_await execute(std::move(c));
@@ -570,8 +573,16 @@ net::awaitable<std::vector<bulk_result>> client::bulk(std::string database, std:
         }
       }
     }
+    if (retry.size() < pending.size()) last_progress_ = std::chrono::steady_clock::now();
     if (!retry.empty() && retry_wait.count() > 0) {
       if (options_.gate) options_.gate->throttled(retry_wait);
+      if (std::chrono::steady_clock::now() + retry_wait - std::max(last_progress_, bulk_started) >
+          options_.retry.throttle_give_up_after) {
+        throw cosmos_error(error_details{"bulk", coll_path(database, collection).substr(1), 429, 0, "",
+                                         std::to_string(retry.size()) + " operations still throttled after " +
+                                             std::to_string(options_.retry.throttle_give_up_after.count()) +
+                                             " ms without progress"});
+      }
       co_await sleep_for(retry_wait);
     }
     std::sort(retry.begin(), retry.end());

@@ -526,3 +526,76 @@ TEST(CosmosClientBulk, GroupsByRangeCapsBatchesAndResendsPerOperationThrottles) 
     EXPECT_EQ(pkrange_reads, 1u);  // cached
   });
 }
+
+TEST(CosmosClient, ReadsAndReplacesTheCollectionsOffer) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    const std::string coll = R"({"id":"Resources","_rid":"q2hGAJ2eSgA=","_self":"dbs/q2hGAA==/colls/q2hGAJ2eSgA=/"})";
+    const std::string offers =
+        R"({"Offers":[{"id":"other","_rid":"X1","offerResourceId":"zzz","content":{"offerThroughput":9}},)"
+        R"({"id":"Of1","_rid":"Of1","offerResourceId":"q2hGAJ2eSgA=","resource":"dbs/q2hGAA==/colls/q2hGAJ2eSgA=/",)"
+        R"("content":{"offerThroughput":400}}]})";
+    rig r(ctx, std::vector<reply>{reply::ok(coll), reply::ok(offers), reply::ok(coll), reply::ok(offers), reply::ok("{}")});
+    auto throughput = co_await r.client.read_throughput("idabus", "Resources");
+    EXPECT_EQ(throughput, 400);
+    co_await r.client.replace_throughput("idabus", "Resources", 10000);
+    const auto& put = r.server.requests().at(4);
+    EXPECT_EQ(put.method, "PUT");
+    EXPECT_EQ(put.target, "/offers/Of1");
+    EXPECT_NE(put.body.find(R"("content":{"offerThroughput":10000})"), std::string::npos) << put.body;
+    EXPECT_NE(put.body.find(R"("offerResourceId":"q2hGAJ2eSgA=")"), std::string::npos) << put.body;
+    const auto key = *cosmos::base64_decode(emulator_key);
+    // Offers are signed with the lowercased rid.
+    EXPECT_EQ(cosmos::verify_authorization(put.header("authorization"), key, "PUT", {"offers", "of1"}, put.header("x-ms-date")),
+              cosmos::auth_check::ok);
+  });
+}
+
+TEST(CosmosClient, ReportsNoThroughputWhenTheServerHasNoOffers) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::ok(R"({"_rid":"abc"})"), reply::with_status(400, R"({"message":"no route"})")});
+    auto throughput = co_await r.client.read_throughput("idabus", "Resources");
+    EXPECT_FALSE(throughput.has_value());
+  });
+}
+
+TEST(CosmosClient, CancellationEndsAThrottleWaitPromptly) {
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(idabus::test::run_coro(
+                   [](net::io_context& ctx) -> net::awaitable<void> {
+                     rig r(ctx, [](const idabus::test::recorded_request&) {
+                       return reply::with_status(429).header("x-ms-retry-after-ms", "60000");
+                     });
+                     co_await r.client.read_account();
+                   },
+                   std::chrono::milliseconds(300)),
+               std::runtime_error);
+  // run_coro gives a coroutine that ignores cancellation 2 s of grace; this one must stop at once.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+}
+
+TEST(CosmosClientBulk, GivesUpOnOperationsThrottledWithoutProgress) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    cosmos::client_options options;
+    options.retry.throttle_give_up_after = std::chrono::milliseconds(200);
+    rig r(ctx, [](const idabus::test::recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      std::string body = "[";
+      for (std::size_t i = 0; i < pk_values_in(req.body).size(); ++i) {
+        body += std::string(i ? "," : "") + R"({"statusCode":429,"retryAfterMilliseconds":20})";
+      }
+      return reply::with_status(207, body + "]");
+    }, options);
+    std::vector<cosmos::bulk_operation> ops(1);
+    ops[0].id = "k1";
+    ops[0].partition_key = pk_of("k1");
+    ops[0].body = R"({"id":"k1"})";
+    unsigned status = 0;
+    try {
+      co_await r.client.bulk("idabus", "Events", ops);
+    } catch (const cosmos::cosmos_error& e) {
+      status = e.status();
+    }
+    EXPECT_EQ(status, 429u);
+    EXPECT_GT(r.server.requests().size(), 3u);
+  });
+}
