@@ -94,7 +94,7 @@ ru_ledger::decision ru_ledger::try_grant(const ticket& t, time_point now) {
   if (!unlimited()) {
     const double missing = t.threshold - earned_;
     // Relative tolerance: the integration above is in floating point.
-    if (missing > 1e-9 * std::max(1.0, std::abs(t.threshold))) {
+    if (missing > 1e-12 * std::max(1.0, std::abs(t.threshold))) {
       // The rate only grows until the next throttle, so retry_at is never early.
       const auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(seconds_d(missing / rate_));
       d.retry_at = now + wait + std::chrono::nanoseconds(1);

@@ -48,9 +48,12 @@ class suspended_op {
   /// The operation's cancellation slot (may be unconnected).
   net::cancellation_slot slot() const noexcept { return slot_; }
 
-  /// Posts the completion to the handler's executor. Call at most once.
+  /// Posts the completion to the handler's executor. Call at most once. The work guard moves
+  /// into the posted completion, so the executor stays busy exactly until the handler has run.
   void complete(boost::system::error_code ec, Args... args) {
-    net::post(executor_, completion{std::move(handler_), slot_, ec, std::tuple<Args...>(std::move(args)...)});
+    net::any_io_executor executor = std::move(executor_);
+    executor_ = net::any_io_executor();
+    net::post(executor, completion{std::move(handler_), slot_, ec, std::tuple<Args...>(std::move(args)...)});
   }
 
  private:
