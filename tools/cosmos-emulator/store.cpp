@@ -38,6 +38,7 @@ enum record : std::uint8_t {
   rec_offer = 5,
   rec_document_put = 6,
   rec_document_delete = 7,
+  rec_counters = 8,  ///< next database/collection/offer numbers, so rids are never reused
 };
 
 using steady = std::chrono::steady_clock;
@@ -414,9 +415,14 @@ struct store::impl {
                                 num(std::uint64_t{c.offer_number}), num(c.offer_ts), c.offer_etag});
   }
 
+  void log_counters() {
+    record(rec_counters, {num(std::uint64_t{next_db_number}), num(std::uint64_t{next_coll_number}),
+                          num(std::uint64_t{next_offer_number})});
+  }
+
   void log_document(const database& d, const collection& c, const stored_document& doc) {
     record(rec_document_put, {d.id, c.id, doc.pk_key, doc.epk, doc.id, num(doc.rid_number), doc.etag, num(doc.ts),
-                              doc.bytes});
+                              doc.bytes, num(doc.seq)});
   }
 
   // ---- documents ----
@@ -656,7 +662,7 @@ struct store::impl {
         break;
       }
       case rec_document_put: {
-        need(9);
+        need(10);
         collection* c = find_coll(f[0], f[1]);
         if (!c) break;
         auto doc = std::make_shared<stored_document>();
@@ -670,7 +676,9 @@ struct store::impl {
         doc->bytes.reserve(f[8].size() + simdjson::SIMDJSON_PADDING);
         doc->bytes.append(f[8]);
         c->last_ts = std::max(c->last_ts, doc->ts);
-        doc->seq = ++c->seq;
+        // The write sequence survives restarts, so continuation tokens issued before stay valid.
+        doc->seq = parse_int<std::uint64_t>(f[9]);
+        c->seq = std::max(c->seq, doc->seq);
         if (doc->rid_number > c->next_doc_number) c->next_doc_number = doc->rid_number;
         c->partitions[partition_of(doc->epk, c->partition_count)]->put(std::move(doc));
         break;
@@ -682,6 +690,13 @@ struct store::impl {
         for (auto& p : c->partitions) p->remove(f[2]);
         break;
       }
+      case rec_counters: {
+        need(3);
+        next_db_number = std::max(next_db_number, parse_int<std::uint32_t>(f[0]));
+        next_coll_number = std::max(next_coll_number, parse_int<std::uint32_t>(f[1]));
+        next_offer_number = std::max(next_offer_number, parse_int<std::uint32_t>(f[2]));
+        break;
+      }
       default:
         throw std::runtime_error("cosmos-emulator data dir: unknown log record type " + std::to_string(type));
     }
@@ -690,6 +705,8 @@ struct store::impl {
   // Caller holds mu exclusively.
   void compact() {
     log->rewrite([&](const durable_log::emit_fn& emit) {
+      emit(rec_counters, {num(std::uint64_t{next_db_number}), num(std::uint64_t{next_coll_number}),
+                          num(std::uint64_t{next_offer_number})});
       for (const auto& d : databases) {
         emit(rec_database_put, {d->id, num(std::uint64_t{d->number}), num(d->ts), d->etag});
         for (const auto& c : d->collections) {
@@ -699,7 +716,7 @@ struct store::impl {
           for (const auto& p : c->partitions) {
             for (const auto& [k, doc] : p->by_ts()) {
               emit(rec_document_put, {d->id, c->id, doc->pk_key, doc->epk, doc->id, num(doc->rid_number), doc->etag,
-                                      num(doc->ts), doc->bytes});
+                                      num(doc->ts), doc->bytes, num(doc->seq)});
             }
           }
         }
@@ -826,6 +843,7 @@ op_result store::delete_database(std::string_view db) {
   database* d = impl_->find_db(db);
   if (!d) return error(result_status::not_found, "database " + json_quote(db) + " does not exist", 0, metadata_charge());
   impl_->record(rec_database_delete, {d->id});
+  impl_->log_counters();
   std::erase_if(impl_->databases, [&](const auto& x) { return x.get() == d; });
   op_result r;
   r.status = result_status::no_content;
@@ -952,6 +970,7 @@ op_result store::delete_collection(std::string_view db, std::string_view coll) {
   collection* c = d ? impl::find_coll(*d, coll) : nullptr;
   if (!c) return error(result_status::not_found, "collection " + json_quote(coll) + " does not exist in database " + json_quote(db), 0, metadata_charge());
   impl_->record(rec_collection_delete, {d->id, c->id});
+  impl_->log_counters();
   std::erase_if(d->collections, [&](const auto& x) { return x.get() == c; });
   op_result r;
   r.status = result_status::no_content;

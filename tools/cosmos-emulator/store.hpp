@@ -201,9 +201,10 @@ class store {
                                        std::span<const document_request> requests);
 
   /// One page of `query` (SELECT * without WHERE is the read feed). Order: partition by
-  /// partition ("0", "1", ...), within a partition by (_ts, write sequence), so a document
-  /// written after the query began is returned at most once (in its newest version) and every
-  /// document unchanged during the query exactly once. `_ts` predicates use the _ts index;
+  /// partition ("0", "1", ...), within a partition by (_ts, write sequence). Every document not
+  /// written during the query is returned exactly once; one created or replaced during it moves to
+  /// the end of its partition's order, so it is returned in its newest version (and, if an older
+  /// version was already returned, once more); none is ever skipped. Tokens survive restarts. `_ts` predicates use the _ts index;
   /// other predicates scan (a page scans at most ~10,000 documents, so it may be short).
   /// COUNT answers in one page over the whole scope. Continuation tokens are self-checking:
   /// a malformed, tampered or foreign token (other query, range or collection) returns

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 #include <random>
 #include <vector>
@@ -216,6 +217,59 @@ TEST_F(persistent_store, EverythingWrittenIsThereAfterReopen) {
   auto again = upsert(s, "a", "p1");
   EXPECT_EQ(again.status, result_status::ok);
   EXPECT_NE(again.etag, etag_a);
+}
+
+TEST_F(persistent_store, ContinuationTokensSurviveARestart) {
+  std::optional<std::string> token;
+  std::set<std::string> seen;
+  auto ids_into = [&](const query_page& p) {
+    for (const auto& d : p.documents) {
+      const auto at = d->find("\"id\":\"") + 6;
+      seen.insert(d->substr(at, d->find('"', at) - at));
+    }
+  };
+  {
+    store s(options());
+    create_schema(s);
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE(upsert(s, "d" + std::to_string(i), "p" + std::to_string(i)).succeeded());
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(upsert(s, "d" + std::to_string(i), "p" + std::to_string(i), R"(,"v":2)").succeeded());
+    query_options o;
+    o.max_item_count = 15;
+    auto page = s.query("db", "items", select_all_query(), o);
+    ids_into(page);
+    token = page.continuation;
+    ASSERT_TRUE(token);
+  }
+  store s(options());
+  query_options o;
+  o.max_item_count = 15;
+  std::size_t pages = 1;
+  while (token) {
+    o.continuation = *token;
+    auto page = s.query("db", "items", select_all_query(), o);
+    ASSERT_EQ(page.status, result_status::ok) << page.message;
+    ids_into(page);
+    token = page.continuation;
+    ASSERT_LT(++pages, 20u);
+  }
+  EXPECT_EQ(seen.size(), 40u);
+}
+
+TEST_F(persistent_store, DeletedCollectionRidIsNotReusedAfterRestart) {
+  std::string old_rid;
+  {
+    store s(options());
+    create_schema(s);
+    ASSERT_EQ(s.create_collection("db", R"({"id":"second","partitionKey":{"paths":["/pk"]}})", std::nullopt).status,
+              result_status::created);
+    const auto body = s.read_collection("db", "second").body;
+    old_rid = body.substr(body.find("\"_rid\":\"") + 8, 12);
+    ASSERT_EQ(s.delete_collection("db", "second").status, result_status::no_content);
+  }
+  store s(options());
+  auto again = s.create_collection("db", R"({"id":"second","partitionKey":{"paths":["/pk"]}})", std::nullopt);
+  ASSERT_EQ(again.status, result_status::created);
+  EXPECT_EQ(again.body.find(old_rid), std::string::npos) << old_rid;
 }
 
 TEST_F(persistent_store, TruncatedLogLoadsTheIntactPrefix) {
