@@ -3,9 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <functional>
+#include <queue>
 #include <chrono>
 #include <deque>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -207,6 +211,134 @@ TEST(ru_ledger, AfterAThrottleTheRateDropsAndRecoversToTheBudget) {
   EXPECT_GE(after, 400);
   EXPECT_GE(recovered, 980);
   EXPECT_DOUBLE_EQ(sim.ledger.rate(), 1000);
+}
+
+// A server that enforces the same budget the way Cosmos DB (and cosmos-emulator) does: a token
+// bucket with one second of burst; a request is admitted while the balance is positive and then
+// pays its real charge; otherwise 429 with the time until the balance is positive again.
+struct server_bucket {
+  double rate;
+  double balance;
+  time_point last;
+
+  bool admit(time_point now, double charge) {
+    balance = std::min(rate, balance + rate * seconds_d(now - last).count());
+    last = now;
+    if (balance <= 0) return false;
+    balance -= charge;
+    return true;
+  }
+  std::chrono::milliseconds retry_after() const {
+    return std::chrono::milliseconds(static_cast<long>(std::ceil(-balance / rate * 1000)) + 1);
+  }
+};
+
+struct server_run_result {
+  double consumed_fraction = 0;
+  long requests = 0;
+  long throttled = 0;
+};
+
+// `workers` workers with `latency` per request against a server provisioned at the client's
+// budget, split evenly over `partitions` buckets; each request goes to a pseudo-random
+// partition and is really charged estimate × charge_bias × (0.9 … 1.1).
+server_run_result run_against_server(int partitions, double charge_bias, double server_fraction = 1.0,
+                                     int workers = 16, std::chrono::milliseconds latency = 5ms) {
+  constexpr double rate = 1000;
+  const double server_rate = rate * server_fraction;
+  constexpr double estimate = 5;
+  const auto until = t0 + 60s;
+  ru_ledger ledger(budget(rate), t0);
+  std::vector<server_bucket> server(partitions,
+                                   server_bucket{server_rate / partitions, server_rate / partitions, t0});
+  struct worker_state {
+    ru_ledger::ticket ticket;
+    bool in_flight = false;
+    bool admitted = false;
+    int partition = 0;
+    double charge = 0;
+  };
+  std::vector<worker_state> state(workers);
+  using event = std::pair<time_point, int>;
+  std::priority_queue<event, std::vector<event>, std::greater<>> events;
+  for (int w = 0; w < workers; ++w) {
+    state[w].ticket = ledger.enqueue(estimate, t0);
+    events.push({t0, w});
+  }
+  server_run_result r;
+  long k = 0;
+  double consumed = 0;
+  while (!events.empty() && events.top().first < until) {
+    auto [now, w] = events.top();
+    events.pop();
+    auto& st = state[w];
+    if (!st.in_flight) {
+      auto d = ledger.try_grant(st.ticket, now);
+      if (!d.granted) {
+        events.push({d.retry_at, w});
+        continue;
+      }
+      ++r.requests;
+      ++k;
+      st.charge = estimate * charge_bias * (0.9 + 0.2 * static_cast<double>((k * 7919) % 100) / 100);
+      st.partition = static_cast<int>((k * 2654435761u) % 1000003 % partitions);
+      st.admitted = server[st.partition].admit(now, st.charge);
+      st.in_flight = true;
+      events.push({now + latency, w});
+      continue;
+    }
+    st.in_flight = false;
+    if (st.admitted) {
+      consumed += st.charge;
+      ledger.settle(estimate, st.charge, now);
+    } else {
+      ++r.throttled;
+      ledger.settle(estimate, 0, now);  // a 429 is not charged
+      ledger.throttled(server[st.partition].retry_after(), now);
+    }
+    st.ticket = ledger.enqueue(estimate, now);
+    events.push({now, w});
+  }
+  r.consumed_fraction = consumed / (server_rate * 60);
+  return r;
+}
+
+void record(const server_run_result& r) {
+  ::testing::Test::RecordProperty("consumed_fraction", std::to_string(r.consumed_fraction));
+  ::testing::Test::RecordProperty("throttled", std::to_string(r.throttled) + "/" + std::to_string(r.requests));
+}
+
+TEST(ru_ledger, UsesAtLeast95PercentOfAServerBudgetWithAtMost1PercentThrottled) {
+  // DESIGN §9 target against a server provisioned at the same RU/s.
+  auto r = run_against_server(1, 1.0);
+  record(r);
+  EXPECT_GE(r.consumed_fraction, 0.95);
+  EXPECT_LE(static_cast<double>(r.throttled), 0.01 * static_cast<double>(r.requests));
+}
+
+TEST(ru_ledger, UnderestimatedChargesAreCorrectedBySettleWithoutThrottling) {
+  auto r = run_against_server(1, 1.3);
+  record(r);
+  EXPECT_GE(r.consumed_fraction, 0.95);
+  EXPECT_LE(r.consumed_fraction, 1.01);
+  EXPECT_LE(static_cast<double>(r.throttled), 0.01 * static_cast<double>(r.requests));
+}
+
+TEST(ru_ledger, FourPartitionsWithUnevenLoadStillMeetTheTarget) {
+  auto r = run_against_server(4, 1.0);
+  record(r);
+  EXPECT_GE(r.consumed_fraction, 0.95);
+  EXPECT_LE(static_cast<double>(r.throttled), 0.01 * static_cast<double>(r.requests));
+}
+
+TEST(ru_ledger, AServerWithHalfTheBudgetIsFoundByAimdAndStillMostlyUsed) {
+  // Misconfiguration: the client budget is twice what the server allows. 429s lower the rate;
+  // the job keeps most of the server's capacity and is throttled on a small share of requests.
+  auto r = run_against_server(1, 1.0, 0.5);
+  record(r);
+  EXPECT_GE(r.consumed_fraction, 0.85);
+  EXPECT_LE(static_cast<double>(r.throttled), 0.05 * static_cast<double>(r.requests));
+  EXPECT_GT(r.throttled, 0);
 }
 
 TEST(ru_ledger, RateNeverDropsBelowTheMinimumFraction) {
