@@ -8,7 +8,7 @@ namespace idabus::test {
 namespace {
 
 TEST(ChildProcess, ReadsLinesFromStdout) {
-  child_process child({"sh", "-c", "echo first; echo 'listening on http://127.0.0.1:1234'; sleep 5"});
+  child_process child({"sh", "-c", "echo first; echo 'listening on http://127.0.0.1:1234'; exec sleep 5"});
   EXPECT_EQ(child.read_line(), "first");
   EXPECT_EQ(child.wait_for_line("listening on "), "http://127.0.0.1:1234");
 }
