@@ -325,7 +325,7 @@ std::optional<std::string> parse_bulk(simdjson::ondemand::parser& parser, const 
   return std::nullopt;
 }
 
-void append_bulk_result(std::string& out, const op_result& r) {
+void append_bulk_result(std::string& out, const op_result& r, bool minimal) {
   out += "{\"statusCode\":";
   out += std::to_string(http_status(r.status));
   out += ",\"requestCharge\":";
@@ -342,7 +342,7 @@ void append_bulk_result(std::string& out, const op_result& r) {
     out += ",\"retryAfterMilliseconds\":";
     out += std::to_string(std::max<long long>(1, r.retry_after.count()));
   }
-  if (r.succeeded() && !r.body.empty()) {
+  if (r.succeeded() && !r.body.empty() && !minimal) {
     out += ",\"resourceBody\":";
     out += r.body;
   } else if (!r.succeeded()) {
@@ -504,6 +504,9 @@ http::response routes::route(const http::request& req, std::string_view raw_path
   auto n = seg.size();
   outcome o;
   auto is = [&](std::size_t i, std::string_view name) { return i < n && seg[i] == name; };
+  // `Prefer: return=minimal` (contentResponseOnWriteEnabled = false): document writes answer
+  // without the document.
+  bool minimal = http::iequals(req.header("prefer"), "return=minimal");
 
   if (n == 0) {
     if (m == "GET") {
@@ -640,7 +643,7 @@ http::response routes::route(const http::request& req, std::string_view raw_path
               std::string body = "[";
               for (std::size_t i = 0; i < results.size(); ++i) {
                 if (i) body += ',';
-                append_bulk_result(body, results[i]);
+                append_bulk_result(body, results[i], minimal);
               }
               body += ']';
               o.res.status = all_ok ? 200 : 207;
@@ -701,6 +704,7 @@ http::response routes::route(const http::request& req, std::string_view raw_path
       d.body = req.body;
       d.if_match = optional_header(req, "if-match");
       o = from_result(data_.execute(db, coll, d), true);
+      if (minimal && o.res.status < 300) o.res.body.clear();
     } else {
       o = method_not_allowed(req, raw_path);
     }
@@ -714,8 +718,12 @@ http::response routes::route(const http::request& req, std::string_view raw_path
     else if (m == "PUT") d.op = document_op::replace, d.body = req.body;
     else if (m == "DELETE") d.op = document_op::remove;
     else known = false;
-    if (known) o = from_result(data_.execute(seg[1], seg[3], d), m != "GET");
-    else o = method_not_allowed(req, raw_path);
+    if (known) {
+      o = from_result(data_.execute(seg[1], seg[3], d), m != "GET");
+      if (minimal && m == "PUT" && o.res.status < 300) o.res.body.clear();
+    } else {
+      o = method_not_allowed(req, raw_path);
+    }
   } else if (is(0, "offers") && n == 1) {
     bool is_query = header_true(req, "x-ms-documentdb-isquery") ||
                     req.header("content-type").substr(0, 22) == "application/query+json";

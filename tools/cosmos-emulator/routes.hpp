@@ -12,6 +12,7 @@
 //     bulk (x-ms-cosmos-is-batch-request, non-atomic only)
 //   GET .../docs (read feed), GET|PUT|DELETE .../docs/{id} (If-Match on PUT/DELETE)
 //   GET /offers, POST /offers (query), GET|PUT /offers/{id}
+// `Prefer: return=minimal` makes document writes (and bulk entries) answer without the document.
 // Every request must carry a valid master-key signature (401 Unauthorized otherwise) and an
 // x-ms-date (or Date) within 15 minutes of the server clock (403 Forbidden otherwise).
 // Every response carries content-type application/json, x-ms-request-charge, x-ms-activity-id (a

@@ -183,6 +183,21 @@ TEST_F(EmulatorRoutes, UpsertCreatesThenReplaces) {
   EXPECT_EQ(create_doc("u", "p", "upsert").status, 200u);
 }
 
+TEST_F(EmulatorRoutes, PreferReturnMinimalOmitsTheDocumentFromWriteResponses) {
+  make_collection();
+  http::header_list h{{"x-ms-documentdb-partitionkey", "[\"p\"]"}, {"Prefer", "return=minimal"}};
+  auto res = call("POST", "/dbs/db/colls/items/docs", R"({"id":"m","pk":"p"})", h);
+  EXPECT_EQ(res.status, 201u);
+  EXPECT_TRUE(res.body.empty()) << res.body;
+  EXPECT_FALSE(res.header("etag").empty());
+  http::header_list bulk{{"x-ms-cosmos-is-batch-request", "True"}, {"Prefer", "return=minimal"}};
+  auto b = call("POST", "/dbs/db/colls/items/docs",
+                R"([{"operationType":"Upsert","partitionKey":"[\"p\"]","resourceBody":{"id":"m2","pk":"p"}}])", bulk);
+  ASSERT_EQ(b.status, 200u) << b.body;
+  EXPECT_EQ(b.body.find("resourceBody"), std::string::npos) << b.body;
+  EXPECT_NE(b.body.find("eTag"), std::string::npos) << b.body;
+}
+
 TEST_F(EmulatorRoutes, MissingPartitionKeyHeaderIs400) {
   make_collection();
   auto res = call("POST", "/dbs/db/colls/items/docs", R"({"id":"x","pk":"p"})");
