@@ -204,7 +204,6 @@ void durable_log::write_locked(bool sync) {
     write_all(fd_, pending, path_);
     file_bytes_ += pending.size();
   }
-  written_ = upto;
   if (sync) {
     if (::fdatasync(fd_) != 0) fail("fdatasync", path_);
     synced_ = upto;
@@ -259,7 +258,7 @@ void durable_log::rewrite(const std::function<void(const emit_fn& emit)>& produc
   if (fd_ >= 0) ::close(fd_);
   fd_ = nfd;
   file_bytes_ = written;
-  written_ = synced_ = upto;
+  synced_ = upto;
 }
 
 std::uint64_t durable_log::size_bytes() const {

@@ -79,7 +79,6 @@ class durable_log {
   mutable std::mutex buffer_mu_;
   std::string buffer_;
   std::uint64_t appended_ = 0;  ///< records appended so far (buffer_mu_)
-  std::uint64_t written_ = 0;   ///< records handed to write() (file_mu_)
   std::uint64_t synced_ = 0;    ///< records made durable (file_mu_)
   std::uint64_t file_bytes_ = 0;
 };
