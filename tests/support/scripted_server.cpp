@@ -127,7 +127,7 @@ reply reply::then_close() const {
 
 // ---- certificate ----
 
-test_certificate make_self_signed_certificate(const std::string& common_name) {
+test_certificate make_self_signed_certificate(const std::string& common_name, const std::string& subject_alt_names) {
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"),
                                                           &EVP_PKEY_free);
   if (!key) openssl_failed("EC P-256 key generation");
@@ -146,7 +146,7 @@ test_certificate make_self_signed_certificate(const std::string& common_name) {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1");
+  X509_EXTENSION* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, subject_alt_names.c_str());
   if (!san) openssl_failed("subjectAltName extension");
   X509_add_ext(cert.get(), san, -1);
   X509_EXTENSION_free(san);
@@ -309,7 +309,7 @@ scripted_server::scripted_server(net::any_io_executor executor, std::vector<repl
     : state_(std::make_shared<state>(executor)) {
   state_->script = std::move(script);
   if (options.tls) {
-    auto cert = make_self_signed_certificate();
+    auto cert = options.certificate.certificate_pem.empty() ? make_self_signed_certificate() : options.certificate;
     state_->tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
     state_->tls->use_certificate_chain(net::buffer(cert.certificate_pem));
     state_->tls->use_private_key(net::buffer(cert.private_key_pem), net::ssl::context::pem);

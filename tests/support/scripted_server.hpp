@@ -71,10 +71,6 @@ struct recorded_request {
   std::string_view header(std::string_view name) const noexcept { return io::http::find_header(headers, name); }
 };
 
-struct scripted_server_options {
-  bool tls = false;  ///< serve TLS with a self-signed certificate for localhost / 127.0.0.1
-};
-
 /// A self-signed certificate and its private key, PEM encoded.
 struct test_certificate {
   std::string certificate_pem;
@@ -82,9 +78,16 @@ struct test_certificate {
 };
 
 /// Generates an EC P-256 self-signed certificate (valid from an hour ago for a day) whose subject
-/// is CN=<common_name> with subjectAltName DNS:localhost and IP:127.0.0.1. Throws
+/// is CN=<common_name> with the given subjectAltName list (OpenSSL syntax). Throws
 /// std::runtime_error naming the OpenSSL step that failed.
-test_certificate make_self_signed_certificate(const std::string& common_name = "localhost");
+test_certificate make_self_signed_certificate(const std::string& common_name = "localhost",
+                                              const std::string& subject_alt_names = "DNS:localhost,IP:127.0.0.1");
+
+struct scripted_server_options {
+  bool tls = false;  ///< serve TLS
+  /// TLS certificate; when empty, one from make_self_signed_certificate() (localhost, 127.0.0.1).
+  test_certificate certificate{};
+};
 
 class scripted_server {
  public:

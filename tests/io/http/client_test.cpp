@@ -214,6 +214,63 @@ TEST(HttpClient, ConnectionClosedByTheServerIsReplaced) {
   });
 }
 
+TEST(HttpClient, IdleConnectionOlderThanIdleTimeoutIsNotReused) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    scripted_server server(ctx.get_executor(), {reply::ok("a"), reply::ok("b")});
+    client_options options;
+    options.idle_timeout = 10ms;
+    client c(ctx.get_executor(), endpoint_of(server), options);
+    co_await c.request(get("/"));
+    co_await sleep_for(30ms);
+    const response res = co_await c.request(get("/"));
+    EXPECT_EQ(res.body, "b");
+    EXPECT_EQ(server.connections_accepted(), 2u);
+    EXPECT_EQ(c.stats().connections_reused, 0u);
+  });
+}
+
+TEST(HttpClient, CallerGivenHostAndUserAgentAreKept) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    scripted_server server(ctx.get_executor(), {reply::ok()});
+    client c(ctx.get_executor(), endpoint_of(server));
+    http::request req = get("/");
+    req.headers = {{"Host", "acct.documents.azure.com"}, {"User-Agent", "custom/1"}};
+    co_await c.request(std::move(req));
+    const auto& seen = server.requests().at(0);
+    EXPECT_EQ(seen.header("host"), "acct.documents.azure.com");
+    EXPECT_EQ(seen.header("user-agent"), "custom/1");
+    EXPECT_EQ(seen.headers.size(), 2u) << "no duplicate Host or User-Agent";
+  });
+}
+
+TEST(HttpClient, OversizedHeadersAreResponseTooLarge) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    scripted_server server(ctx.get_executor(), {reply::ok().header("x-ms-session-token", std::string(4000, 's'))});
+    client_options options;
+    options.max_response_bytes = 1000;
+    client c(ctx.get_executor(), endpoint_of(server), options);
+    const auto error = co_await request_error(c, get("/"));
+    EXPECT_TRUE(error.has_value());
+    if (error) {
+      EXPECT_EQ(error->kind(), transport_error_kind::response_too_large) << error->what();
+    }
+  });
+}
+
+TEST(HttpClient, WaitersAreServedAsConnectionsReturn) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    scripted_server server(ctx.get_executor(), [](const test::recorded_request& req) { return reply::ok(req.target); });
+    client_options options;
+    options.max_connections = 1;
+    client c(ctx.get_executor(), endpoint_of(server), options);
+    const std::vector<std::string> bodies = co_await fetch_concurrently(c, 20);
+    EXPECT_EQ(bodies.size(), 20u);
+    EXPECT_EQ(bodies.back(), "/19");
+    EXPECT_EQ(server.connections_accepted(), 1u);
+    EXPECT_EQ(c.stats().requests, 20u);
+  });
+}
+
 TEST(HttpClient, ConnectionCloseHeaderKeepsTheConnectionOutOfThePool) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     scripted_server server(ctx.get_executor(), {reply::ok("a").header("Connection", "close"), reply::ok("b")});
@@ -493,6 +550,32 @@ TEST(HttpClientTls, TrustedCertificateVerifiesForIpAndHostName) {
       EXPECT_EQ(server.requests().back().header("host"), "localhost:" + std::to_string(server.port()));
     }
   });
+}
+
+TEST(HttpClientTls, TrustedCertificateForAnotherHostFailsHostNameVerification) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    test::scripted_server_options tls;
+    tls.tls = true;
+    tls.certificate = test::make_self_signed_certificate("other.example", "DNS:other.example");
+    scripted_server server(ctx.get_executor(), {reply::ok("secret")}, tls);
+    client_options options;
+    options.extra_ca_pem = tls.certificate.certificate_pem;
+    client c(ctx.get_executor(), endpoint_of(server), options);
+    const auto error = co_await request_error(c, get("/"));
+    EXPECT_TRUE(error.has_value());
+    if (error) {
+      EXPECT_EQ(error->kind(), transport_error_kind::tls_failed) << error->what();
+    }
+    EXPECT_TRUE(server.requests().empty());
+  });
+}
+
+TEST(HttpClientTls, BadExtraCaPemIsRejectedAtConstruction) {
+  net::io_context ctx;
+  client_options options;
+  options.extra_ca_pem = "not a certificate";
+  EXPECT_THROW(client(ctx.get_executor(), endpoint{url_scheme::https, "127.0.0.1", 1}, options),
+               std::invalid_argument);
 }
 
 TEST(HttpClientTls, CancellingDuringAResponseClosesTheTlsConnection) {
