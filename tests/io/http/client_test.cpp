@@ -433,6 +433,36 @@ TEST(HttpClient, RefusedConnectIsConnectFailedNamingHostAndPort) {
   });
 }
 
+TEST(HttpClient, ConnectThatDoesNotCompleteIsConnectFailedAfterTheConnectTimeout) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    // A listener that never accepts, with a full accept queue: Linux drops further SYNs, so a
+    // connect neither succeeds nor fails until the client gives up.
+    using tcp = net::ip::tcp;
+    tcp::acceptor listener(ctx, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0), false);
+    listener.listen(0);
+    std::vector<std::unique_ptr<tcp::socket>> fillers;
+    for (int i = 0; i < 2; ++i) {
+      fillers.push_back(std::make_unique<tcp::socket>(ctx));
+      fillers.back()->async_connect(listener.local_endpoint(), [](boost::system::error_code) {});
+    }
+    co_await sleep_for(20ms);
+    client_options options;
+    options.connect_timeout = 150ms;
+    client c(ctx.get_executor(), endpoint{url_scheme::http, "127.0.0.1", listener.local_endpoint().port()}, options);
+    const auto started = std::chrono::steady_clock::now();
+    const auto error = co_await request_error(c, get("/"));
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    EXPECT_TRUE(error.has_value());
+    if (error) {
+      EXPECT_EQ(error->kind(), transport_error_kind::connect_failed) << error->what();
+      EXPECT_NE(std::string(error->what()).find("timed out after 150 ms"), std::string::npos) << error->what();
+    }
+    EXPECT_GE(elapsed, 140ms);
+    EXPECT_LT(elapsed, 2s);
+    for (auto& s : fillers) s->close();
+  });
+}
+
 TEST(HttpClient, CancellingTheCallerClosesItsConnection) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     scripted_server server(ctx.get_executor(), {reply::ok("late").after(5s), reply::ok("next")});
