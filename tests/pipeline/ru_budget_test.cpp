@@ -35,10 +35,11 @@ ru_budget_options budget(double ru_per_second) {
 
 TEST(ru_budget, ReserveWaitsOnARealTimerUntilTheEstimateFits) {
   ru_budget b(budget(1000));
-  auto elapsed = run_coro([&](net::io_context&) -> net::awaitable<steady::duration> {
+  auto elapsed = run_coro([&](net::io_context& ctx) -> net::awaitable<steady::duration> {
     const auto start = steady::now();
     auto r = co_await b.reserve(50);  // empty bucket: 50 RU at 1000 RU/s = 50 ms
     EXPECT_DOUBLE_EQ(r.estimate, 50);
+    EXPECT_TRUE(ctx.get_executor().running_in_this_thread());
     co_return steady::now() - start;
   });
   EXPECT_GE(elapsed, 45ms);
