@@ -12,6 +12,8 @@
 //   is skipped when looking for the first real failure. If only cancellations occurred (e.g.
 //   run_stages itself was cancelled), boost::system::system_error(operation_aborted) is thrown.
 // - Cancelling the run_stages awaitable cancels every stage.
+// - A stage that returns normally is simply done: a consumer must read its input to end of
+//   stream (or fail), otherwise its producer stays blocked and run_stages never completes.
 
 #include <boost/asio/awaitable.hpp>
 
