@@ -66,7 +66,8 @@ struct client_stats {
   std::uint64_t requests = 0;             ///< request() calls that returned a response
   std::uint64_t connections_opened = 0;   ///< successful connects (and TLS handshakes)
   std::uint64_t connections_reused = 0;   ///< exchanges on a connection taken from the pool
-  std::uint64_t connections_discarded = 0;///< connections closed because broken, stale or failed
+  std::uint64_t connections_discarded = 0;///< connections the client closed: failed, stale, idle too
+                                          ///< long, cancelled, or answered without keep-alive
   std::uint64_t retries = 0;              ///< transparent resends under the retry-once rule
 };
 
