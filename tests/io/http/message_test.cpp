@@ -28,5 +28,12 @@ TEST(HttpMessage, EmptyHeaderValueIsPresent) {
   EXPECT_EQ(find_header(headers, "x-ms-continuation"), "");
 }
 
+TEST(HttpMessage, RequestIsNotIdempotentUnlessTheCallerSaysSo) {
+  request plain{"POST", "/dbs/d/colls/c/docs", {}, "{}"};
+  EXPECT_FALSE(plain.idempotent);
+  request upsert{.method = "POST", .target = "/dbs/d/colls/c/docs", .headers = {}, .body = "{}", .idempotent = true};
+  EXPECT_TRUE(upsert.idempotent);
+}
+
 }  // namespace
 }  // namespace idabus::io::http
