@@ -422,8 +422,9 @@ client::~client() {
   for (auto& c : idle) impl_->discard(std::move(c));
 }
 
-net::awaitable<response> client::request(http::request req) {
-  auto self = impl_;  // in-flight requests keep the pool alive
+namespace {
+
+net::awaitable<response> run_request(std::shared_ptr<client::impl> self, http::request req) {
   try {
     response res = co_await self->perform(std::move(req));
     co_return res;
@@ -436,6 +437,14 @@ net::awaitable<response> client::request(http::request req) {
     }
     throw;
   }
+}
+
+}  // namespace
+
+net::awaitable<response> client::request(http::request req) {
+  // Not a coroutine itself: the pool is shared with the request before it starts, so the client
+  // may be destroyed while requests are pending or running.
+  return run_request(impl_, std::move(req));
 }
 
 const endpoint& client::target() const noexcept { return impl_->target; }

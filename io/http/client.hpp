@@ -27,9 +27,9 @@
 // - Errors: transport_error (see transport_error.hpp) naming host:port and the cause.
 // - Thread-safety: none. Construct the client and call request() from the threads of one
 //   single-threaded executor (one io_context thread, or a strand); any number of coroutines may
-//   have requests in flight at once. In-flight requests keep the pool alive, so destroying the
-//   client while requests run is safe: idle connections close at once, busy ones when their
-//   request ends.
+//   have requests in flight at once. Requests (from the call of request() on) keep the pool
+//   alive, so destroying the client while requests are pending or running is safe: idle
+//   connections close at once, busy ones when their request ends.
 
 #include "io/http/message.hpp"
 #include "io/http/transport_error.hpp"

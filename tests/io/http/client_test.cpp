@@ -511,6 +511,27 @@ TEST(HttpClient, WaitingForAFreeConnectionIsCancellable) {
   });
 }
 
+TEST(HttpClient, DestroyingTheClientLetsRunningAndPendingRequestsFinish) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    scripted_server server(ctx.get_executor(), [](const test::recorded_request& req) {
+      return reply::ok(req.target).after(50ms);
+    });
+    client_options options;
+    options.max_connections = 1;
+    auto c = std::make_unique<client>(ctx.get_executor(), endpoint_of(server), options);
+    std::vector<std::string> bodies;
+    auto keep = [&bodies](std::exception_ptr e, response res) {
+      if (!e) bodies.push_back(res.body);
+    };
+    net::co_spawn(ctx, c->request(get("/running")), keep);
+    net::co_spawn(ctx, c->request(get("/pending")), keep);  // not even started yet
+    c.reset();
+    while (bodies.size() < 2) co_await sleep_for(10ms);
+    EXPECT_EQ(bodies, (std::vector<std::string>{"/running", "/pending"}));
+    EXPECT_EQ(server.connections_accepted(), 1u);
+  });
+}
+
 TEST(HttpClient, ZeroMaxConnectionsIsRejected) {
   net::io_context ctx;
   client_options options;
