@@ -11,7 +11,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -460,10 +459,16 @@ const char* two_ranges_body =
     R"({"PartitionKeyRanges":[{"id":"0","minInclusive":"","maxExclusive":"20"},{"id":"1","minInclusive":"20","maxExclusive":"FF"}]})";
 
 std::vector<std::string> pk_values_in(const std::string& body) {
-  static const std::regex pattern(R"re("partitionKey":"\[\\"(k[0-9]+)\\"\]")re");
+  // Each operation carries "partitionKey":"[\"k12\"]" (the header JSON as a JSON string).
+  const std::string open = R"("partitionKey":"[\")";
+  const std::string close = R"(\"]")";
   std::vector<std::string> out;
-  for (auto it = std::sregex_iterator(body.begin(), body.end(), pattern); it != std::sregex_iterator(); ++it) {
-    out.push_back((*it)[1]);
+  for (std::size_t pos = body.find(open); pos != std::string::npos; pos = body.find(open, pos)) {
+    pos += open.size();
+    const std::size_t end = body.find(close, pos);
+    if (end == std::string::npos) break;
+    out.push_back(body.substr(pos, end - pos));
+    pos = end;
   }
   return out;
 }
