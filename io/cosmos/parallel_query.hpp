@@ -6,6 +6,8 @@
 //   the next range, reads one page, hands it to the sink and puts the range back at the end of the
 //   queue (when it has a continuation). So all ranges progress together and load spreads across
 //   partitions, never range by range. One request per range is in flight at a time.
+//   A worker that finds the queue empty ends; so after a split late in the query, the children
+//   may be read by fewer workers than max_concurrency.
 // - Order: pages of one range reach the sink in order; pages of different ranges interleave, and
 //   sink calls of different workers may overlap (each worker awaits its own call; a slow sink
 //   slows the query down: that is the backpressure).
