@@ -604,3 +604,16 @@ TEST(CosmosClientBulk, GivesUpOnOperationsThrottledWithoutProgress) {
     EXPECT_GT(r.server.requests().size(), 3u);
   });
 }
+
+TEST(HttpOptionsFor, TurnsVerificationOffOnlyWhenTheConnectionStringSaysSo) {
+  const auto plain = cosmos::parse_connection_string("AccountEndpoint=https://acc.documents.azure.com:443/;AccountKey=" + emulator_key);
+  EXPECT_TRUE(cosmos::http_options_for(plain).verify_peer);
+  const auto local = cosmos::parse_connection_string("AccountEndpoint=https://127.0.0.1:8081/;AccountKey=" + emulator_key +
+                                                     ";DisableServerCertificateValidation=True");
+  EXPECT_FALSE(cosmos::http_options_for(local).verify_peer);
+  const auto endpoint = cosmos::endpoint_of(plain);
+  EXPECT_EQ(endpoint.scheme, http::url_scheme::https);
+  EXPECT_EQ(endpoint.host, "acc.documents.azure.com");
+  EXPECT_EQ(endpoint.port, 443);
+  EXPECT_EQ(cosmos::endpoint_of(local).port, 8081);
+}
