@@ -1,0 +1,193 @@
+#include "tools/tenant-gen/tenant_gen.hpp"
+
+#include "io/cosmos/client.hpp"
+#include "io/http/client.hpp"
+#include "support/child_process.hpp"
+#include "support/run_coro.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/io_context.hpp>
+
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace tg = idabus::tenant_gen;
+namespace cosmos = idabus::io::cosmos;
+namespace http = idabus::io::http;
+namespace net = boost::asio;
+using idabus::test::child_process;
+
+namespace {
+
+const std::string key = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+
+struct emulator {
+  explicit emulator(std::vector<std::string> extra = {}) : process(command(std::move(extra))) {
+    url = process.wait_for_line("listening on ");
+    connection = "AccountEndpoint=" + url + "/;AccountKey=" + key + ";";
+  }
+  static std::vector<std::string> command(std::vector<std::string> extra) {
+    std::vector<std::string> argv{std::string(IDABUS_BIN_DIR) + "/cosmos-emulator", "--port", "0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  }
+  child_process process;
+  std::string url;
+  std::string connection;
+};
+
+struct run_output {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+run_output run_main(std::vector<std::string> args) {
+  std::vector<std::string_view> views(args.begin(), args.end());
+  std::ostringstream out, err;
+  run_output r;
+  r.code = tg::tenant_gen_main(views, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+// Every id in one collection, read range by range with the project's Cosmos client.
+std::multiset<std::string> ids_in(const std::string& connection, const std::string& database,
+                                  tg::collection_kind kind) {
+  return idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<std::multiset<std::string>> {
+    auto cs = cosmos::parse_connection_string(connection);
+    http::client http_client(ctx.get_executor(), cosmos::endpoint_of(cs), cosmos::http_options_for(cs));
+    cosmos::client client(http_client, cs);
+    const std::string collection(tg::collection_name(kind));
+    auto ranges = co_await client.read_partition_key_ranges(database, collection);
+    std::multiset<std::string> ids;
+    for (const auto& range : ranges) {
+      std::optional<std::string> continuation;
+      do {
+        cosmos::page_request req;
+        req.database = database;
+        req.collection = collection;
+        req.query.text = "SELECT * FROM c";
+        req.partition_key_path = std::string(tg::partition_key_path(kind));
+        req.range_id = range.id;
+        req.continuation = continuation;
+        auto page = co_await client.query(std::move(req));
+        for (const auto& d : page.documents) ids.insert(d.fields.id.value_or("<no id>"));
+        continuation = page.continuation;
+      } while (continuation);
+    }
+    co_return ids;
+  });
+}
+
+void expect_complete_tenant(const std::string& connection, const std::string& database, std::uint64_t documents,
+                            std::uint64_t seed) {
+  tg::tenant_generator gen(tg::plan_tenant(documents, seed));
+  for (auto kind : tg::all_collections) {
+    std::multiset<std::string> expected;
+    for (std::uint64_t i = 0; i < gen.plan().count(kind); ++i) expected.insert(gen.id_of(kind, i));
+    EXPECT_EQ(ids_in(connection, database, kind), expected) << tg::collection_name(kind);
+  }
+}
+
+std::uint64_t throttles_in(const std::string& summary) {
+  std::smatch m;
+  if (!std::regex_search(summary, m, std::regex("([0-9]+) throttled \\(429\\)"))) return 0;
+  return std::stoull(m[1].str());
+}
+
+}  // namespace
+
+TEST(TenantGenEndToEnd, WritesEveryDocumentAndARerunChangesNothing) {
+  emulator emu;
+  auto first = run_main({emu.connection, "tenant", "--documents", "2000", "--seed", "5"});
+  ASSERT_EQ(first.code, 0) << first.err;
+  EXPECT_NE(first.out.find("Resources=1400 Events=400 WorkflowExecutions=200 (2000 documents)"), std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find(" RU, "), std::string::npos) << first.out;
+  EXPECT_NE(first.out.find("docs/s"), std::string::npos) << first.out;
+  expect_complete_tenant(emu.connection, "tenant", 2000, 5);
+
+  // Upserts: the same seed again leaves exactly the same set of documents.
+  auto second = run_main({emu.connection, "tenant", "--documents", "2000", "--seed", "5", "--writers", "3"});
+  ASSERT_EQ(second.code, 0) << second.err;
+  expect_complete_tenant(emu.connection, "tenant", 2000, 5);
+  EXPECT_EQ(first.err.find(key), std::string::npos);
+}
+
+TEST(TenantGenEndToEnd, ServerThrottlingLosesNothing) {
+  emulator emu({"--ru-per-second", "400"});
+  auto r = run_main({emu.connection, "slow", "--documents", "500", "--seed", "9", "--batch", "25"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_GT(throttles_in(r.out), 0u) << r.out;
+  EXPECT_NE(r.out.find("(500 documents)"), std::string::npos) << r.out;
+  expect_complete_tenant(emu.connection, "slow", 500, 9);
+}
+
+TEST(TenantGenEndToEnd, ClientRuBudgetPacesTheWrites) {
+  emulator emu;
+  auto r = run_main({emu.connection, "paced", "--documents", "400", "--ru-budget", "1500"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::smatch m;
+  const std::string out = r.out;
+  ASSERT_TRUE(std::regex_search(out, m, std::regex("([0-9.]+) RU, .* ([0-9.]+) s, "))) << out;
+  const double ru = std::stod(m[1].str());
+  const double seconds = std::stod(m[2].str());
+  // The bucket starts empty and grants budget RU per second (estimates are corrected to charges).
+  EXPECT_GT(ru, 1500.0);
+  EXPECT_GE(seconds, (ru - 1500.0) / 1500.0 * 0.8) << out;
+  expect_complete_tenant(emu.connection, "paced", 400, 1);
+}
+
+TEST(TenantGenEndToEnd, WrongKeyIsACosmosFailureWithoutTheKey) {
+  emulator emu;
+  const std::string wrong = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  auto r = run_main({"AccountEndpoint=" + emu.url + "/;AccountKey=" + wrong + ";", "tenant", "--documents", "10"});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.err.rfind("tenant-gen: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("401"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(wrong), std::string::npos);
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST(TenantGenEndToEnd, UnreachableEndpointIsACosmosFailure) {
+  // A port that was just free: nothing listens there.
+  std::string url;
+  {
+    emulator emu;
+    url = emu.url;
+  }
+  auto r = run_main({"AccountEndpoint=" + url + "/;AccountKey=" + key + ";", "tenant", "--documents", "10"});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_EQ(r.err.rfind("tenant-gen: ", 0), 0u) << r.err;
+}
+
+TEST(TenantGenMain, BadCommandLineExitsWithTwoAndNamesTheOption) {
+  auto r = run_main({"AccountEndpoint=http://127.0.0.1:1/;AccountKey=" + key + ";", "tenant", "--documents", "many"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("tenant-gen: --documents: expected", 0), 0u) << r.err;
+}
+
+TEST(TenantGenMain, HelpPrintsUsageAndSucceeds) {
+  auto r = run_main({"--help"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("usage: tenant-gen"), std::string::npos);
+}
+
+TEST(SummaryLine, NamesEveryCollectionTheTotalsAndTheRate) {
+  tg::run_summary s;
+  s.written = {7, 2, 1};
+  s.total_ru = 123.45;
+  s.throttles = 3;
+  s.seconds = 2;
+  EXPECT_EQ(tg::summary_line(s),
+            "tenant-gen: wrote Resources=7 Events=2 WorkflowExecutions=1 (10 documents), 123.5 RU, 3 throttled (429), "
+            "2.00 s, 5 docs/s");
+  s.failed = 2;
+  EXPECT_NE(tg::summary_line(s).find("2 failed"), std::string::npos);
+}
