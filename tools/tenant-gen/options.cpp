@@ -43,7 +43,7 @@ std::string usage() {
          "  --writers K     concurrent bulk writers (default 8)\n"
          "  --batch B       documents per bulk request, 1..100 (default 100)\n"
          "Exit codes: 0 ok, 2 bad command line, 3 connection/auth failure or Cosmos error,\n"
-         "4 some documents failed to write.\n";
+         "4 some documents failed to write, 130 interrupted (SIGINT/SIGTERM).\n";
 }
 
 options_result parse_options(std::span<const std::string_view> args) {

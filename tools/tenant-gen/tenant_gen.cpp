@@ -14,15 +14,20 @@
 #include "stages/ru_budget_gate.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
 #include <cstdio>
+#include <csignal>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <vector>
@@ -212,11 +217,32 @@ int tenant_gen_main(std::span<const std::string_view> args, std::ostream& out, s
     std::exception_ptr failure;
     run_summary summary;
     auto progress = [&err](std::string_view line) { err << line << std::endl; };
-    net::co_spawn(ctx, run_tenant(opts, client, budget, progress), [&](std::exception_ptr e, run_summary s) {
-      failure = e;
-      summary = std::move(s);
-    });
+    // First SIGINT/SIGTERM cancels the run (requests in flight are aborted; documents already
+    // acknowledged stay written); a second one stops the event loop at once.
+    net::cancellation_signal cancel;
+    net::signal_set signals(ctx, SIGINT, SIGTERM);
+    int signals_seen = 0;
+    std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int) {
+      if (ec) return;
+      if (++signals_seen == 1) {
+        cancel.emit(net::cancellation_type::terminal);
+        signals.async_wait(on_signal);
+      } else {
+        ctx.stop();
+      }
+    };
+    signals.async_wait(on_signal);
+    net::co_spawn(ctx, run_tenant(opts, client, budget, progress),
+                  net::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, run_summary s) {
+                    failure = e;
+                    summary = std::move(s);
+                    signals.cancel();
+                  }));
     ctx.run();
+    if (signals_seen > 0) {
+      err << "tenant-gen: interrupted\n";
+      return static_cast<int>(exit_code::interrupted);
+    }
     if (failure) std::rethrow_exception(failure);
     out << summary_line(summary) << std::endl;
     if (summary.failed > 0) {

@@ -36,7 +36,13 @@ namespace idabus::tenant_gen {
 
 namespace net = boost::asio;
 
-enum class exit_code : int { ok = 0, bad_command_line = 2, cosmos_failure = 3, documents_failed = 4 };
+enum class exit_code : int {
+  ok = 0,
+  bad_command_line = 2,
+  cosmos_failure = 3,    ///< connection/auth failure or a Cosmos error that stopped the run
+  documents_failed = 4,  ///< the run finished but the server rejected some documents
+  interrupted = 130,     ///< SIGINT/SIGTERM
+};
 
 struct run_summary {
   std::array<std::uint64_t, 3> written{};  ///< per collection_kind
@@ -64,7 +70,8 @@ std::string summary_line(const run_summary& summary);
 
 /// The whole program: parses `args` (argv[1..]), runs on its own io_context, prints progress and
 /// errors ("tenant-gen: <cause>") to `err`, the summary to `out`, and returns the exit code.
-/// Never prints the account key.
+/// Never prints the account key. SIGINT/SIGTERM cancel the run (exit 130; a second signal stops
+/// at once); upserts make a rerun with the same seed complete the tenant.
 int tenant_gen_main(std::span<const std::string_view> args, std::ostream& out, std::ostream& err);
 
 }  // namespace idabus::tenant_gen

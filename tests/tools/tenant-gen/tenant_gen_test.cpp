@@ -121,11 +121,13 @@ TEST(TenantGenEndToEnd, WritesEveryDocumentAndARerunChangesNothing) {
 }
 
 TEST(TenantGenEndToEnd, ServerThrottlingLosesNothing) {
-  emulator emu({"--ru-per-second", "400"});
+  emulator emu({"--ru-per-second", "1000"});
   auto r = run_main({emu.connection, "slow", "--documents", "500", "--seed", "9", "--batch", "25"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_GT(throttles_in(r.out), 0u) << r.out;
   EXPECT_NE(r.out.find("(500 documents)"), std::string::npos) << r.out;
+  // A run of several seconds reports progress on stderr (at most once a second).
+  EXPECT_NE(r.err.find("/500 documents, "), std::string::npos) << r.err;
   expect_complete_tenant(emu.connection, "slow", 500, 9);
 }
 
@@ -142,6 +144,22 @@ TEST(TenantGenEndToEnd, ClientRuBudgetPacesTheWrites) {
   EXPECT_GT(ru, 1500.0);
   EXPECT_GE(seconds, (ru - 1500.0) / 1500.0 * 0.8) << out;
   expect_complete_tenant(emu.connection, "paced", 400, 1);
+}
+
+TEST(TenantGenEndToEnd, ThroughputAppliesToTheCollectionsItCreates) {
+  emulator emu;
+  auto r = run_main({emu.connection, "offers", "--documents", "10", "--throughput", "1200"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (auto kind : tg::all_collections) {
+    auto throughput = idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<std::optional<int>> {
+      auto cs = cosmos::parse_connection_string(emu.connection);
+      http::client http_client(ctx.get_executor(), cosmos::endpoint_of(cs), cosmos::http_options_for(cs));
+      cosmos::client client(http_client, cs);
+      co_return co_await client.read_throughput("offers", std::string(tg::collection_name(kind)));
+    });
+    EXPECT_EQ(throughput, 1200) << tg::collection_name(kind);
+  }
+  expect_complete_tenant(emu.connection, "offers", 10, 1);
 }
 
 TEST(TenantGenEndToEnd, WrongKeyIsACosmosFailureWithoutTheKey) {
