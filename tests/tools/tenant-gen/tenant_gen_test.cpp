@@ -162,6 +162,25 @@ TEST(TenantGenEndToEnd, ThroughputAppliesToTheCollectionsItCreates) {
   expect_complete_tenant(emu.connection, "offers", 10, 1);
 }
 
+TEST(TenantGenEndToEnd, RejectedDocumentsAreCountedAndTheFirstIsNamed) {
+  emulator emu;
+  // A Resources collection that already exists with another partition key path: the server
+  // rejects every Resource (the key sent does not match the document's /id value).
+  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    auto cs = cosmos::parse_connection_string(emu.connection);
+    http::client http_client(ctx.get_executor(), cosmos::endpoint_of(cs), cosmos::http_options_for(cs));
+    cosmos::client client(http_client, cs);
+    co_await client.create_database_if_missing("wrongkey");
+    co_await client.create_collection_if_missing("wrongkey", "Resources", "/id");
+  });
+  auto r = run_main({emu.connection, "wrongkey", "--documents", "100"});
+  EXPECT_EQ(r.code, 4) << r.err;
+  EXPECT_NE(r.out.find("Resources=0 Events=20 WorkflowExecutions=10 (30 documents, 70 failed)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("tenant-gen: 70 document(s) failed to write; first: Resources "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("HTTP 400"), std::string::npos) << r.err;
+}
+
 TEST(TenantGenEndToEnd, WrongKeyIsACosmosFailureWithoutTheKey) {
   emulator emu;
   const std::string wrong = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
