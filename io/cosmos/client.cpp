@@ -1,13 +1,8 @@
 #include "io/cosmos/client.hpp"
 
-// GCC 12 at -O2 reports a false -Wmismatched-new-delete on Asio 1.26 awaitable frames (the frame is
-// allocated by aligned_new and freed by the frame's own operator delete, which matches).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 #include "io/cosmos/auth.hpp"
 #include "io/cosmos/errors.hpp"
+#include "io/json/write.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -24,26 +19,7 @@ namespace idabus::io::cosmos {
 
 namespace {
 
-std::string json_quote(std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(s.size() + 2);
-  out.push_back('"');
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '"') out += "\\\"";
-    else if (c == '\\') out += "\\\\";
-    else if (c < 0x20) {
-      out += "\\u00";
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    } else {
-      out.push_back(ch);
-    }
-  }
-  out.push_back('"');
-  return out;
-}
+using io::json::json_quote;
 
 std::string encoded_path(std::string_view unescaped) {
   std::string out;

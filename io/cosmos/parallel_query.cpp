@@ -1,11 +1,5 @@
 #include "io/cosmos/parallel_query.hpp"
 
-// GCC 12 reports a false -Wmismatched-new-delete on Asio 1.26 awaitable frames (the frame is
-// allocated by aligned_new and freed by the frame's own operator delete, which matches).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 #include "io/cosmos/errors.hpp"
 
 #include <boost/asio/co_spawn.hpp>

@@ -2,6 +2,7 @@
 
 #include "io/cosmos/auth.hpp"
 #include "io/cosmos/epk.hpp"
+#include "io/json/write.hpp"
 #include "tools/cosmos-emulator/account.hpp"
 
 #include <simdjson.h>
@@ -18,28 +19,7 @@ namespace http = io::http;
 
 namespace {
 
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", u);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
+using io::json::append_json_string;
 
 std::string activity_id() {
   thread_local std::mt19937_64 gen{std::random_device{}()};

@@ -8,6 +8,8 @@
 // whitespace between kept members — stays as sent. The input must already be a valid JSON object
 // (the caller validates with simdjson); the scanner only tracks strings and nesting.
 
+#include "io/json/write.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -64,8 +66,8 @@ std::string partition_range_rid(std::uint32_t database_number, std::uint32_t col
                                 std::uint32_t range_number);
 std::string offer_rid(std::uint32_t offer_number);
 
-/// `s` as a JSON string literal, quotes included (escapes ", \ and control characters).
-std::string json_quote(std::string_view s);
+/// JSON string literals for the bodies the emulator composes.
+using io::json::json_quote;
 
 /// Appends the decimal text of `v` to `out`; integral values without a fraction.
 void append_number(std::string& out, double v);

@@ -418,31 +418,6 @@ generated_document tenant_generator::generate(collection_kind kind, std::uint64_
   return doc;
 }
 
-void append_json_string(std::string& out, std::string_view text) {
-  out.push_back('"');
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(ch);
-        }
-    }
-  }
-  out.push_back('"');
-}
-
 std::string iso8601_utc(std::int64_t unix_ms) {
   std::int64_t ms = unix_ms % 1000;
   std::int64_t secs = unix_ms / 1000;

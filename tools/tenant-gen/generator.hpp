@@ -21,6 +21,8 @@
 // document has its own PRNG stream — so any document can be generated alone, in any order, on
 // any thread, with byte-identical output for the same seed. Pure functions; thread-safe.
 
+#include "io/json/write.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -96,9 +98,8 @@ class tenant_generator {
   std::array<std::uint64_t, object_type_count> first_{};  ///< first Resource index per type
 };
 
-/// Appends `text` as a JSON string literal (quotes included): escapes '"', '\\' and control
-/// characters; UTF-8 passes through unchanged.
-void append_json_string(std::string& out, std::string_view text);
+/// JSON string literals (quotes included) for the generated documents.
+using io::json::append_json_string;
 
 /// "2024-03-05T10:11:12.345Z" for milliseconds since the Unix epoch (UTC, proleptic Gregorian).
 std::string iso8601_utc(std::int64_t unix_ms);

@@ -1,11 +1,5 @@
 #include "tools/tenant-gen/tenant_gen.hpp"
 
-// GCC 12 at -O2 reports a false -Wmismatched-new-delete on Asio 1.26 awaitable frames (the frame
-// is allocated and freed by the same awaitable_frame_base operators).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
 #include "io/cosmos/errors.hpp"
 #include "io/http/client.hpp"
 #include "io/http/transport_error.hpp"
