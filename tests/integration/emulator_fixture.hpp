@@ -1,0 +1,120 @@
+#pragma once
+// Helpers shared by the integration tests: a running cosmos-emulator child process, a temporary
+// directory that removes itself, and a Cosmos client session on a run_coro io_context.
+// The emulator is always stopped (SIGTERM, then SIGKILL) when its object goes away.
+
+#include "io/cosmos/client.hpp"
+#include "io/cosmos/connection_string.hpp"
+#include "io/cosmos/parallel_query.hpp"
+#include "io/http/client.hpp"
+#include "support/child_process.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace idabus::test::integration {
+
+namespace net = boost::asio;
+namespace cosmos = idabus::io::cosmos;
+namespace http = idabus::io::http;
+
+/// The public key of the Azure Cosmos DB emulator; cosmos-emulator uses it unless --key is given.
+inline const std::string emulator_key =
+    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+
+/// cosmos-emulator on 127.0.0.1 with an ephemeral port and the given extra arguments.
+struct emulator {
+  explicit emulator(std::vector<std::string> extra = {}) : process(command(std::move(extra))) {
+    url = process.wait_for_line("listening on ");
+  }
+  static std::vector<std::string> command(std::vector<std::string> extra) {
+    std::vector<std::string> argv{std::string(IDABUS_BIN_DIR) + "/cosmos-emulator", "--port", "0"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return argv;
+  }
+  /// "AccountEndpoint=<url>/;AccountKey=<key>;" plus `extra` (e.g. "DisableServerCertificateValidation=True;").
+  std::string connection(const std::string& key = emulator_key, const std::string& extra = {}) const {
+    return "AccountEndpoint=" + url + "/;AccountKey=" + key + ";" + extra;
+  }
+  child_process process;
+  std::string url;
+};
+
+/// A fresh directory under the system temp dir, removed with its contents on destruction.
+struct temp_dir {
+  temp_dir() {
+    static std::atomic<int> counter{0};
+    path = std::filesystem::temp_directory_path() /
+           ("idabus-integration-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  std::filesystem::path path;
+};
+
+/// An http client and a Cosmos client for one connection string, on the caller's io_context.
+struct session {
+  session(net::io_context& ctx, const std::string& connection, cosmos::client_options options = {},
+          http::client_options http_base = {})
+      : cs(cosmos::parse_connection_string(connection)),
+        http_client(ctx.get_executor(), cosmos::endpoint_of(cs), cosmos::http_options_for(cs, http_base)),
+        client(http_client, cs, std::move(options)) {}
+  cosmos::connection_string cs;
+  http::client http_client;
+  cosmos::client client;
+};
+
+/// A page sink must return an awaitable; collecting is synchronous, so it returns this one.
+inline net::awaitable<void> nothing_to_await() { co_return; }
+
+/// Every document of a collection (id -> raw bytes) read with the all-ranges parallel query;
+/// `duplicates` counts ids seen more than once.
+struct collected {
+  std::map<std::string, std::string> raw_by_id;
+  std::size_t duplicates = 0;
+  std::size_t documents = 0;
+  cosmos::parallel_query_stats stats;
+};
+
+/// `query` with empty text means "SELECT * FROM c". (No default argument: GCC 12 corrupts a
+/// coroutine parameter initialised from a default `{}`.)
+inline net::awaitable<collected> collect_all(cosmos::client& client, std::string database, std::string collection,
+                                             std::string partition_key_path, cosmos::query_spec query) {
+  collected out;
+  cosmos::page_request request;
+  request.database = std::move(database);
+  request.collection = std::move(collection);
+  if (query.text.empty()) query.text = "SELECT * FROM c";
+  request.query = std::move(query);
+  request.partition_key_path = std::move(partition_key_path);
+  request.max_item_count = 200;
+  cosmos::page_sink sink = [&out](cosmos::query_page page) {
+    for (const auto& d : page.documents) {
+      ++out.documents;
+      const std::string id = d.fields.id.value_or("<no id>");
+      if (!out.raw_by_id.emplace(id, std::string(d.raw)).second) ++out.duplicates;
+    }
+    return nothing_to_await();
+  };
+  cosmos::parallel_query_options options;
+  options.max_concurrency = 4;
+  out.stats = co_await cosmos::query_all_ranges(client, std::move(request), options, std::move(sink));
+  co_return out;
+}
+
+}  // namespace idabus::test::integration
