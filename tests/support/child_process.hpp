@@ -1,14 +1,14 @@
 #pragma once
 // child_process: starts a program for a test (an emulator, a peer server) with its stdout on a
 // pipe, reads lines from it with a deadline, and always stops it: terminate() sends SIGTERM and
-// waits (SIGKILL after a grace period); the destructor does the same, so a failing test never
-// leaves a server running. stderr is inherited, so a crashing child explains itself in the log.
+// waits (SIGKILL after a grace period); the destructor does the same, and the child gets SIGKILL
+// when the test process dies (PR_SET_PDEATHSIG), so even an aborted test leaves no server running. stderr is inherited, so a crashing child explains itself in the log.
 // Header-only on purpose: every test executable can use it without linking anything.
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,24 +34,40 @@ class child_process {
     if (argv.empty()) throw std::invalid_argument("child_process: empty argv");
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("child_process: pipe: " + std::string(std::strerror(errno)));
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
     std::vector<char*> args;
     for (auto& a : argv) args.push_back(a.data());
     args.push_back(nullptr);
-    std::vector<std::string> env_storage;
-    for (char** e = environ; *e; ++e) env_storage.emplace_back(*e);
-    for (auto& e : extra_env) env_storage.push_back(std::move(e));
+    for (auto& e : extra_env) env_storage_.push_back(std::move(e));
     std::vector<char*> env;
-    for (auto& e : env_storage) env.push_back(e.data());
+    for (char** e = environ; *e; ++e) env.push_back(*e);
+    for (auto& e : env_storage_) env.push_back(e.data());
     env.push_back(nullptr);
-    int rc = ::posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), env.data());
-    posix_spawn_file_actions_destroy(&actions);
+    // Reports exec failures to the parent; closed by a successful exec (O_CLOEXEC).
+    int status_pipe[2];
+    if (::pipe2(status_pipe, O_CLOEXEC) != 0) throw std::runtime_error("child_process: pipe: " + std::string(std::strerror(errno)));
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("child_process: fork: " + std::string(std::strerror(errno)));
+    if (pid_ == 0) {
+      // The child dies with the test process, even when the test aborts without destructors.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(127);
+      ::dup2(fds[1], STDOUT_FILENO);
+      ::execvpe(args[0], args.data(), env.data());
+      const int err = errno;
+      (void)!::write(status_pipe[1], &err, sizeof err);
+      ::_exit(127);
+    }
+    ::close(status_pipe[1]);
     ::close(fds[1]);
-    if (rc != 0) {
+    int exec_error = 0;
+    const bool failed = ::read(status_pipe[0], &exec_error, sizeof exec_error) == static_cast<ssize_t>(sizeof exec_error);
+    ::close(status_pipe[0]);
+    if (failed) {
       ::close(fds[0]);
-      throw std::runtime_error("child_process: cannot start '" + argv[0] + "': " + std::strerror(rc));
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+      throw std::runtime_error("child_process: cannot start '" + argv[0] + "': " + std::strerror(exec_error));
     }
     out_fd_ = fds[0];
   }
@@ -139,6 +155,7 @@ class child_process {
   int out_fd_ = -1;
   int status_ = 0;
   std::string buffer_;
+  std::vector<std::string> env_storage_;
 };
 
 }  // namespace idabus::test

@@ -3,6 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <string>
+#include <thread>
 
 namespace idabus::test {
 namespace {
@@ -31,6 +37,37 @@ TEST(ChildProcess, ReportsExitStatus) {
   const int status = child.wait();
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 3);
+}
+
+bool is_zombie(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  const auto close_paren = line.rfind(')');
+  return close_paren != std::string::npos && close_paren + 2 < line.size() && line[close_paren + 2] == 'Z';
+}
+
+TEST(ChildProcess, ChildDiesWhenTheTestProcessDiesWithoutCleanup) {
+  int pid_pipe[2];
+  ASSERT_EQ(::pipe(pid_pipe), 0);
+  const pid_t test_process = ::fork();
+  ASSERT_GE(test_process, 0);
+  if (test_process == 0) {
+    child_process* leaked = new child_process({"sleep", "30"});
+    const pid_t server = leaked->pid();
+    (void)!::write(pid_pipe[1], &server, sizeof server);
+    ::_exit(0);  // no destructors, like an aborted test
+  }
+  pid_t server = -1;
+  ASSERT_EQ(::read(pid_pipe[0], &server, sizeof server), static_cast<ssize_t>(sizeof server));
+  ::waitpid(test_process, nullptr, 0);
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    gone = ::kill(server, 0) != 0 || is_zombie(server);  // killed: a zombie until init reaps it
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!gone) ::kill(server, SIGKILL);
+  EXPECT_TRUE(gone);
 }
 
 TEST(ChildProcess, MissingProgramIsAnError) {
