@@ -45,6 +45,20 @@ double parse_charge(std::string_view header) {
   return r.ec == std::errc() ? v : 0;
 }
 
+/// At least one KB's worth per write.
+double write_estimate(const client_options& options, std::size_t bytes) {
+  return options.write_estimate_ru_per_kb * std::max(1.0, static_cast<double>(bytes) / 1024.0);
+}
+
+document_response to_document_response(http::response response) {
+  document_response out;
+  out.status = response.status;
+  out.etag = std::string(response.header("etag"));
+  out.request_charge = parse_charge(response.header("x-ms-request-charge"));
+  out.body = std::move(response.body);
+  return out;
+}
+
 int parse_int(std::string_view header) {
   int v = 0;
   const auto r = std::from_chars(header.data(), header.data() + header.size(), v);
@@ -374,12 +388,7 @@ net::awaitable<std::optional<document_response>> client::read_document(std::stri
   c.idempotent = true;
   auto response = co_await execute(std::move(c));
   if (response.status == 404) co_return std::nullopt;
-  document_response out;
-  out.status = response.status;
-  out.etag = std::string(response.header("etag"));
-  out.request_charge = parse_charge(response.header("x-ms-request-charge"));
-  out.body = std::move(response.body);
-  co_return out;
+  co_return to_document_response(std::move(response));
 }
 
 net::awaitable<document_response> client::upsert_document(std::string database, std::string collection, std::string body,
@@ -390,16 +399,11 @@ net::awaitable<document_response> client::upsert_document(std::string database, 
   c.path = coll_path(database, collection) + "/docs";
   c.headers.emplace_back("x-ms-documentdb-is-upsert", "True");
   c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(key));
-  c.estimate = options_.write_estimate_ru_per_kb * std::max(1.0, static_cast<double>(body.size()) / 1024.0);
+  c.estimate = write_estimate(options_, body.size());
   c.body = std::move(body);
   c.idempotent = true;  // an upsert of the same body is idempotent
   auto response = co_await execute(std::move(c));
-  document_response out;
-  out.status = response.status;
-  out.etag = std::string(response.header("etag"));
-  out.request_charge = parse_charge(response.header("x-ms-request-charge"));
-  out.body = std::move(response.body);
-  co_return out;
+  co_return to_document_response(std::move(response));
 }
 
 net::awaitable<document_response> client::replace_document(std::string database, std::string collection, std::string id,
@@ -411,15 +415,10 @@ net::awaitable<document_response> client::replace_document(std::string database,
   c.path = coll_path(database, collection) + "/docs/" + id;
   c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(key));
   if (!if_match.empty()) c.headers.emplace_back("If-Match", if_match);
-  c.estimate = options_.write_estimate_ru_per_kb * std::max(1.0, static_cast<double>(body.size()) / 1024.0);
+  c.estimate = write_estimate(options_, body.size());
   c.body = std::move(body);
   auto response = co_await execute(std::move(c));
-  document_response out;
-  out.status = response.status;
-  out.etag = std::string(response.header("etag"));
-  out.request_charge = parse_charge(response.header("x-ms-request-charge"));
-  out.body = std::move(response.body);
-  co_return out;
+  co_return to_document_response(std::move(response));
 }
 
 net::awaitable<bool> client::delete_document(std::string database, std::string collection, std::string id,
@@ -484,7 +483,7 @@ net::awaitable<std::vector<bulk_result>> client::bulk(std::string database, std:
         body.push_back(']');
         double estimate = 0;
         for (std::size_t index : batch) {
-          estimate += options_.write_estimate_ru_per_kb * std::max(1.0, static_cast<double>(entries[index].size()) / 1024.0);
+          estimate += write_estimate(options_, entries[index].size());
         }
         call c;
         c.operation = "bulk";
