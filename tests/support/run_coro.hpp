@@ -32,7 +32,7 @@ auto run_coro(Make make, std::chrono::milliseconds deadline = std::chrono::secon
   using value_t = typename awaitable_t::value_type;
   std::exception_ptr error;
   bool done = false;
-  std::conditional_t<std::is_void_v<value_t>, bool, std::optional<value_t>> result{};
+  [[maybe_unused]] std::conditional_t<std::is_void_v<value_t>, bool, std::optional<value_t>> result{};
   net::cancellation_signal cancel;
   net::steady_timer timer(ctx, deadline);
   net::steady_timer grace(ctx);
@@ -46,16 +46,22 @@ auto run_coro(Make make, std::chrono::milliseconds deadline = std::chrono::secon
       grace.async_wait([&](boost::system::error_code) { ctx.stop(); });
     }
   });
-  auto on_done = [&](std::exception_ptr e, auto... value) {
+  auto finish = [&](std::exception_ptr e) {
     done = true;
     error = e;
     timer.cancel();
     grace.cancel();
-    if constexpr (sizeof...(value) == 1) {
-      if (!e) result.emplace(std::move(value)...);
-    }
   };
-  net::co_spawn(ctx, make(ctx), net::bind_cancellation_slot(cancel.slot(), on_done));
+  // Two handlers rather than one generic lambda: clang 14 checks `result.emplace` even in a
+  // discarded branch of a generic lambda, where `result` is the bool placeholder.
+  if constexpr (std::is_void_v<value_t>) {
+    net::co_spawn(ctx, make(ctx), net::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e) { finish(e); }));
+  } else {
+    net::co_spawn(ctx, make(ctx), net::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, value_t value) {
+                    finish(e);
+                    if (!e) result.emplace(std::move(value));
+                  }));
+  }
   ctx.run();
   if (timed_out) throw std::runtime_error("run_coro: deadline passed before the coroutine finished");
   if (!done) throw std::runtime_error("run_coro: io_context ran out of work before the coroutine finished");
