@@ -15,19 +15,7 @@
 #include <string>
 #include <vector>
 
-// gtest's ASSERT_* return void, which a coroutine cannot: these stop the coroutine instead.
-#define CO_ASSERT_TRUE(c)                                   \
-  do {                                                      \
-    if (!(c)) {                                             \
-      ADD_FAILURE() << "assertion failed: " #c;             \
-      co_return;                                            \
-    }                                                       \
-  } while (0)
-#define CO_ASSERT_EQ(a, b) \
-  do {                     \
-    EXPECT_EQ(a, b);       \
-    if (!((a) == (b))) co_return; \
-  } while (0)
+#include "support/co_assert.hpp"
 
 namespace net = boost::asio;
 namespace cosmos = idabus::io::cosmos;
