@@ -566,7 +566,7 @@ net::awaitable<std::vector<bulk_result>> client::bulk(std::string database, std:
   co_return results;
 }
 
-net::awaitable<std::optional<int>> client::read_throughput(std::string database, std::string collection) {
+net::awaitable<std::optional<client::offer_info>> client::find_offer(std::string database, std::string collection) {
   call meta;
   meta.operation = "read collection";
   meta.method = "GET";
@@ -575,12 +575,14 @@ net::awaitable<std::optional<int>> client::read_throughput(std::string database,
   meta.idempotent = true;
   auto coll = co_await execute(std::move(meta));
   simdjson::dom::parser parser;
-  std::string_view coll_rid;
   simdjson::dom::element root;
-  if (parser.parse(coll.body.data(), coll.body.size(), true).get(root) || root["_rid"].get_string().get(coll_rid)) {
+  std::string_view view;
+  if (parser.parse(coll.body.data(), coll.body.size(), true).get(root) || root["_rid"].get_string().get(view)) {
     throw json::parse_error("collection body has no '_rid'");
   }
-  const std::string rid(coll_rid);
+  offer_info info;
+  info.collection_rid = std::string(view);
+  if (root["_self"].get_string().get(view) == simdjson::SUCCESS) info.collection_self = std::string(view);
   call list;
   list.operation = "list offers";
   list.method = "GET";
@@ -596,61 +598,41 @@ net::awaitable<std::optional<int>> client::read_throughput(std::string database,
   }
   for (simdjson::dom::element offer : array) {
     std::string_view resource_id;
-    if (offer["offerResourceId"].get_string().get(resource_id) || resource_id != rid) continue;
+    if (offer["offerResourceId"].get_string().get(resource_id) || resource_id != info.collection_rid) continue;
+    if (offer["_rid"].get_string().get(view) == simdjson::SUCCESS) info.offer_rid = std::string(view);
+    if (offer["id"].get_string().get(view) == simdjson::SUCCESS) info.offer_id = std::string(view);
+    if (offer["resource"].get_string().get(view) == simdjson::SUCCESS) info.offer_self = std::string(view);
     std::int64_t value = 0;
-    if (offer["content"]["offerThroughput"].get_int64().get(value) == simdjson::SUCCESS) co_return static_cast<int>(value);
+    if (offer["content"]["offerThroughput"].get_int64().get(value) == simdjson::SUCCESS) {
+      info.throughput = static_cast<int>(value);
+    }
+    co_return info;
   }
   co_return std::nullopt;
 }
 
+net::awaitable<std::optional<int>> client::read_throughput(std::string database, std::string collection) {
+  auto info = co_await find_offer(std::move(database), std::move(collection));
+  if (!info) co_return std::nullopt;
+  co_return info->throughput;
+}
+
 net::awaitable<void> client::replace_throughput(std::string database, std::string collection, int throughput) {
-  call meta;
-  meta.operation = "read collection";
-  meta.method = "GET";
-  meta.path = coll_path(database, collection);
-  meta.estimate = options_.read_estimate_ru;
-  meta.idempotent = true;
-  auto coll = co_await execute(std::move(meta));
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  std::string_view view;
-  if (parser.parse(coll.body.data(), coll.body.size(), true).get(root) || root["_rid"].get_string().get(view)) {
-    throw json::parse_error("collection body has no '_rid'");
-  }
-  const std::string coll_rid(view);
-  std::string coll_self;
-  if (root["_self"].get_string().get(view) == simdjson::SUCCESS) coll_self = std::string(view);
-  call list;
-  list.operation = "list offers";
-  list.method = "GET";
-  list.path = "/offers";
-  list.estimate = options_.read_estimate_ru;
-  list.idempotent = true;
-  auto offers = co_await execute(std::move(list));
-  simdjson::dom::array array;
-  if (parser.parse(offers.body.data(), offers.body.size(), true).get(root) || root["Offers"].get_array().get(array)) {
-    throw json::parse_error("offers body has no 'Offers' array");
-  }
-  std::string offer_rid, offer_id, offer_self;
-  for (simdjson::dom::element offer : array) {
-    std::string_view resource_id;
-    if (offer["offerResourceId"].get_string().get(resource_id) || resource_id != coll_rid) continue;
-    if (offer["_rid"].get_string().get(view) == simdjson::SUCCESS) offer_rid = std::string(view);
-    if (offer["id"].get_string().get(view) == simdjson::SUCCESS) offer_id = std::string(view);
-    if (offer["resource"].get_string().get(view) == simdjson::SUCCESS) offer_self = std::string(view);
-  }
-  if (offer_rid.empty()) {
+  auto found = co_await find_offer(database, collection);
+  if (!found || found->offer_rid.empty()) {
     throw cosmos_error(error_details{"replace throughput", coll_path(database, collection).substr(1), 404, 0, "",
                                      "the collection has no offer of its own"});
   }
+  const offer_info& info = *found;
   call put;
   put.operation = "replace offer";
   put.method = "PUT";
-  put.path = "/offers/" + offer_rid;
+  put.path = "/offers/" + info.offer_rid;
   put.body = "{\"offerVersion\":\"V2\",\"offerType\":\"Invalid\",\"content\":{\"offerThroughput\":" +
-             std::to_string(throughput) + "},\"resource\":" + json_quote(offer_self.empty() ? coll_self : offer_self) +
-             ",\"offerResourceId\":" + json_quote(coll_rid) + ",\"id\":" + json_quote(offer_id) +
-             ",\"_rid\":" + json_quote(offer_rid) + "}";
+             std::to_string(throughput) + "},\"resource\":" +
+             json_quote(info.offer_self.empty() ? info.collection_self : info.offer_self) +
+             ",\"offerResourceId\":" + json_quote(info.collection_rid) + ",\"id\":" + json_quote(info.offer_id) +
+             ",\"_rid\":" + json_quote(info.offer_rid) + "}";
   put.estimate = options_.read_estimate_ru;
   put.idempotent = true;
   co_await execute(std::move(put));

@@ -169,6 +169,14 @@ class client {
   struct call;  ///< one logical request (implementation detail)
 
  private:
+  /// The collection's own offer as GET /offers lists it.
+  struct offer_info {
+    std::string collection_rid, collection_self;
+    std::string offer_rid, offer_id, offer_self;
+    std::optional<int> throughput;
+  };
+  /// std::nullopt when the server has no offers or none belongs to the collection.
+  net::awaitable<std::optional<offer_info>> find_offer(std::string database, std::string collection);
   net::awaitable<http::response> execute(call c);
   net::awaitable<std::vector<pk_range>> ranges_for(const std::string& database, const std::string& collection,
                                                    bool refresh);
