@@ -120,6 +120,10 @@ op_result error(result_status s, std::string message, unsigned substatus = 0, do
   return r;
 }
 
+std::string missing_collection(std::string_view db, std::string_view coll) {
+  return "collection " + json_quote(coll) + " does not exist in database " + json_quote(db);
+}
+
 query_page page_error(result_status s, std::string message, unsigned substatus = 0) {
   query_page p;
   p.status = s;
@@ -956,7 +960,7 @@ op_result store::create_collection(std::string_view db, std::string_view body, s
 op_result store::read_collection(std::string_view db, std::string_view coll) {
   std::shared_lock lock(impl_->mu);
   collection* c = impl_->find_coll(db, coll);
-  if (!c) return error(result_status::not_found, "collection " + json_quote(coll) + " does not exist in database " + json_quote(db), 0, metadata_charge());
+  if (!c) return error(result_status::not_found, missing_collection(db, coll), 0, metadata_charge());
   op_result r;
   r.body = c->body;
   r.etag = c->etag;
@@ -968,7 +972,7 @@ op_result store::delete_collection(std::string_view db, std::string_view coll) {
   std::unique_lock lock(impl_->mu);
   database* d = impl_->find_db(db);
   collection* c = d ? impl::find_coll(*d, coll) : nullptr;
-  if (!c) return error(result_status::not_found, "collection " + json_quote(coll) + " does not exist in database " + json_quote(db), 0, metadata_charge());
+  if (!c) return error(result_status::not_found, missing_collection(db, coll), 0, metadata_charge());
   impl_->record(rec_collection_delete, {d->id, c->id});
   impl_->log_counters();
   std::erase_if(d->collections, [&](const auto& x) { return x.get() == c; });
@@ -994,7 +998,7 @@ op_result store::list_partition_key_ranges(std::string_view db, std::string_view
   std::shared_lock lock(impl_->mu);
   database* d = impl_->find_db(db);
   collection* c = d ? impl::find_coll(*d, coll) : nullptr;
-  if (!c) return error(result_status::not_found, "collection " + json_quote(coll) + " does not exist in database " + json_quote(db), 0, metadata_charge());
+  if (!c) return error(result_status::not_found, missing_collection(db, coll), 0, metadata_charge());
   std::vector<std::string> items;
   const double fraction = 1.0 / c->partition_count;
   for (std::uint32_t i = 0; i < c->partition_count; ++i) {
@@ -1106,7 +1110,7 @@ op_result store::execute(std::string_view db, std::string_view coll, const docum
   std::shared_lock lock(impl_->mu);
   database* d = impl_->find_db(db);
   collection* c = d ? impl::find_coll(*d, coll) : nullptr;
-  if (!c) return error(result_status::not_found, "collection " + json_quote(coll) + " does not exist in database " + json_quote(db));
+  if (!c) return error(result_status::not_found, missing_collection(db, coll));
   return impl_->execute(*d, *c, request, nullptr);
 }
 
@@ -1119,7 +1123,7 @@ std::vector<op_result> store::execute_batch(std::string_view db, std::string_vie
   collection* c = d ? impl::find_coll(*d, coll) : nullptr;
   if (!c) {
     for (std::size_t i = 0; i < requests.size(); ++i) {
-      results.push_back(error(result_status::not_found, "collection " + json_quote(coll) + " does not exist in database " + json_quote(db)));
+      results.push_back(error(result_status::not_found, missing_collection(db, coll)));
     }
     return results;
   }
@@ -1134,7 +1138,7 @@ query_page store::query(std::string_view db, std::string_view coll, const parsed
   std::shared_lock lock(impl_->mu);
   database* d = impl_->find_db(db);
   collection* c = d ? impl::find_coll(*d, coll) : nullptr;
-  if (!c) return page_error(result_status::not_found, "collection " + json_quote(coll) + " does not exist in database " + json_quote(db));
+  if (!c) return page_error(result_status::not_found, missing_collection(db, coll));
 
   // Scope: one range, one logical partition, or every range in order.
   std::uint32_t first = 0, last = c->partition_count - 1;
