@@ -17,9 +17,9 @@ class ru_budget_gate final : public io::cosmos::request_gate {
  public:
   explicit ru_budget_gate(pipeline::ru_budget& budget) : budget_(budget) {}
 
-  boost::asio::awaitable<void> acquire(double estimate) override;
-  void settle(double estimate, double actual) override;
-  void throttled(std::chrono::milliseconds retry_after) override;
+  boost::asio::awaitable<void> acquire(io::cosmos::gate_key key, double estimate) override;
+  void settle(io::cosmos::gate_key key, double estimate, double actual) override;
+  void throttled(io::cosmos::gate_key key, std::chrono::milliseconds retry_after) override;
 
  private:
   pipeline::ru_budget& budget_;

@@ -67,6 +67,11 @@ int parse_int(std::string_view header) {
 
 std::string coll_path(const std::string& db, const std::string& coll) { return "/dbs/" + db + "/colls/" + coll; }
 
+/// The request gate's key for a request to `range_id` ("" = no single range) of a collection.
+gate_key gate_key_of(const std::string& db, const std::string& coll, std::string range_id = {}) {
+  return gate_key{coll_path(db, coll).substr(1), std::move(range_id)};
+}
+
 net::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
   net::steady_timer timer(co_await net::this_coro::executor, delay);
   co_await timer.async_wait(net::use_awaitable);
@@ -111,6 +116,7 @@ struct client::call {
   http::header_list headers;
   std::string body;
   double estimate = 1;
+  gate_key key;  ///< where the RU gate charges it
   std::vector<unsigned> accepted;  ///< non-2xx statuses handed back as values
   bool surface_range_gone = false;
   bool idempotent = false;
@@ -219,14 +225,14 @@ net::awaitable<http::response> client::execute(call c) {
       req.headers.emplace_back("Content-Type", "application/json");
     }
 
-    if (options_.gate) co_await options_.gate->acquire(c.estimate);
+    if (options_.gate) co_await options_.gate->acquire(c.key, c.estimate);
     std::optional<http::response> response;
     std::string transport_failure;
     try {
       response = co_await http_.request(std::move(req));
     } catch (const http::transport_error& e) {
       using kind = http::transport_error_kind;
-      if (options_.gate) options_.gate->settle(c.estimate, e.kind() == kind::connect_failed ? 0 : c.estimate);
+      if (options_.gate) options_.gate->settle(c.key, c.estimate, e.kind() == kind::connect_failed ? 0 : c.estimate);
       const bool retryable = e.kind() == kind::connect_failed || e.kind() == kind::timeout ||
                              e.kind() == kind::connection_reset || e.kind() == kind::protocol_error;
       if (!retryable || ++transient_attempts >= options_.retry.max_transient_attempts) throw;
@@ -241,7 +247,7 @@ net::awaitable<http::response> client::execute(call c) {
     }
 
     const double charge = parse_charge(response->header("x-ms-request-charge"));
-    if (options_.gate) options_.gate->settle(c.estimate, charge);
+    if (options_.gate) options_.gate->settle(c.key, c.estimate, charge);
     const unsigned status = response->status;
     if ((status >= 200 && status < 300) || std::find(c.accepted.begin(), c.accepted.end(), status) != c.accepted.end()) {
       if (c.success_is_progress) last_progress_ = std::chrono::steady_clock::now();
@@ -257,7 +263,7 @@ net::awaitable<http::response> client::execute(call c) {
     if (kind == failure_class::throttled) {
       auto wait = parse_retry_after(response->header("x-ms-retry-after-ms"));
       if (wait.count() < 0) wait = options_.retry.default_retry_after;
-      if (options_.gate) options_.gate->throttled(wait);
+      if (options_.gate) options_.gate->throttled(c.key, wait);
       const auto now = std::chrono::steady_clock::now();
       const auto progress = std::max(last_progress_, started);
       if (now + wait - progress > options_.retry.throttle_give_up_after) {
@@ -328,10 +334,17 @@ net::awaitable<std::vector<pk_range>> client::read_partition_key_ranges(std::str
   c.operation = "read partition key ranges";
   c.method = "GET";
   c.path = coll_path(database, collection) + "/pkranges";
+  c.key = gate_key_of(database, collection);
   c.estimate = options_.read_estimate_ru;
   c.idempotent = true;
   auto response = co_await execute(std::move(c));
-  co_return parse_partition_key_ranges(response.body);
+  auto ranges = parse_partition_key_ranges(response.body);
+  if (options_.gate) {
+    std::vector<std::string> ids;
+    for (const auto& r : ranges) ids.push_back(r.id);
+    options_.gate->ranges_changed(coll_path(database, collection).substr(1), std::move(ids));
+  }
+  co_return ranges;
 }
 
 net::awaitable<std::vector<pk_range>> client::ranges_for(const std::string& database, const std::string& collection,
@@ -350,6 +363,7 @@ net::awaitable<query_page> client::query(page_request request) {
   c.operation = "query documents";
   c.method = "POST";
   c.path = coll_path(request.database, request.collection) + "/docs";
+  c.key = gate_key_of(request.database, request.collection, request.range_id.value_or(""));
   c.body = query_body(request.query);
   c.headers.emplace_back("Content-Type", "application/query+json");
   c.headers.emplace_back("x-ms-documentdb-isquery", "True");
@@ -382,6 +396,7 @@ net::awaitable<std::optional<document_response>> client::read_document(std::stri
   c.operation = "read document";
   c.method = "GET";
   c.path = coll_path(database, collection) + "/docs/" + id;
+  c.key = gate_key_of(database, collection);
   c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(key));
   c.estimate = options_.read_estimate_ru;
   c.accepted = {404};
@@ -397,6 +412,7 @@ net::awaitable<document_response> client::upsert_document(std::string database, 
   c.operation = "upsert document";
   c.method = "POST";
   c.path = coll_path(database, collection) + "/docs";
+  c.key = gate_key_of(database, collection);
   c.headers.emplace_back("x-ms-documentdb-is-upsert", "True");
   c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(key));
   c.estimate = write_estimate(options_, body.size());
@@ -413,6 +429,7 @@ net::awaitable<document_response> client::replace_document(std::string database,
   c.operation = "replace document";
   c.method = "PUT";
   c.path = coll_path(database, collection) + "/docs/" + id;
+  c.key = gate_key_of(database, collection);
   c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(key));
   if (!if_match.empty()) c.headers.emplace_back("If-Match", if_match);
   c.estimate = write_estimate(options_, body.size());
@@ -427,6 +444,7 @@ net::awaitable<bool> client::delete_document(std::string database, std::string c
   c.operation = "delete document";
   c.method = "DELETE";
   c.path = coll_path(database, collection) + "/docs/" + id;
+  c.key = gate_key_of(database, collection);
   c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(key));
   if (!if_match.empty()) c.headers.emplace_back("If-Match", if_match);
   c.estimate = options_.write_estimate_ru_per_kb;
@@ -466,6 +484,7 @@ net::awaitable<std::vector<bulk_result>> client::bulk(std::string database, std:
     }
     std::vector<std::size_t> retry;
     std::chrono::milliseconds retry_wait{0};
+    std::map<std::string, std::chrono::milliseconds> throttled_ranges;  ///< longest retry-after per range
     for (auto& [range_id, indexes] : groups) {
       std::size_t next = 0;
       while (next < indexes.size()) {
@@ -489,6 +508,7 @@ net::awaitable<std::vector<bulk_result>> client::bulk(std::string database, std:
         c.operation = "bulk";
         c.method = "POST";
         c.path = coll_path(database, collection) + "/docs";
+        c.key = gate_key_of(database, collection, range_id);
         c.headers.emplace_back("x-ms-cosmos-is-batch-request", "True");
         c.headers.emplace_back("x-ms-cosmos-batch-atomic", "False");
         c.headers.emplace_back("x-ms-cosmos-batch-continue-on-error", "True");
@@ -541,6 +561,8 @@ net::awaitable<std::vector<bulk_result>> client::bulk(std::string database, std:
               wait = static_cast<double>(options_.retry.default_retry_after.count());
             }
             retry_wait = std::max(retry_wait, std::chrono::milliseconds(static_cast<long long>(wait)));
+            auto& range_wait = throttled_ranges[range_id];
+            range_wait = std::max(range_wait, std::chrono::milliseconds(static_cast<long long>(wait)));
             retry.push_back(index);
             continue;
           }
@@ -550,7 +572,11 @@ net::awaitable<std::vector<bulk_result>> client::bulk(std::string database, std:
     }
     if (retry.size() < pending.size()) last_progress_ = std::chrono::steady_clock::now();
     if (!retry.empty() && retry_wait.count() > 0) {
-      if (options_.gate) options_.gate->throttled(retry_wait);
+      if (options_.gate) {
+        for (const auto& [range_id, wait] : throttled_ranges) {
+          options_.gate->throttled(gate_key_of(database, collection, range_id), wait);
+        }
+      }
       if (std::chrono::steady_clock::now() + retry_wait - std::max(last_progress_, bulk_started) >
           options_.retry.throttle_give_up_after) {
         throw cosmos_error(error_details{"bulk", coll_path(database, collection).substr(1), 429, 0, "",
@@ -571,6 +597,7 @@ net::awaitable<std::optional<client::offer_info>> client::find_offer(std::string
   meta.operation = "read collection";
   meta.method = "GET";
   meta.path = coll_path(database, collection);
+  meta.key = gate_key_of(database, collection);
   meta.estimate = options_.read_estimate_ru;
   meta.idempotent = true;
   auto coll = co_await execute(std::move(meta));

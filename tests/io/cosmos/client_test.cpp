@@ -37,15 +37,28 @@ struct recording_gate : cosmos::request_gate {
   int settled = 0;
   double charged = 0;
   std::vector<std::chrono::milliseconds> throttles;
-  net::awaitable<void> acquire(double) override {
+  std::vector<std::string> acquired_keys;   ///< "collection#range" per acquire
+  std::vector<std::string> settled_keys;    ///< "collection#range" per settle
+  std::vector<std::string> throttled_keys;  ///< "collection#range" per throttle
+  std::vector<std::pair<std::string, std::vector<std::string>>> range_reports;
+  static std::string text(const cosmos::gate_key& key) { return key.collection + "#" + key.range_id; }
+  net::awaitable<void> acquire(cosmos::gate_key key, double) override {
     ++acquired;
+    acquired_keys.push_back(text(key));
     co_return;
   }
-  void settle(double, double actual) override {
+  void settle(cosmos::gate_key key, double, double actual) override {
     ++settled;
     charged += actual;
+    settled_keys.push_back(text(key));
   }
-  void throttled(std::chrono::milliseconds retry_after) override { throttles.push_back(retry_after); }
+  void throttled(cosmos::gate_key key, std::chrono::milliseconds retry_after) override {
+    throttles.push_back(retry_after);
+    throttled_keys.push_back(text(key));
+  }
+  void ranges_changed(std::string collection, std::vector<std::string> range_ids) override {
+    range_reports.emplace_back(std::move(collection), std::move(range_ids));
+  }
 };
 
 // A scripted server, a real HTTP client and the Cosmos client under test, on one io_context.
@@ -212,6 +225,7 @@ TEST(CosmosClient, ResumesAfterThrottleWithRetryAfter) {
   EXPECT_DOUBLE_EQ(gate.charged, 3);
   ASSERT_EQ(gate.throttles.size(), 1u);
   EXPECT_EQ(gate.throttles[0], std::chrono::milliseconds(40));
+  EXPECT_EQ(gate.throttled_keys, std::vector<std::string>{"dbs/idabus/colls/Resources#"});  // cross-partition: no range
 }
 
 TEST(CosmosClient, KeepsRetryingThrottlesBeyondAnyAttemptCountUntilNoProgressForTooLong) {
@@ -604,4 +618,47 @@ TEST(HttpOptionsFor, TurnsVerificationOffOnlyWhenTheConnectionStringSaysSo) {
   EXPECT_EQ(endpoint.host, "acc.documents.azure.com");
   EXPECT_EQ(endpoint.port, 443);
   EXPECT_EQ(cosmos::endpoint_of(local).port, 8081);
+}
+
+TEST(CosmosClientBulk, ChargesEachBatchToItsRangeAndReportsThrottlesToTheRangeThatAnswered) {
+  recording_gate gate;
+  idabus::test::run_coro([&gate](net::io_context& ctx) -> net::awaitable<void> {
+    cosmos::client_options options;
+    options.gate = &gate;
+    bool throttled_once = false;
+    rig r(ctx, [&throttled_once](const idabus::test::recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      const auto keys = pk_values_in(req.body);
+      // Range "1" throttles its first operation once; range "0" never throttles.
+      const bool throttle = !throttled_once && req.header("x-ms-documentdb-partitionkeyrangeid") == "1";
+      std::string body = "[";
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (i) body += ',';
+        body += throttle && i == 0 ? R"({"statusCode":429,"retryAfterMilliseconds":15})"
+                                   : R"({"statusCode":201,"requestCharge":5})";
+      }
+      throttled_once = throttled_once || throttle;
+      return reply::with_status(throttle ? 207 : 200, body + "]");
+    }, options);
+    std::vector<cosmos::bulk_operation> ops;
+    for (int i = 0; i < 20; ++i) {
+      cosmos::bulk_operation op;
+      op.id = "k" + std::to_string(i);
+      op.partition_key = {op.id};
+      op.body = R"({"id":")" + op.id + "\"}";
+      ops.push_back(std::move(op));
+    }
+    auto results = co_await r.client.bulk("idabus", "Events", ops);
+    CO_ASSERT_EQ(results.size(), ops.size());
+  });
+  ASSERT_EQ(gate.range_reports.size(), 1u);
+  EXPECT_EQ(gate.range_reports[0].first, "dbs/idabus/colls/Events");
+  EXPECT_EQ(gate.range_reports[0].second, (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(gate.acquired_keys.front(), "dbs/idabus/colls/Events#");  // /pkranges: no single range
+  const std::multiset<std::string> batches(gate.acquired_keys.begin() + 1, gate.acquired_keys.end());
+  EXPECT_EQ(batches, (std::multiset<std::string>{"dbs/idabus/colls/Events#0", "dbs/idabus/colls/Events#1",
+                                                 "dbs/idabus/colls/Events#1"}));
+  EXPECT_EQ(gate.settled_keys, gate.acquired_keys);
+  EXPECT_EQ(gate.throttled_keys, std::vector<std::string>{"dbs/idabus/colls/Events#1"});
+  EXPECT_EQ(gate.throttles, std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(15)});
 }
