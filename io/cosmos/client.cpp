@@ -104,6 +104,15 @@ std::string bulk_entry(const bulk_operation& op) {
   return out;
 }
 
+/// Whether an operation may be sent twice. A create answers 409 the second time and an If-Match
+/// replace 412 (its first run changed the etag), so neither is resent after a timeout or reset.
+/// A delete is: the second run answers 404, which reads as "was already gone".
+bool may_resend(bulk_operation_type type, bool has_if_match) {
+  if (type == bulk_operation_type::create) return false;
+  if (type == bulk_operation_type::replace) return !has_if_match;
+  return true;
+}
+
 constexpr std::size_t max_bulk_operations = 100;
 constexpr std::size_t max_bulk_body_bytes = 220201;
 
@@ -119,6 +128,8 @@ struct client::call {
   gate_key key;  ///< where the RU gate charges it
   std::vector<unsigned> accepted;  ///< non-2xx statuses handed back as values
   bool surface_range_gone = false;
+  /// Running it twice leaves the same state (reads, queries, upserts, deletes, plain replaces):
+  /// only then is a timeout or reset after sending retried. connect_failed is always retried.
   bool idempotent = false;
   bool success_is_progress = true;  ///< false for bulk: a 207 full of 429s is no progress
 };
@@ -209,6 +220,9 @@ net::awaitable<http::response> client::execute(call c) {
   const auto started = std::chrono::steady_clock::now();
   int transient_attempts = 0;
   for (;;) {
+    // Wait for the budget first, then sign: a long wait must not age x-ms-date (the service
+    // rejects a date more than 15 minutes old with 403).
+    if (options_.gate) co_await options_.gate->acquire(c.key, c.estimate);
     http::request req;
     req.method = c.method;
     req.target = target;
@@ -225,7 +239,6 @@ net::awaitable<http::response> client::execute(call c) {
       req.headers.emplace_back("Content-Type", "application/json");
     }
 
-    if (options_.gate) co_await options_.gate->acquire(c.key, c.estimate);
     std::optional<http::response> response;
     std::string transport_failure;
     try {
@@ -233,8 +246,11 @@ net::awaitable<http::response> client::execute(call c) {
     } catch (const http::transport_error& e) {
       using kind = http::transport_error_kind;
       if (options_.gate) options_.gate->settle(c.key, c.estimate, e.kind() == kind::connect_failed ? 0 : c.estimate);
-      const bool retryable = e.kind() == kind::connect_failed || e.kind() == kind::timeout ||
-                             e.kind() == kind::connection_reset || e.kind() == kind::protocol_error;
+      // connect_failed: never sent, always safe. The others happen after (part of) the request
+      // was sent, so the server may have executed it: resend only what may run twice.
+      const bool maybe_executed = e.kind() == kind::timeout || e.kind() == kind::connection_reset ||
+                                  e.kind() == kind::protocol_error;
+      const bool retryable = e.kind() == kind::connect_failed || (maybe_executed && c.idempotent);
       if (!retryable || ++transient_attempts >= options_.retry.max_transient_attempts) throw;
       transport_failure = e.what();
     }
@@ -308,6 +324,7 @@ net::awaitable<bool> client::create_database_if_missing(std::string database, st
   if (throughput) c.headers.emplace_back("x-ms-offer-throughput", std::to_string(*throughput));
   c.estimate = options_.read_estimate_ru;
   c.accepted = {409};
+  c.idempotent = true;  // a resend after a timeout answers 409, which is accepted: it exists either way
   auto response = co_await execute(std::move(c));
   co_return response.status != 409;
 }
@@ -325,6 +342,7 @@ net::awaitable<bool> client::create_collection_if_missing(std::string database, 
   if (throughput) c.headers.emplace_back("x-ms-offer-throughput", std::to_string(*throughput));
   c.estimate = options_.read_estimate_ru;
   c.accepted = {409};
+  c.idempotent = true;  // a resend after a timeout answers 409, which is accepted: it exists either way
   auto response = co_await execute(std::move(c));
   co_return response.status != 409;
 }
@@ -347,7 +365,7 @@ net::awaitable<std::vector<pk_range>> client::read_partition_key_ranges(std::str
   co_return ranges;
 }
 
-net::awaitable<std::vector<pk_range>> client::ranges_for(const std::string& database, const std::string& collection,
+net::awaitable<std::vector<pk_range>> client::ranges_for(std::string database, std::string collection,
                                                          bool refresh) {
   const std::string key = database + "/" + collection;
   if (!refresh) {
@@ -434,6 +452,7 @@ net::awaitable<document_response> client::replace_document(std::string database,
   if (!if_match.empty()) c.headers.emplace_back("If-Match", if_match);
   c.estimate = write_estimate(options_, body.size());
   c.body = std::move(body);
+  c.idempotent = may_resend(bulk_operation_type::replace, !if_match.empty());
   auto response = co_await execute(std::move(c));
   co_return to_document_response(std::move(response));
 }
@@ -449,6 +468,7 @@ net::awaitable<bool> client::delete_document(std::string database, std::string c
   if (!if_match.empty()) c.headers.emplace_back("If-Match", if_match);
   c.estimate = options_.write_estimate_ru_per_kb;
   c.accepted = {404};
+  c.idempotent = may_resend(bulk_operation_type::remove, !if_match.empty());
   auto response = co_await execute(std::move(c));
   co_return response.status != 404;
 }
@@ -517,6 +537,9 @@ net::awaitable<std::vector<bulk_result>> client::bulk(std::string database, std:
         c.estimate = estimate;
         c.surface_range_gone = true;
         c.success_is_progress = false;
+        c.idempotent = std::all_of(batch.begin(), batch.end(), [&](std::size_t index) {
+          return may_resend(operations[index].type, !operations[index].if_match.empty());
+        });
         std::optional<http::response> response;
         try {
           response = co_await execute(std::move(c));

@@ -7,10 +7,15 @@
 // Retries (retry.hpp): 429 waits x-ms-retry-after-ms and retries until no request of this client
 // has succeeded for retry_options::throttle_give_up_after; 408/449/503/410 (not a split) and
 // transport failures back off exponentially with jitter for a bounded number of attempts;
-// everything else throws cosmos_error at once. A query pinned to a range (range_id set) that
+// everything else throws cosmos_error at once. A transport failure after the request was sent
+// (timeout, reset, invalid response) is retried only for operations that may run twice (reads,
+// queries, upserts, deletes, replaces without If-Match, bulk requests without creates or If-Match
+// replaces); a create or an If-Match replace throws http::transport_error instead (the server may
+// have executed it). A failed connect is always retried. A query pinned to a range (range_id set) that
 // gets 410/1002/1007/1008 throws cosmos_error so that the caller (parallel_query) can re-read the
 // ranges and continue on the children.
-// RU: every attempt goes through options.gate (when set): acquire before, settle with
+// RU: every attempt goes through options.gate (when set): acquire before (the request is signed
+// after the acquire, so x-ms-date is fresh however long it waited), settle with
 // x-ms-request-charge after, throttled() on every 429.
 // Errors: cosmos_error (HTTP status with operation, link, substatus, activity id and the server's
 // message), http::transport_error after the transport retries, parse errors as
@@ -130,9 +135,11 @@ class client {
 
   /// GET / : the account document (raw JSON).
   net::awaitable<std::string> read_account();
-  /// POST /dbs; true when created, false when it existed (409).
+  /// POST /dbs; true when created, false when it existed (409). Resent after a timeout or reset
+  /// (the resend answers 409), so after one of those it may say false for a database it created.
   net::awaitable<bool> create_database_if_missing(std::string database, std::optional<int> throughput = {});
-  /// POST /dbs/{db}/colls with a v2 hash partition key; true when created, false when it existed.
+  /// POST /dbs/{db}/colls with a v2 hash partition key; true when created, false when it existed
+  /// (resent after a timeout or reset, like create_database_if_missing).
   net::awaitable<bool> create_collection_if_missing(std::string database, std::string collection,
                                                     std::string partition_key_path,
                                                     std::optional<int> throughput = {});
@@ -178,7 +185,7 @@ class client {
   /// std::nullopt when the server has no offers or none belongs to the collection.
   net::awaitable<std::optional<offer_info>> find_offer(std::string database, std::string collection);
   net::awaitable<http::response> execute(call c);
-  net::awaitable<std::vector<pk_range>> ranges_for(const std::string& database, const std::string& collection,
+  net::awaitable<std::vector<pk_range>> ranges_for(std::string database, std::string collection,
                                                    bool refresh);
   void log(std::string_view line) const;
 

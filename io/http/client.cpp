@@ -91,9 +91,10 @@ std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) +
 
 template <class Stream>
 net::awaitable<exchange_result> exchange_on(Stream& stream, connection& c, beast_request& msg, bool head,
-                                            const client_options& options) {
+                                            std::chrono::milliseconds request_timeout,
+                                            std::size_t max_response_bytes) {
   exchange_result r;
-  c.tcp().expires_after(options.request_timeout);
+  c.tcp().expires_after(request_timeout);
   auto written = co_await bhttp::async_write(stream, msg, use_tuple);
   if (std::get<0>(written)) {
     r.ec = std::get<0>(written);
@@ -102,8 +103,8 @@ net::awaitable<exchange_result> exchange_on(Stream& stream, connection& c, beast
   }
 
   bhttp::response_parser<bhttp::string_body> parser;
-  parser.body_limit(static_cast<std::uint64_t>(options.max_response_bytes));
-  parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(options.max_response_bytes, 1u << 20)));
+  parser.body_limit(static_cast<std::uint64_t>(max_response_bytes));
+  parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_response_bytes, 1u << 20)));
   if (head) parser.skip(true);
   auto read = co_await bhttp::async_read(stream, c.buffer, parser, use_tuple);
   if (std::get<0>(read)) {
@@ -372,9 +373,9 @@ struct client::impl {
 
       exchange_result r;
       if (conn->tls) {
-        r = co_await exchange_on(*conn->tls, *conn, msg, head, options);
+        r = co_await exchange_on(*conn->tls, *conn, msg, head, options.request_timeout, options.max_response_bytes);
       } else {
-        r = co_await exchange_on(*conn->plain, *conn, msg, head, options);
+        r = co_await exchange_on(*conn->plain, *conn, msg, head, options.request_timeout, options.max_response_bytes);
       }
       if (!r.ec) {
         if (r.keep_alive) conn.give_back();

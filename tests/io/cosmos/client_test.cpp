@@ -7,10 +7,14 @@
 #include "support/scripted_server.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -302,6 +306,134 @@ TEST(CosmosClient, RetriesAfterATimeout) {
     auto page = co_await r.client.query(all_docs());
     CO_ASSERT_EQ(page.documents.size(), 1u);
     EXPECT_EQ(page.documents[0].fields.id, "fast");
+  });
+}
+
+namespace {
+
+// Holds every acquire until the wall clock has entered a later second than the one it started
+// in, the smallest wait that changes an x-ms-date.
+struct slow_gate : cosmos::request_gate {
+  std::vector<std::chrono::system_clock::time_point> released;
+  net::awaitable<void> acquire(cosmos::gate_key, double) override {
+    using std::chrono::floor;
+    using std::chrono::seconds;
+    const auto started = floor<seconds>(std::chrono::system_clock::now());
+    net::steady_timer tick(co_await net::this_coro::executor);
+    while (floor<seconds>(std::chrono::system_clock::now()) <= started) {
+      tick.expires_after(std::chrono::milliseconds(20));
+      co_await tick.async_wait(net::use_awaitable);
+    }
+    released.push_back(std::chrono::system_clock::now());
+  }
+  void settle(cosmos::gate_key, double, double) override {}
+  void throttled(cosmos::gate_key, std::chrono::milliseconds) override {}
+};
+
+template <class Awaitable>
+net::awaitable<std::optional<http::transport_error_kind>> transport_failure_of(Awaitable operation) {
+  try {
+    co_await std::move(operation);
+  } catch (const http::transport_error& e) {
+    co_return e.kind();
+  }
+  co_return std::nullopt;
+}
+
+std::vector<cosmos::bulk_operation> bulk_of(cosmos::bulk_operation_type type, int count) {
+  std::vector<cosmos::bulk_operation> ops;
+  for (int i = 0; i < count; ++i) {
+    cosmos::bulk_operation op;
+    op.type = type;
+    op.id = "k" + std::to_string(i);
+    op.partition_key = pk_of(op.id);
+    op.body = R"({"id":")" + op.id + "\"}";
+    ops.push_back(std::move(op));
+  }
+  return ops;
+}
+
+const char* one_range_body = R"({"PartitionKeyRanges":[{"id":"0","minInclusive":"","maxExclusive":"FF"}]})";
+
+}  // namespace
+
+TEST(CosmosClient, SignsTheRequestAfterWaitingForTheBudgetSoTheDateIsFresh) {
+  slow_gate gate;
+  idabus::test::run_coro([&gate](net::io_context& ctx) -> net::awaitable<void> {
+    cosmos::client_options options;
+    options.gate = &gate;
+    rig r(ctx, std::vector<reply>{reply::ok(R"({"id":"acc"})")}, options);
+    co_await r.client.read_account();
+    CO_ASSERT_EQ(gate.released.size(), 1u);
+    CO_ASSERT_EQ(r.server.requests().size(), 1u);
+    const auto& req = r.server.requests()[0];
+    const auto date = cosmos::parse_http_date(req.header("x-ms-date"));
+    CO_ASSERT_TRUE(date.has_value());
+    EXPECT_GE(*date, std::chrono::floor<std::chrono::seconds>(gate.released[0])) << req.header("x-ms-date");
+    const auto key = *cosmos::base64_decode(emulator_key);
+    EXPECT_EQ(cosmos::verify_authorization(req.header("authorization"), key, req.method,
+                                           cosmos::address_of(decoded_path(req.target)), req.header("x-ms-date")),
+              cosmos::auth_check::ok);
+  });
+}
+
+TEST(CosmosClient, SurfacesAConnectionClosedAfterAnIfMatchReplaceWasSentInsteadOfResendingIt) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::close_without_response(), reply::ok(R"({"id":"d"})")});
+    const auto failure = co_await transport_failure_of(
+        r.client.replace_document("idabus", "Resources", "d", R"({"id":"d"})", pk_of("Person"), "\"etag-1\""));
+    EXPECT_EQ(failure, http::transport_error_kind::connection_reset);
+    EXPECT_EQ(r.server.requests().size(), 1u);
+  });
+}
+
+TEST(CosmosClient, SurfacesATimedOutIfMatchReplaceInsteadOfResendingIt) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    http::client_options http_options;
+    http_options.request_timeout = std::chrono::milliseconds(150);
+    rig r(ctx, std::vector<reply>{reply::ok(R"({"id":"d"})").after(std::chrono::milliseconds(1000)),
+                                  reply::ok(R"({"id":"d"})")},
+          {}, http_options);
+    const auto failure = co_await transport_failure_of(
+        r.client.replace_document("idabus", "Resources", "d", R"({"id":"d"})", pk_of("Person"), "\"etag-1\""));
+    EXPECT_EQ(failure, http::transport_error_kind::timeout);
+    EXPECT_EQ(r.server.requests().size(), 1u);
+  });
+}
+
+TEST(CosmosClient, ResendsUpsertsDeletesAndPlainReplacesWhoseConnectionClosedAfterSending) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::close_without_response(), reply::with_status(201, R"({"id":"d"})"),
+                                  reply::close_without_response(), reply::ok(R"({"id":"d"})"),
+                                  reply::close_without_response(), reply::with_status(204)});
+    auto upserted = co_await r.client.upsert_document("idabus", "Resources", R"({"id":"d"})", pk_of("Person"));
+    EXPECT_EQ(upserted.status, 201u);
+    auto replaced = co_await r.client.replace_document("idabus", "Resources", "d", R"({"id":"d"})", pk_of("Person"));
+    EXPECT_EQ(replaced.status, 200u);
+    EXPECT_TRUE(co_await r.client.delete_document("idabus", "Resources", "d", pk_of("Person")));
+    EXPECT_EQ(r.server.requests().size(), 6u);
+  });
+}
+
+TEST(CosmosClientBulk, SurfacesAResetOfABatchWithCreatesInsteadOfResendingIt) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::ok(one_range_body), reply::reset_mid_body_of(R"([{"statusCode":201}])"),
+                                  reply::ok(R"([{"statusCode":201}])")});
+    const auto failure =
+        co_await transport_failure_of(r.client.bulk("idabus", "Events", bulk_of(cosmos::bulk_operation_type::create, 1)));
+    EXPECT_EQ(failure, http::transport_error_kind::connection_reset);
+    EXPECT_EQ(r.server.requests().size(), 2u);  // the ranges and the one batch
+  });
+}
+
+TEST(CosmosClientBulk, ResendsABatchOfUpsertsWhoseResponseWasReset) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::ok(one_range_body), reply::reset_mid_body_of(R"([{"statusCode":201}])"),
+                                  reply::ok(R"([{"statusCode":201}])")});
+    auto results = co_await r.client.bulk("idabus", "Events", bulk_of(cosmos::bulk_operation_type::upsert, 1));
+    CO_ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].status, 201u);
+    EXPECT_EQ(r.server.requests().size(), 3u);
   });
 }
 
