@@ -4,6 +4,7 @@
 #include "io/cosmos/epk.hpp"
 #include "io/json/write.hpp"
 #include "tools/cosmos-emulator/account.hpp"
+#include "tools/cosmos-emulator/http_status.hpp"
 
 #include <simdjson.h>
 
@@ -68,19 +69,6 @@ outcome method_not_allowed(const http::request& req, std::string_view path) {
                "method " + req.method + " is not supported on " + std::string(path.empty() ? "/" : path));
 }
 
-std::string_view default_message(result_status status) {
-  switch (status) {
-    case result_status::throttled:
-      return "Request rate is large. More Request Units may be needed, so no changes were made. Please retry this "
-             "request later.";
-    case result_status::not_found: return "Resource Not Found";
-    case result_status::conflict: return "Entity with the specified id already exists in the system.";
-    case result_status::precondition_failed: return "One of the specified pre-condition is not met";
-    case result_status::gone: return "The partition key range is gone";
-    default: return "The request is invalid";
-  }
-}
-
 /// Maps a store result to a response: the body on success, a Cosmos error otherwise.
 outcome from_result(op_result r, bool is_write) {
   outcome o;
@@ -94,7 +82,7 @@ outcome from_result(op_result r, bool is_write) {
     return o;
   }
   std::string_view message = r.message.empty() ? default_message(r.status) : std::string_view(r.message);
-  o.res = error_response(http_status(r.status), error_code_name(r.status), message, r.substatus);
+  o.res = error_response(http_status(r.status), error_code_name(r.status), message, http_substatus(r.status));
   if (r.status == result_status::throttled) {
     o.res.headers.emplace_back("x-ms-retry-after-ms", std::to_string(std::max<long long>(1, r.retry_after.count())));
   }
@@ -107,7 +95,7 @@ outcome from_page(query_page page) {
   o.range_id = page.range_id;
   if (page.status != result_status::ok) {
     std::string_view message = page.message.empty() ? default_message(page.status) : std::string_view(page.message);
-    o.res = error_response(http_status(page.status), error_code_name(page.status), message, page.substatus);
+    o.res = error_response(http_status(page.status), error_code_name(page.status), message, http_substatus(page.status));
     if (page.status == result_status::throttled) {
       o.res.headers.emplace_back("x-ms-retry-after-ms",
                                  std::to_string(std::max<long long>(1, page.retry_after.count())));
@@ -314,9 +302,9 @@ void append_bulk_result(std::string& out, const op_result& r, bool minimal) {
     out += ",\"eTag\":";
     append_json_string(out, r.etag);
   }
-  if (r.substatus != 0) {
+  if (auto substatus = http_substatus(r.status); substatus != 0) {
     out += ",\"subStatusCode\":";
-    out += std::to_string(r.substatus);
+    out += std::to_string(substatus);
   }
   if (r.status == result_status::throttled) {
     out += ",\"retryAfterMilliseconds\":";
@@ -593,7 +581,6 @@ http::response routes::route(const http::request& req, std::string_view raw_path
                   auto epk = io::cosmos::effective_partition_key_v2(*key);
                   if (!io::cosmos::epk_in_range(epk, range->min, range->max)) {
                     results[i].status = result_status::gone;
-                    results[i].substatus = 1002;
                     results[i].message = "the operation's partition key is not in partition key range '" + range->id + "'";
                     continue;
                   }

@@ -1,22 +1,28 @@
 #pragma once
 // store: the data side of cosmos-emulator — databases, collections, offers, partition key ranges,
 // documents, paged queries, RU charges, per-partition throttling and optional persistence.
-// HTTP-agnostic: every call takes plain values (ids, header texts, body bytes) and returns a
-// value with a status enum, body bytes, etag, request charge and an error message. Expected
-// outcomes (404, 409, 412, 429, bad input) are results, never exceptions.
+// Protocol-agnostic: every call takes plain values (ids, partition key texts, body bytes) and
+// returns a value with a result_status, body bytes, etag, request charge and an error message;
+// routes (http_status.hpp) maps outcomes to the wire. Expected outcomes (not_found, conflict,
+// precondition_failed, throttled, bad input) are results, never exceptions.
+//
+// Parts (one file each): key_ranges (range maths), continuation (token codec), store_catalog
+// (databases, collections, offers), store_documents (document execution), store_paging
+// (queries), store_replay (the store's side of persistence: log records, replay, compaction);
+// store_impl.hpp holds the state they share.
 //
 // Addressing: `db` and `coll` are the ids from the URL (a resource's _rid is accepted as well).
 //
 // Documents keep the exact bytes the client sent, plus the system properties _rid, _self, _etag,
 // _ts, _attachments spliced in before the closing brace (client-supplied values of those are
 // dropped); numbers, escapes and key order of everything else are preserved byte for byte.
-// Validation (status, substatus): missing/invalid partition key header 400; header value differs
-// from the body's value 400/1001; body not a JSON object 400; missing or non-string id 400; id
-// empty, > 1023 bytes or containing / \ ? # 400; body > 2 MB 413.
+// Validation: missing/invalid partition key bad_request; partition key differs from the body's
+// value partition_key_mismatch; body not a JSON object, missing or non-string id, id empty,
+// > 1023 bytes or containing / \ ? # bad_request; body > 2 MB too_large.
 //
-// Partitioning: each collection has `partitions` physical partitions (fixed when it is created)
-// tiling the effective-partition-key space ["", "FF") evenly, boundaries as uppercase hex; range
-// ids "0".."N-1". A document goes to the range holding the v2 EPK of its partition key value.
+// Partitioning (key_ranges.hpp): each collection has `partitions` physical partitions (fixed
+// when it is created) tiling the effective-partition-key space ["", "FF") evenly; range ids
+// "0".."N-1". A document goes to the range holding the v2 EPK of its partition key value.
 // Only single-path partition keys (kind Hash) are supported.
 //
 // Throttling (throttle.hpp): provisioned RU/s per collection, split evenly across its partitions.
@@ -31,10 +37,10 @@
 // so operations on different partitions run in parallel.
 //
 // Persistence (store_options::data_dir non-empty, persistence.hpp): every applied change is
-// appended to an in-memory log buffer; flush() writes and fsyncs it (group commit). The HTTP side
-// calls flush() once per request or batch before it answers. The constructor loads the log
-// (dropping a torn tail) and compacts it; flush() compacts when the log has grown well beyond
-// the live data.
+// appended to an in-memory log buffer; flush() writes and fsyncs it (group commit). The caller
+// (service.cpp) calls flush() once per request or batch before it answers. The constructor loads
+// the log (dropping a torn tail) and compacts it; flush() compacts when the log has grown well
+// beyond the live data.
 
 #include "tools/cosmos-emulator/query.hpp"
 
@@ -51,31 +57,25 @@
 namespace idabus::emulator {
 
 enum class result_status {
-  ok,                   ///< 200
-  created,              ///< 201
-  no_content,           ///< 204
-  bad_request,          ///< 400 (substatus 1001 = partition key mismatch)
-  bad_continuation,     ///< 400: malformed, tampered or foreign continuation token
-  not_found,            ///< 404 (database, collection, document or offer)
-  conflict,             ///< 409: id already exists (in that logical partition / account)
-  gone,                 ///< 410 substatus 1002: unknown partition key range id
-  precondition_failed,  ///< 412: If-Match differs from the current _etag
-  too_large,            ///< 413: document over 2 MB
-  throttled,            ///< 429 substatus 3200, with retry_after
+  ok,                      ///< read, replaced or listed
+  created,                 ///< a new resource
+  no_content,              ///< deleted
+  bad_request,             ///< invalid input (message names the field and what was expected)
+  partition_key_mismatch,  ///< the request's partition key differs from the document's value
+  bad_continuation,        ///< malformed, tampered or foreign continuation token
+  not_found,               ///< database, collection, document or offer unknown
+  conflict,                ///< id already exists (in that logical partition / account)
+  gone,                    ///< unknown partition key range id
+  precondition_failed,     ///< the expected _etag differs from the current one
+  too_large,               ///< document over 2 MB
+  throttled,               ///< the partition's throughput is used up; see retry_after
 };
-
-/// The HTTP status code of a result (200, 201, 204, 400, 400, 404, 409, 410, 412, 413, 429).
-unsigned http_status(result_status status) noexcept;
-/// The Cosmos error code name for error bodies: "BadRequest", "NotFound", "Conflict", "Gone",
-/// "PreconditionFailed", "RequestEntityTooLarge", "TooManyRequests"; empty for successes.
-std::string_view error_code_name(result_status status) noexcept;
 
 struct op_result {
   result_status status = result_status::ok;
-  unsigned substatus = 0;                  ///< 1001, 1002, 3200 where Cosmos sets one; else 0
-  std::string body;                        ///< resource / feed JSON; empty for 204 and errors
-  std::string etag;                        ///< the resource's _etag as the `etag` header value (quoted)
-  double request_charge = 0;               ///< x-ms-request-charge
+  std::string body;                        ///< resource / feed JSON; empty for no_content and errors
+  std::string etag;                        ///< the resource's _etag (quoted, as in the body)
+  double request_charge = 0;               ///< RU charged (ru_model.hpp)
   std::chrono::milliseconds retry_after{0};  ///< when throttled
   std::string message;                     ///< error detail naming the field and what was expected
   std::string range_id;                    ///< partition key range that served a document op
@@ -93,23 +93,23 @@ enum class document_op { create, upsert, replace, read, remove };
 struct document_request {
   document_op op = document_op::read;
   /// read/replace/remove: the id from the URL or the batch entry. create/upsert: ignored (the
-  /// body's "id" is used). replace: must equal the body's id (400 otherwise).
+  /// body's "id" is used). replace: must equal the body's id (bad_request otherwise).
   std::string_view id;
-  /// x-ms-documentdb-partitionkey / the batch entry's "partitionKey": a JSON array text such as
-  /// `["Person"]`; nullopt when absent (400).
+  /// The partition key value as a JSON array text such as `["Person"]`; nullopt when absent
+  /// (bad_request).
   std::optional<std::string_view> partition_key;
   std::string_view body;                 ///< create/upsert/replace: the document JSON
   std::optional<std::string_view> if_match;  ///< replace/remove/upsert: expected _etag, quoted as sent
 };
 
 struct query_options {
-  /// x-ms-documentdb-partitionkeyrangeid: run on that physical range only (unknown id -> gone).
+  /// Run on that physical range only (unknown id -> gone).
   std::optional<std::string_view> range_id;
-  /// x-ms-documentdb-partitionkey: only documents of that logical partition.
+  /// Only documents of that logical partition (a JSON array text, as document_request's).
   std::optional<std::string_view> partition_key;
-  /// x-ms-max-item-count: 100 by default; -1 = as many as fit in ~4 MB. Pages never exceed 4 MB.
+  /// 100 by default; -1 = as many as fit in ~4 MB. Pages never exceed 4 MB.
   std::int32_t max_item_count = 100;
-  /// x-ms-continuation from the previous page; nullopt for the first page.
+  /// The previous page's continuation; nullopt for the first page.
   std::optional<std::string_view> continuation;
 };
 
@@ -117,7 +117,6 @@ struct query_options {
 /// stored), so they stay valid for as long as the page lives, whatever writes happen meanwhile.
 struct query_page {
   result_status status = result_status::ok;  ///< ok, bad_request, bad_continuation, not_found, gone, throttled
-  unsigned substatus = 0;
   std::string message;
   double request_charge = 0;
   std::chrono::milliseconds retry_after{0};
@@ -127,14 +126,14 @@ struct query_page {
   std::string collection_rid;
   std::string range_id;  ///< the range the page ended in (empty for COUNT across ranges)
 
-  /// `{"_rid":"<coll rid>","Documents":[...],"_count":N}` — the HTTP response body.
+  /// `{"_rid":"<coll rid>","Documents":[...],"_count":N}` — the feed as Cosmos renders it.
   std::string body() const;
 };
 
 struct store_options {
   std::uint32_t partitions = 4;       ///< --partitions, for collections created from now on
   double default_throughput = 0;      ///< --ru-per-second: RU/s of collections created without
-                                      ///< x-ms-offer-throughput; 0 = unlimited
+                                      ///< an explicit throughput; 0 = unlimited
   std::string data_dir;               ///< --data-dir; empty = memory only
   /// Throttle clock; default std::chrono::steady_clock::now.
   std::function<std::chrono::steady_clock::time_point()> steady_now;
@@ -162,36 +161,38 @@ class store {
   store& operator=(const store&) = delete;
 
   // Databases: bodies as Cosmos returns them (id, _rid, _self, _etag, _colls, _users, _ts).
-  op_result create_database(std::string_view body);  ///< 201 / 409 / 400
-  op_result read_database(std::string_view db);      ///< 200 / 404
-  op_result delete_database(std::string_view db);    ///< 204 / 404 (drops its collections)
-  op_result list_databases();                        ///< 200 {"_rid":"","Databases":[..],"_count":n}
+  op_result create_database(std::string_view body);  ///< created / conflict / bad_request
+  op_result read_database(std::string_view db);      ///< ok / not_found
+  op_result delete_database(std::string_view db);    ///< no_content / not_found (drops its collections)
+  op_result list_databases();                        ///< ok {"_rid":"","Databases":[..],"_count":n}
 
-  // Collections. `offer_throughput` = x-ms-offer-throughput (nullopt -> default_throughput).
+  // Collections. `offer_throughput`: the collection's RU/s (nullopt -> default_throughput).
   // The body keeps the client's fields and adds _rid, _self, _etag, _ts, _docs, _sprocs,
   // _triggers, _udfs, _conflicts, a default indexingPolicy and partitionKey.version 2 if absent.
   op_result create_collection(std::string_view db, std::string_view body,
-                              std::optional<double> offer_throughput);  ///< 201 / 409 / 404 / 400
-  op_result read_collection(std::string_view db, std::string_view coll);    ///< 200 / 404
-  op_result delete_collection(std::string_view db, std::string_view coll);  ///< 204 / 404
-  op_result list_collections(std::string_view db);  ///< 200 {"_rid":..,"DocumentCollections":[..],"_count":n}
-  /// 200 {"_rid":"<coll rid>","PartitionKeyRanges":[{id,minInclusive,maxExclusive,ridPrefix,
+                              std::optional<double> offer_throughput);  ///< created / conflict / not_found / bad_request
+  op_result read_collection(std::string_view db, std::string_view coll);    ///< ok / not_found
+  op_result delete_collection(std::string_view db, std::string_view coll);  ///< no_content / not_found
+  op_result list_collections(std::string_view db);  ///< ok {"_rid":..,"DocumentCollections":[..],"_count":n}
+  /// ok {"_rid":"<coll rid>","PartitionKeyRanges":[{id,minInclusive,maxExclusive,ridPrefix,
   /// throughputFraction,status,parents,_rid,_etag,_self,_ts}..],"_count":n}
   op_result list_partition_key_ranges(std::string_view db, std::string_view coll);
 
   // Offers: one per collection; id = _rid = a short rid; content.offerThroughput; offerVersion "V2".
-  op_result list_offers();                            ///< 200 {"_rid":"","Offers":[..],"_count":n}
-  op_result read_offer(std::string_view offer_id);    ///< 200 / 404
-  /// Takes content.offerThroughput from `body` (a number >= 0; 400 otherwise) and applies it
-  /// to the collection's partitions at once. 200 / 404 / 400.
+  op_result list_offers();                            ///< ok {"_rid":"","Offers":[..],"_count":n}
+  op_result read_offer(std::string_view offer_id);    ///< ok / not_found
+  /// Takes content.offerThroughput from `body` (a number >= 0; bad_request otherwise) and applies
+  /// it to the collection's partitions at once. ok / not_found / bad_request.
   op_result replace_offer(std::string_view offer_id, std::string_view body);
   /// Runs a parsed query over the offer resources (e.g. WHERE r.offerResourceId = @rid); one
   /// page, no continuation. Body {"_rid":"","Offers":[..],"_count":n}.
   op_result query_offers(const parsed_query& query);
 
-  /// One document operation. Statuses: create 201/409, upsert 201/200 (412 on If-Match
-  /// mismatch of an existing document), replace 200/404/412, read 200/404, remove 204/404/412;
-  /// 404 also when db/coll are unknown; 400/413 for invalid input; 429 when throttled.
+  /// One document operation. Outcomes: create created/conflict, upsert created/ok
+  /// (precondition_failed on an if_match mismatch of an existing document), replace
+  /// ok/not_found/precondition_failed, read ok/not_found, remove no_content/not_found/
+  /// precondition_failed; not_found also when db/coll are unknown; bad_request,
+  /// partition_key_mismatch or too_large for invalid input; throttled.
   op_result execute(std::string_view db, std::string_view coll, const document_request& request);
 
   /// A non-atomic bulk batch (continue on error): each entry runs as execute() would, in order,
