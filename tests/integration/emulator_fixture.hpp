@@ -1,6 +1,6 @@
 #pragma once
 // Helpers shared by the integration tests: a running cosmos-emulator child process, a temporary
-// directory that removes itself, and a Cosmos client session on a run_coro io_context.
+// directory that removes itself (support/temp_dir.hpp), and a Cosmos client session on a run_coro io_context.
 // The emulator is always stopped (SIGTERM, then SIGKILL) when its object goes away.
 
 #include "io/cosmos/client.hpp"
@@ -8,13 +8,11 @@
 #include "io/cosmos/parallel_query.hpp"
 #include "io/http/client.hpp"
 #include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include <unistd.h>
-
-#include <atomic>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -49,23 +47,7 @@ struct emulator {
   std::string url;
 };
 
-/// A fresh directory under the system temp dir, removed with its contents on destruction.
-struct temp_dir {
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    path = std::filesystem::temp_directory_path() /
-           ("idabus-integration-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  std::filesystem::path path;
-};
+using test::temp_dir;
 
 /// An http client and a Cosmos client for one connection string, on the caller's io_context.
 struct session {

@@ -1,0 +1,124 @@
+#include "io/files/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace idabus::io::files {
+
+namespace {
+
+[[noreturn]] void fail(std::string_view operation, const std::filesystem::path& path, int error) {
+  throw file_error(std::string(operation) + " " + path.string() + ": " + std::strerror(error));
+}
+
+// Closes the descriptor and, unless released, removes the temporary file.
+class temp_file {
+ public:
+  temp_file(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~temp_file() {
+    if (fd_ >= 0) ::close(fd_);
+    if (!released_) ::unlink(path_.c_str());
+  }
+  temp_file(const temp_file&) = delete;
+  temp_file& operator=(const temp_file&) = delete;
+
+  int fd() const noexcept { return fd_; }
+  const std::filesystem::path& path() const noexcept { return path_; }
+  void close() {
+    const int fd = fd_;
+    fd_ = -1;
+    if (::close(fd) != 0) fail("close", path_, errno);
+  }
+  void release() noexcept { released_ = true; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_;
+  bool released_ = false;
+};
+
+std::filesystem::path temporary_name_for(const std::filesystem::path& path) {
+  static std::atomic<std::uint64_t> counter{0};
+  auto name = path.filename().string();
+  name += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
+  return path.parent_path() / name;
+}
+
+void write_all(int fd, std::string_view bytes, const std::filesystem::path& path) {
+  while (!bytes.empty()) {
+    const auto n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("write", path, errno);
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+  const auto temp_path = temporary_name_for(path);
+  const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) fail("create", temp_path, errno);
+  temp_file temp(temp_path, fd);
+  write_all(temp.fd(), bytes, temp_path);
+  if (::fsync(temp.fd()) != 0) fail("fsync", temp_path, errno);
+  temp.close();
+  if (::rename(temp_path.c_str(), path.c_str()) != 0) fail("rename to", path, errno);
+  temp.release();
+  auto dir = path.parent_path();
+  fsync_directory(dir.empty() ? std::filesystem::path(".") : dir);
+}
+
+void fsync_directory(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail("open directory", dir, errno);
+  const int rc = ::fsync(fd);
+  const int error = errno;
+  ::close(fd);
+  if (rc != 0) fail("fsync directory", dir, error);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail("open", path, errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int error = errno;
+    ::close(fd);
+    fail("stat", path, error);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw file_error("read " + path.string() + ": not a regular file");
+  }
+  std::string out;
+  out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (true) {
+    if (done == out.size()) out.resize(out.size() + 65536);  // the file grew meanwhile
+    const auto n = ::read(fd, out.data() + done, out.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int error = errno;
+      ::close(fd);
+      fail("read", path, error);
+    }
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(done);
+  return out;
+}
+
+bool is_temporary_name(std::string_view name) { return name.find(".tmp-") != std::string_view::npos; }
+
+}  // namespace idabus::io::files
