@@ -352,6 +352,299 @@ std::vector<range_bounds> ranges_of(std::string_view pkranges_body) {
   return out;
 }
 
+
+// ---- the route table ----
+
+/// One request as the handlers see it: `args` are the path's `{...}` segments, in order.
+struct call {
+  store& data;
+  const http::request& req;
+  std::string_view raw_path;
+  std::vector<std::string_view> args;
+  const routes_options& options;
+
+  std::string_view arg(std::size_t i) const { return args.at(i); }
+  // `Prefer: return=minimal` (contentResponseOnWriteEnabled = false): document writes answer
+  // without the document.
+  bool minimal() const { return http::iequals(req.header("prefer"), "return=minimal"); }
+  bool is_query() const {
+    return header_true(req, "x-ms-documentdb-isquery") ||
+           req.header("content-type").substr(0, 22) == "application/query+json";
+  }
+};
+
+using handler_fn = outcome (*)(const call&);
+
+struct route_entry {
+  std::string_view method;
+  std::string_view pattern;  ///< "/dbs/{db}/colls": literal segments and `{name}` captures
+  handler_fn handler;
+};
+
+/// Whether the decoded `segments` fit `pattern`; fills `args` with the captured ones.
+bool match(std::string_view pattern, const std::vector<std::string>& segments, std::vector<std::string_view>& args) {
+  args.clear();
+  std::size_t i = 0;
+  for (std::size_t pos = 1; pos < pattern.size(); ++i) {
+    auto next = pattern.find('/', pos);
+    if (next == std::string_view::npos) next = pattern.size();
+    const std::string_view part = pattern.substr(pos, next - pos);
+    pos = next + 1;
+    if (i >= segments.size()) return false;
+    if (part.front() == '{') {
+      args.push_back(segments[i]);
+    } else if (part != segments[i]) {
+      return false;
+    }
+  }
+  return i == segments.size();
+}
+
+/// x-ms-item-count from a store feed's trailing "_count".
+void add_item_count(outcome& o) {
+  if (o.res.status != 200) return;
+  auto count_at = o.res.body.rfind("\"_count\":");
+  if (count_at == std::string::npos) return;
+  auto digits = o.res.body.substr(count_at + 9);
+  o.res.headers.emplace_back("x-ms-item-count", digits.substr(0, digits.find_first_not_of("0123456789")));
+}
+
+outcome read_account(const call& c) {
+  outcome o;
+  o.res.status = 200;
+  o.res.body = account_body(advertised_endpoint(c.options.tls, c.req.header("host"), c.options.host, c.options.port));
+  return o;
+}
+
+outcome list_databases(const call& c) { return from_result(c.data.list_databases(), false); }
+outcome create_database(const call& c) { return from_result(c.data.create_database(c.req.body), true); }
+outcome read_database(const call& c) { return from_result(c.data.read_database(c.arg(0)), false); }
+outcome delete_database(const call& c) { return from_result(c.data.delete_database(c.arg(0)), true); }
+outcome list_collections(const call& c) { return from_result(c.data.list_collections(c.arg(0)), false); }
+
+outcome create_collection(const call& c) {
+  std::optional<double> throughput;
+  if (auto bad = offer_throughput(c.req, throughput)) return std::move(*bad);
+  return from_result(c.data.create_collection(c.arg(0), c.req.body, throughput), true);
+}
+
+outcome read_collection(const call& c) { return from_result(c.data.read_collection(c.arg(0), c.arg(1)), false); }
+
+// Replacing a collection may change its indexing policy, which the emulator does not model;
+// the partition key cannot change. Answer with the collection as it is.
+outcome replace_collection(const call& c) { return read_collection(c); }
+
+outcome delete_collection(const call& c) { return from_result(c.data.delete_collection(c.arg(0), c.arg(1)), true); }
+
+outcome list_partition_key_ranges(const call& c) {
+  outcome o = from_result(c.data.list_partition_key_ranges(c.arg(0), c.arg(1)), false);
+  if (o.res.status == 200) o.res.headers.emplace_back("x-ms-item-count", std::to_string(ranges_of(o.res.body).size()));
+  return o;
+}
+
+outcome read_feed(const call& c) {
+  if (http::has_header(c.req.headers, "a-im")) {
+    return error(400, "BadRequest", "the change feed (A-IM header) is not supported by cosmos-emulator");
+  }
+  query_options opts;
+  if (auto bad = feed_options(c.req, opts)) return std::move(*bad);
+  return from_page(c.data.query(c.arg(0), c.arg(1), select_all_query(), opts));
+}
+
+outcome run_bulk(const call& c) {
+  const std::string_view db = c.arg(0), coll = c.arg(1);
+  if (header_true(c.req, "x-ms-cosmos-batch-atomic")) {
+    return error(400, "BadRequest", "transactional (atomic) batches are not supported by cosmos-emulator; "
+                                    "send x-ms-cosmos-batch-atomic: false (bulk)");
+  }
+  simdjson::padded_string padded(c.req.body);
+  simdjson::ondemand::parser parser;
+  std::vector<bulk_entry> entries;
+  if (auto bad = parse_bulk(parser, padded, entries)) return error(400, "BadRequest", *bad);
+  auto range_id = optional_header(c.req, "x-ms-documentdb-partitionkeyrangeid");
+  std::optional<range_bounds> range;
+  if (range_id) {
+    auto listed = c.data.list_partition_key_ranges(db, coll);
+    if (!listed.succeeded()) return from_result(std::move(listed), false);
+    for (auto& r : ranges_of(listed.body)) {
+      if (r.id == *range_id) range = r;
+    }
+    if (!range) return error(410, "Gone", "partition key range '" + std::string(*range_id) + "' does not exist", 1002);
+  }
+  // Entries outside the addressed range are answered gone (the SDK re-routes them).
+  std::vector<document_request> runnable;
+  std::vector<std::size_t> slot(entries.size(), SIZE_MAX);
+  std::vector<op_result> results(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    auto& e = entries[i];
+    if (e.refusal) {
+      results[i].status = result_status::bad_request;
+      results[i].message = *e.refusal;
+      continue;
+    }
+    if (range && e.request.partition_key) {
+      auto key = io::cosmos::parse_partition_key_header(*e.request.partition_key);
+      if (key) {
+        auto epk = io::cosmos::effective_partition_key_v2(*key);
+        if (!io::cosmos::epk_in_range(epk, range->min, range->max)) {
+          results[i].status = result_status::gone;
+          results[i].message = "the operation's partition key is not in partition key range '" + range->id + "'";
+          continue;
+        }
+      }
+    }
+    slot[i] = runnable.size();
+    runnable.push_back(e.request);
+  }
+  auto executed = c.data.execute_batch(db, coll, runnable);
+  outcome o;
+  bool all_ok = true;
+  bool all_throttled = !entries.empty();
+  std::chrono::milliseconds retry{0};
+  double charge = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (slot[i] != SIZE_MAX) results[i] = std::move(executed[slot[i]]);
+    all_ok = all_ok && results[i].succeeded();
+    bool throttled = results[i].status == result_status::throttled;
+    all_throttled = all_throttled && throttled;
+    if (throttled) retry = std::max(retry, results[i].retry_after);
+    charge += results[i].request_charge;
+    if (results[i].succeeded()) o.wrote = true;
+  }
+  if (all_throttled) {
+    o = error(429, "TooManyRequests", default_message(result_status::throttled), 3200);
+    o.res.headers.emplace_back("x-ms-retry-after-ms", std::to_string(std::max<long long>(1, retry.count())));
+  } else {
+    std::string body = "[";
+    const bool minimal = c.minimal();
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      if (i) body += ',';
+      append_bulk_result(body, results[i], minimal);
+    }
+    body += ']';
+    o.res.status = all_ok ? 200 : 207;
+    o.res.body = std::move(body);
+  }
+  o.charge = charge;
+  if (range) o.range_id = range->id;
+  return o;
+}
+
+outcome run_query(const call& c) {
+  const std::string_view db = c.arg(0), coll = c.arg(1);
+  auto text = split_query_body(c.req.body);
+  bool count_items = text && text->sql.starts_with(count_item_prefix);
+  auto parsed = count_items ? parse_query("SELECT VALUE COUNT(1)" + text->sql.substr(count_item_prefix.size()),
+                                          text->parameters)
+                            : parse_query_request(c.req.body);
+  if (!parsed.query) return error(400, "BadRequest", "query: " + parsed.error);
+  if (header_true(c.req, "x-ms-cosmos-is-query-plan-request")) {
+    auto exists = c.data.read_collection(db, coll);
+    if (!exists.succeeded()) return from_result(std::move(exists), false);
+    outcome o;
+    o.res.status = 200;
+    std::string rewritten;
+    if (parsed.query->select == select_kind::count && text) rewritten = count_item_rewrite(text->sql);
+    o.res.body = query_plan_body(*parsed.query, rewritten);
+    return o;
+  }
+  query_options opts;
+  if (auto bad = feed_options(c.req, opts)) return std::move(*bad);
+  auto page = c.data.query(db, coll, *parsed.query, opts);
+  if (!count_items || page.status != result_status::ok) return from_page(std::move(page));
+  // Partial count of this scope in the shape the SDK's aggregator sums.
+  std::string partial = "{\"_rid\":";
+  append_json_string(partial, page.collection_rid);
+  partial += ",\"Documents\":[";
+  for (std::size_t i = 0; i < page.documents.size(); ++i) {
+    if (i) partial += ',';
+    partial += "[{\"item\":" + *page.documents[i] + "}]";
+  }
+  partial += "],\"_count\":" + std::to_string(page.documents.size()) + "}";
+  auto count = page.documents.size();
+  outcome o = from_page(std::move(page));
+  o.res.body = std::move(partial);
+  http::set_header(o.res.headers, "x-ms-item-count", std::to_string(count));
+  return o;
+}
+
+outcome create_document(const call& c) {
+  document_request d;
+  d.op = header_true(c.req, "x-ms-documentdb-is-upsert") ? document_op::upsert : document_op::create;
+  d.partition_key = optional_header(c.req, "x-ms-documentdb-partitionkey");
+  d.body = c.req.body;
+  d.if_match = optional_header(c.req, "if-match");
+  outcome o = from_result(c.data.execute(c.arg(0), c.arg(1), d), true);
+  if (c.minimal() && o.res.status < 300) o.res.body.clear();
+  return o;
+}
+
+/// POST .../docs: bulk, query (or query plan), or create/upsert, by the request's headers.
+outcome post_documents(const call& c) {
+  if (header_true(c.req, "x-ms-cosmos-is-batch-request")) return run_bulk(c);
+  if (c.is_query()) return run_query(c);
+  return create_document(c);
+}
+
+outcome document_call(const call& c, document_op op) {
+  document_request d;
+  d.op = op;
+  d.id = c.arg(2);
+  d.partition_key = optional_header(c.req, "x-ms-documentdb-partitionkey");
+  d.if_match = optional_header(c.req, "if-match");
+  if (op == document_op::replace) d.body = c.req.body;
+  outcome o = from_result(c.data.execute(c.arg(0), c.arg(1), d), op != document_op::read);
+  if (c.minimal() && op == document_op::replace && o.res.status < 300) o.res.body.clear();
+  return o;
+}
+
+outcome read_document(const call& c) { return document_call(c, document_op::read); }
+outcome replace_document(const call& c) { return document_call(c, document_op::replace); }
+outcome delete_document(const call& c) { return document_call(c, document_op::remove); }
+
+outcome list_offers(const call& c) {
+  outcome o = from_result(c.data.list_offers(), false);
+  add_item_count(o);
+  return o;
+}
+
+outcome query_offers(const call& c) {
+  if (!c.is_query()) return method_not_allowed(c.req, c.raw_path);
+  auto parsed = parse_query_request(c.req.body);
+  if (!parsed.query) return error(400, "BadRequest", "query: " + parsed.error);
+  outcome o = from_result(c.data.query_offers(*parsed.query), false);
+  add_item_count(o);
+  return o;
+}
+
+outcome read_offer(const call& c) { return from_result(c.data.read_offer(c.arg(0)), false); }
+outcome replace_offer(const call& c) { return from_result(c.data.replace_offer(c.arg(0), c.req.body), true); }
+
+/// The REST surface (routes.hpp). A path that matches some pattern but none with the request's
+/// method answers 405; a path that matches none answers 404.
+constexpr route_entry route_table[] = {
+    {"GET", "/", read_account},
+    {"GET", "/dbs", list_databases},
+    {"POST", "/dbs", create_database},
+    {"GET", "/dbs/{db}", read_database},
+    {"DELETE", "/dbs/{db}", delete_database},
+    {"GET", "/dbs/{db}/colls", list_collections},
+    {"POST", "/dbs/{db}/colls", create_collection},
+    {"GET", "/dbs/{db}/colls/{coll}", read_collection},
+    {"PUT", "/dbs/{db}/colls/{coll}", replace_collection},
+    {"DELETE", "/dbs/{db}/colls/{coll}", delete_collection},
+    {"GET", "/dbs/{db}/colls/{coll}/pkranges", list_partition_key_ranges},
+    {"GET", "/dbs/{db}/colls/{coll}/docs", read_feed},
+    {"POST", "/dbs/{db}/colls/{coll}/docs", post_documents},
+    {"GET", "/dbs/{db}/colls/{coll}/docs/{id}", read_document},
+    {"PUT", "/dbs/{db}/colls/{coll}/docs/{id}", replace_document},
+    {"DELETE", "/dbs/{db}/colls/{coll}/docs/{id}", delete_document},
+    {"GET", "/offers", list_offers},
+    {"POST", "/offers", query_offers},
+    {"GET", "/offers/{id}", read_offer},
+    {"PUT", "/offers/{id}", replace_offer},
+};
+
 }  // namespace
 
 http::response error_response(unsigned status, std::string_view code, std::string_view message, unsigned substatus) {
@@ -438,11 +731,6 @@ std::optional<http::response> routes::authorize(const http::request& req) const 
   return std::nullopt;
 }
 
-http::response routes::serve(const http::request& req) {
-  if (auto denied = authorize(req)) return std::move(*denied);
-  return handle(req);
-}
-
 http::response routes::handle(const http::request& req) {
   std::string_view target = req.target;
   auto q = target.find('?');
@@ -468,255 +756,21 @@ http::response routes::route(const http::request& req, std::string_view raw_path
     }
     pos = next + 1;
   }
-  const std::string& m = req.method;
-  auto n = seg.size();
-  outcome o;
-  auto is = [&](std::size_t i, std::string_view name) { return i < n && seg[i] == name; };
-  // `Prefer: return=minimal` (contentResponseOnWriteEnabled = false): document writes answer
-  // without the document.
-  bool minimal = http::iequals(req.header("prefer"), "return=minimal");
-
-  if (n == 0) {
-    if (m == "GET") {
-      o.res.status = 200;
-      o.res.body = account_body(advertised_endpoint(options_.tls, req.header("host"), options_.host, options_.port));
-    } else {
-      o = method_not_allowed(req, raw_path);
+  call c{data_, req, raw_path, {}, options_};
+  bool path_known = false;
+  const route_entry* chosen = nullptr;
+  for (const route_entry& r : route_table) {
+    if (!match(r.pattern, seg, c.args)) continue;
+    path_known = true;
+    if (r.method == req.method) {
+      chosen = &r;
+      break;
     }
-  } else if (is(0, "dbs") && n == 1) {
-    if (m == "GET") o = from_result(data_.list_databases(), false);
-    else if (m == "POST") o = from_result(data_.create_database(req.body), true);
-    else o = method_not_allowed(req, raw_path);
-  } else if (is(0, "dbs") && n == 2) {
-    if (m == "GET") o = from_result(data_.read_database(seg[1]), false);
-    else if (m == "DELETE") o = from_result(data_.delete_database(seg[1]), true);
-    else o = method_not_allowed(req, raw_path);
-  } else if (is(0, "dbs") && is(2, "colls") && n == 3) {
-    if (m == "GET") {
-      o = from_result(data_.list_collections(seg[1]), false);
-    } else if (m == "POST") {
-      std::optional<double> throughput;
-      if (auto bad = offer_throughput(req, throughput)) o = std::move(*bad);
-      else o = from_result(data_.create_collection(seg[1], req.body, throughput), true);
-    } else {
-      o = method_not_allowed(req, raw_path);
-    }
-  } else if (is(0, "dbs") && is(2, "colls") && n == 4) {
-    if (m == "GET") {
-      o = from_result(data_.read_collection(seg[1], seg[3]), false);
-    } else if (m == "DELETE") {
-      o = from_result(data_.delete_collection(seg[1], seg[3]), true);
-    } else if (m == "PUT") {
-      // Replacing a collection may change its indexing policy, which the emulator does not model;
-      // the partition key cannot change. Answer with the collection as it is.
-      o = from_result(data_.read_collection(seg[1], seg[3]), false);
-    } else {
-      o = method_not_allowed(req, raw_path);
-    }
-  } else if (is(0, "dbs") && is(2, "colls") && is(4, "pkranges") && n == 5) {
-    if (m == "GET") {
-      o = from_result(data_.list_partition_key_ranges(seg[1], seg[3]), false);
-      if (o.res.status == 200) {
-        auto count = ranges_of(o.res.body).size();
-        o.res.headers.emplace_back("x-ms-item-count", std::to_string(count));
-      }
-    } else {
-      o = method_not_allowed(req, raw_path);
-    }
-  } else if (is(0, "dbs") && is(2, "colls") && is(4, "docs") && n == 5) {
-    const std::string& db = seg[1];
-    const std::string& coll = seg[3];
-    bool is_query = header_true(req, "x-ms-documentdb-isquery") ||
-                    req.header("content-type").substr(0, 22) == "application/query+json";
-    if (m == "GET") {
-      if (http::has_header(req.headers, "a-im")) {
-        o = error(400, "BadRequest", "the change feed (A-IM header) is not supported by cosmos-emulator");
-      } else {
-        query_options opts;
-        if (auto bad = feed_options(req, opts)) o = std::move(*bad);
-        else o = from_page(data_.query(db, coll, select_all_query(), opts));
-      }
-    } else if (m == "POST" && header_true(req, "x-ms-cosmos-is-batch-request")) {
-      if (header_true(req, "x-ms-cosmos-batch-atomic")) {
-        o = error(400, "BadRequest", "transactional (atomic) batches are not supported by cosmos-emulator; "
-                                     "send x-ms-cosmos-batch-atomic: false (bulk)");
-      } else {
-        simdjson::padded_string padded(req.body);
-        simdjson::ondemand::parser parser;
-        std::vector<bulk_entry> entries;
-        if (auto bad = parse_bulk(parser, padded, entries)) {
-          o = error(400, "BadRequest", *bad);
-        } else {
-          std::optional<std::vector<range_bounds>> ranges;
-          auto range_id = optional_header(req, "x-ms-documentdb-partitionkeyrangeid");
-          std::optional<range_bounds> range;
-          if (range_id) {
-            auto listed = data_.list_partition_key_ranges(db, coll);
-            if (!listed.succeeded()) {
-              o = from_result(std::move(listed), false);
-            } else {
-              for (auto& r : ranges_of(listed.body)) {
-                if (r.id == *range_id) range = r;
-              }
-              if (!range) {
-                o = error(410, "Gone", "partition key range '" + std::string(*range_id) + "' does not exist", 1002);
-              }
-            }
-          }
-          if (o.res.status == 200 && (!range_id || range)) {
-            // Entries outside the addressed range are answered 410/1002 (the SDK re-routes them).
-            std::vector<document_request> runnable;
-            std::vector<std::size_t> slot(entries.size(), SIZE_MAX);
-            std::vector<op_result> results(entries.size());
-            for (std::size_t i = 0; i < entries.size(); ++i) {
-              auto& e = entries[i];
-              if (e.refusal) {
-                results[i].status = result_status::bad_request;
-                results[i].message = *e.refusal;
-                continue;
-              }
-              if (range && e.request.partition_key) {
-                auto key = io::cosmos::parse_partition_key_header(*e.request.partition_key);
-                if (key) {
-                  auto epk = io::cosmos::effective_partition_key_v2(*key);
-                  if (!io::cosmos::epk_in_range(epk, range->min, range->max)) {
-                    results[i].status = result_status::gone;
-                    results[i].message = "the operation's partition key is not in partition key range '" + range->id + "'";
-                    continue;
-                  }
-                }
-              }
-              slot[i] = runnable.size();
-              runnable.push_back(e.request);
-            }
-            auto executed = data_.execute_batch(db, coll, runnable);
-            bool all_ok = true;
-            bool all_throttled = !entries.empty();
-            std::chrono::milliseconds retry{0};
-            double charge = 0;
-            for (std::size_t i = 0; i < entries.size(); ++i) {
-              if (slot[i] != SIZE_MAX) results[i] = std::move(executed[slot[i]]);
-              all_ok = all_ok && results[i].succeeded();
-              bool throttled = results[i].status == result_status::throttled;
-              all_throttled = all_throttled && throttled;
-              if (throttled) retry = std::max(retry, results[i].retry_after);
-              charge += results[i].request_charge;
-              if (results[i].succeeded()) o.wrote = true;
-            }
-            if (all_throttled) {
-              o = error(429, "TooManyRequests", default_message(result_status::throttled), 3200);
-              o.res.headers.emplace_back("x-ms-retry-after-ms", std::to_string(std::max<long long>(1, retry.count())));
-            } else {
-              std::string body = "[";
-              for (std::size_t i = 0; i < results.size(); ++i) {
-                if (i) body += ',';
-                append_bulk_result(body, results[i], minimal);
-              }
-              body += ']';
-              o.res.status = all_ok ? 200 : 207;
-              o.res.body = std::move(body);
-            }
-            o.charge = charge;
-            if (range) o.range_id = range->id;
-          }
-        }
-      }
-    } else if (m == "POST" && is_query) {
-      auto text = split_query_body(req.body);
-      bool count_items = text && text->sql.starts_with(count_item_prefix);
-      auto parsed = count_items ? parse_query("SELECT VALUE COUNT(1)" + text->sql.substr(count_item_prefix.size()),
-                                              text->parameters)
-                                : parse_query_request(req.body);
-      if (!parsed.query) {
-        o = error(400, "BadRequest", "query: " + parsed.error);
-      } else if (header_true(req, "x-ms-cosmos-is-query-plan-request")) {
-        auto exists = data_.read_collection(db, coll);
-        if (!exists.succeeded()) {
-          o = from_result(std::move(exists), false);
-        } else {
-          o.res.status = 200;
-          std::string rewritten;
-          if (parsed.query->select == select_kind::count && text) rewritten = count_item_rewrite(text->sql);
-          o.res.body = query_plan_body(*parsed.query, rewritten);
-        }
-      } else {
-        query_options opts;
-        if (auto bad = feed_options(req, opts)) {
-          o = std::move(*bad);
-        } else {
-          auto page = data_.query(db, coll, *parsed.query, opts);
-          if (count_items && page.status == result_status::ok) {
-            // Partial count of this scope in the shape the SDK's aggregator sums.
-            std::string partial = "{\"_rid\":";
-            append_json_string(partial, page.collection_rid);
-            partial += ",\"Documents\":[";
-            for (std::size_t i = 0; i < page.documents.size(); ++i) {
-              if (i) partial += ',';
-              partial += "[{\"item\":" + *page.documents[i] + "}]";
-            }
-            partial += "],\"_count\":" + std::to_string(page.documents.size()) + "}";
-            auto count = page.documents.size();
-            o = from_page(std::move(page));
-            o.res.body = std::move(partial);
-            http::set_header(o.res.headers, "x-ms-item-count", std::to_string(count));
-          } else {
-            o = from_page(std::move(page));
-          }
-        }
-      }
-    } else if (m == "POST") {
-      document_request d;
-      d.op = header_true(req, "x-ms-documentdb-is-upsert") ? document_op::upsert : document_op::create;
-      d.partition_key = optional_header(req, "x-ms-documentdb-partitionkey");
-      d.body = req.body;
-      d.if_match = optional_header(req, "if-match");
-      o = from_result(data_.execute(db, coll, d), true);
-      if (minimal && o.res.status < 300) o.res.body.clear();
-    } else {
-      o = method_not_allowed(req, raw_path);
-    }
-  } else if (is(0, "dbs") && is(2, "colls") && is(4, "docs") && n == 6) {
-    document_request d;
-    d.id = seg[5];
-    d.partition_key = optional_header(req, "x-ms-documentdb-partitionkey");
-    d.if_match = optional_header(req, "if-match");
-    bool known = true;
-    if (m == "GET") d.op = document_op::read;
-    else if (m == "PUT") d.op = document_op::replace, d.body = req.body;
-    else if (m == "DELETE") d.op = document_op::remove;
-    else known = false;
-    if (known) {
-      o = from_result(data_.execute(seg[1], seg[3], d), m != "GET");
-      if (minimal && m == "PUT" && o.res.status < 300) o.res.body.clear();
-    } else {
-      o = method_not_allowed(req, raw_path);
-    }
-  } else if (is(0, "offers") && n == 1) {
-    bool is_query = header_true(req, "x-ms-documentdb-isquery") ||
-                    req.header("content-type").substr(0, 22) == "application/query+json";
-    if (m == "GET") {
-      o = from_result(data_.list_offers(), false);
-    } else if (m == "POST" && is_query) {
-      auto parsed = parse_query_request(req.body);
-      if (!parsed.query) o = error(400, "BadRequest", "query: " + parsed.error);
-      else o = from_result(data_.query_offers(*parsed.query), false);
-    } else {
-      o = method_not_allowed(req, raw_path);
-    }
-    if (o.res.status == 200) {
-      auto count_at = o.res.body.rfind("\"_count\":");
-      if (count_at != std::string::npos) {
-        auto digits = o.res.body.substr(count_at + 9);
-        o.res.headers.emplace_back("x-ms-item-count", digits.substr(0, digits.find_first_not_of("0123456789")));
-      }
-    }
-  } else if (is(0, "offers") && n == 2) {
-    if (m == "GET") o = from_result(data_.read_offer(seg[1]), false);
-    else if (m == "PUT") o = from_result(data_.replace_offer(seg[1], req.body), true);
-    else o = method_not_allowed(req, raw_path);
-  } else {
-    o = error(404, "NotFound", "cosmos-emulator does not serve " + req.method + " " + std::string(raw_path));
   }
+  outcome o = chosen ? chosen->handler(c)
+              : path_known
+                  ? method_not_allowed(req, raw_path)
+                  : error(404, "NotFound", "cosmos-emulator does not serve " + req.method + " " + std::string(raw_path));
   if (o.wrote) lsn_.fetch_add(1, std::memory_order_relaxed);
   add_common_headers(o.res, o.charge, o.range_id);
   return std::move(o.res);

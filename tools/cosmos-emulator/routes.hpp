@@ -2,7 +2,8 @@
 // routes: cosmos-emulator's REST surface (DESIGN §11, cosmos-rest.md §2–§9) as a function from
 // request to response over a borrowed store. No I/O of its own; the store does the data work.
 //
-// Served (anything else: 404 NotFound, or 405 MethodNotAllowed for a known path):
+// Served, from one table of (method, path pattern, handler) in routes.cpp (anything else: 404
+// NotFound, or 405 MethodNotAllowed for a path some pattern matches):
 //   GET /                                   account (endpoint discovery, advertises our own URL)
 //   GET|POST /dbs, GET|DELETE /dbs/{db}
 //   GET|POST /dbs/{db}/colls (x-ms-offer-throughput), GET|PUT|DELETE /dbs/{db}/colls/{c}
@@ -19,6 +20,7 @@
 // uuid), x-ms-session-token; single resources an etag; feeds x-ms-item-count and, when more
 // pages follow, x-ms-continuation. Errors are {"code":"NotFound","message":"..."} with
 // x-ms-substatus where Cosmos sets one; 429 adds x-ms-retry-after-ms.
+// The server's entry point is service.hpp's serve_request (authorize, faults, handle, flush).
 // Thread-safe: may be called from several threads at once (the store is thread-safe).
 
 #include "io/http/message.hpp"
@@ -66,9 +68,6 @@ class routes {
 
   /// Executes an authorized request.
   io::http::response handle(const io::http::request& request);
-
-  /// authorize() then handle().
-  io::http::response serve(const io::http::request& request);
 
   /// Adds the headers every response carries (activity id, charge, session token, content type).
   void add_common_headers(io::http::response& response, double request_charge, std::string_view range_id) const;

@@ -1,6 +1,6 @@
 #include "tools/cosmos-emulator/persistence.hpp"
 
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -16,6 +16,7 @@ namespace idabus::emulator {
 namespace {
 
 namespace fs = std::filesystem;
+using test::temp_dir;
 
 using record = std::pair<std::uint8_t, std::vector<std::string>>;
 

@@ -1,5 +1,7 @@
 #include "tools/cosmos-emulator/routes.hpp"
 
+#include "tools/cosmos-emulator/service.hpp"
+
 #include "io/cosmos/auth.hpp"
 #include "io/cosmos/base64.hpp"
 #include "tools/cosmos-emulator/options.hpp"
@@ -43,6 +45,7 @@ struct EmulatorRoutes : ::testing::Test {
   std::string key = *cosmos::base64_decode(public_emulator_key);
   std::unique_ptr<store> data;
   std::unique_ptr<routes> api;
+  fault_injector no_faults{fault_options{}};
 
   void open(double default_ru = 0) {
     store_options so;
@@ -75,8 +78,10 @@ struct EmulatorRoutes : ::testing::Test {
     for (auto& h : extra) req.headers.push_back(std::move(h));
     return req;
   }
+  // Through the production entry point (what main's server handler calls), without faults or latency.
+  http::response serve(const http::request& req) { return serve_request(*api, no_faults, *data, 0ms, req).message; }
   http::response call(std::string method, std::string target, std::string body = {}, http::header_list extra = {}) {
-    return api->serve(signed_request(std::move(method), std::move(target), std::move(body), std::move(extra)));
+    return serve(signed_request(std::move(method), std::move(target), std::move(body), std::move(extra)));
   }
   void make_collection(std::string throughput = {}) {
     ASSERT_EQ(call("POST", "/dbs", R"({"id":"db"})").status, 201u);
@@ -103,7 +108,7 @@ struct EmulatorRoutes : ::testing::Test {
 TEST_F(EmulatorRoutes, AccountAdvertisesTheEndpointTheClientUsed) {
   auto req = signed_request("GET", "/");
   req.headers.emplace_back("Host", "localhost:4711");
-  auto res = api->serve(req);
+  auto res = serve(req);
   ASSERT_EQ(res.status, 200u);
   EXPECT_NE(res.body.find(R"("databaseAccountEndpoint":"http://localhost:4711/")"), std::string::npos) << res.body;
   EXPECT_NE(res.body.find("queryEngineConfiguration"), std::string::npos);
@@ -126,7 +131,7 @@ TEST_F(EmulatorRoutes, MissingAuthorizationIs401WithCosmosErrorBody) {
   req.method = "GET";
   req.target = "/dbs";
   req.headers.emplace_back("x-ms-date", cosmos::http_date(wall));
-  auto res = api->serve(req);
+  auto res = serve(req);
   EXPECT_EQ(res.status, 401u);
   EXPECT_EQ(field(res.body, "code"), "Unauthorized");
   EXPECT_NE(field(res.body, "message").find("authorization"), std::string::npos);
@@ -134,7 +139,7 @@ TEST_F(EmulatorRoutes, MissingAuthorizationIs401WithCosmosErrorBody) {
 
 TEST_F(EmulatorRoutes, SignatureWithAnotherKeyIs401NamingWhatTheServerSigned) {
   auto req = signed_request("GET", "/dbs/db", {}, {}, "another key entirely");
-  auto res = api->serve(req);
+  auto res = serve(req);
   EXPECT_EQ(res.status, 401u);
   auto message = field(res.body, "message");
   EXPECT_NE(message.find("signature does not match"), std::string::npos) << message;
@@ -144,11 +149,11 @@ TEST_F(EmulatorRoutes, SignatureWithAnotherKeyIs401NamingWhatTheServerSigned) {
 TEST_F(EmulatorRoutes, DateMoreThan15MinutesOffIs403) {
   auto req = signed_request("GET", "/dbs");
   wall += 16min;
-  auto res = api->serve(req);
+  auto res = serve(req);
   EXPECT_EQ(res.status, 403u);
   EXPECT_EQ(field(res.body, "code"), "Forbidden");
   wall -= 2min;  // 14 minutes of skew is tolerated
-  EXPECT_EQ(api->serve(req).status, 200u);
+  EXPECT_EQ(serve(req).status, 200u);
 }
 
 TEST_F(EmulatorRoutes, UnknownDatabaseIs404NotFound) {

@@ -1,5 +1,5 @@
 // Tests of store_replay.cpp: what the store writes to its log survives a restart.
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 #include "tools/cosmos-emulator/persistence.hpp"
 #include "tools/cosmos-emulator/store.hpp"
 
@@ -15,6 +15,7 @@ namespace idabus::emulator {
 namespace {
 
 namespace fs = std::filesystem;
+using test::temp_dir;
 
 struct persistent_store : ::testing::Test {
   temp_dir dir;
