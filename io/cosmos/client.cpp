@@ -38,17 +38,15 @@ std::string encoded_path(std::string_view unescaped) {
   return out.empty() ? std::string("/") : out;
 }
 
-double parse_charge(std::string_view header) {
-  if (header.empty()) return 0;
+/// x-ms-request-charge; std::nullopt when absent or not a number.
+std::optional<double> charge_of(std::string_view header) {
   double v = 0;
   const auto r = std::from_chars(header.data(), header.data() + header.size(), v);
-  return r.ec == std::errc() ? v : 0;
+  if (header.empty() || r.ec != std::errc()) return std::nullopt;
+  return v;
 }
 
-/// At least one KB's worth per write.
-double write_estimate(const client_options& options, std::size_t bytes) {
-  return options.write_estimate_ru_per_kb * std::max(1.0, static_cast<double>(bytes) / 1024.0);
-}
+double parse_charge(std::string_view header) { return charge_of(header).value_or(0); }
 
 document_response to_document_response(http::response response) {
   document_response out;
@@ -77,33 +75,6 @@ net::awaitable<void> sleep_for(std::chrono::milliseconds delay) {
   co_await timer.async_wait(net::use_awaitable);
 }
 
-std::string_view operation_name(bulk_operation_type t) {
-  switch (t) {
-    case bulk_operation_type::create: return "Create";
-    case bulk_operation_type::upsert: return "Upsert";
-    case bulk_operation_type::replace: return "Replace";
-    case bulk_operation_type::remove: return "Delete";
-    case bulk_operation_type::read: return "Read";
-  }
-  return "Upsert";
-}
-
-std::string bulk_entry(const bulk_operation& op) {
-  std::string out = "{\"operationType\":\"";
-  out += operation_name(op.type);
-  out += "\",\"partitionKey\":";
-  out += json_quote(partition_key_header(op.partition_key));
-  if (!op.id.empty()) out += ",\"id\":" + json_quote(op.id);
-  if (!op.if_match.empty()) out += ",\"ifMatch\":" + json_quote(op.if_match);
-  if (op.type == bulk_operation_type::create || op.type == bulk_operation_type::upsert ||
-      op.type == bulk_operation_type::replace) {
-    out += ",\"resourceBody\":";
-    out += op.body;
-  }
-  out += '}';
-  return out;
-}
-
 /// Whether an operation may be sent twice. A create answers 409 the second time and an If-Match
 /// replace 412 (its first run changed the etag), so neither is resent after a timeout or reset.
 /// A delete is: the second run answers 404, which reads as "was already gone".
@@ -113,9 +84,6 @@ bool may_resend(bulk_operation_type type, bool has_if_match) {
   return true;
 }
 
-constexpr std::size_t max_bulk_operations = 100;
-constexpr std::size_t max_bulk_body_bytes = 220201;
-
 }  // namespace
 
 struct client::call {
@@ -124,8 +92,13 @@ struct client::call {
   std::string path;       ///< unescaped
   http::header_list headers;
   std::string body;
-  double estimate = 1;
-  gate_key key;  ///< where the RU gate charges it
+  gate_key key;  ///< where the RU gate charges it; key.collection is also the cost model's
+  /// The cost model's line for this request: (key.collection, kind, bytes).
+  operation_kind cost_kind = operation_kind::metadata;
+  std::size_t cost_bytes = 0;
+  /// Fixed estimate (bulk: the sum over its operations, which train the model one by one);
+  /// std::nullopt: from the cost model, which the response's charge then trains.
+  std::optional<double> fixed_estimate;
   std::vector<unsigned> accepted;  ///< non-2xx statuses handed back as values
   bool surface_range_gone = false;
   /// Running it twice leaves the same state (reads, queries, upserts, deletes, plain replaces):
@@ -153,60 +126,11 @@ std::string query_body(const query_spec& spec) {
   return out;
 }
 
-std::vector<pk_range> parse_partition_key_ranges(std::string_view body) {
-  simdjson::dom::parser parser;
-  simdjson::dom::element root;
-  if (auto e = parser.parse(body.data(), body.size(), true).get(root)) {
-    throw json::parse_error(std::string("pkranges body: ") + simdjson::error_message(e));
-  }
-  simdjson::dom::array array;
-  if (auto e = root["PartitionKeyRanges"].get_array().get(array)) {
-    throw json::parse_error(std::string("pkranges body: 'PartitionKeyRanges' (expected an array): ") +
-                            simdjson::error_message(e));
-  }
-  std::vector<pk_range> out;
-  for (simdjson::dom::element item : array) {
-    pk_range r;
-    simdjson::dom::element id;
-    if (item["id"].get(id)) throw json::parse_error("pkranges body: a range has no 'id'");
-    if (id.is_string()) {
-      r.id = std::string(id.get_string().value_unsafe());
-    } else if (id.is_int64()) {
-      r.id = std::to_string(id.get_int64().value_unsafe());
-    } else if (id.is_uint64()) {
-      r.id = std::to_string(id.get_uint64().value_unsafe());
-    } else {
-      throw json::parse_error("pkranges body: range 'id' must be a string or an integer");
-    }
-    std::string_view s;
-    if (item["minInclusive"].get_string().get(s)) throw json::parse_error("pkranges body: range " + r.id + " has no 'minInclusive' string");
-    r.min_inclusive = std::string(s);
-    if (item["maxExclusive"].get_string().get(s)) throw json::parse_error("pkranges body: range " + r.id + " has no 'maxExclusive' string");
-    r.max_exclusive = std::string(s);
-    simdjson::dom::array parents;
-    if (item["parents"].get_array().get(parents) == simdjson::SUCCESS) {
-      for (simdjson::dom::element p : parents) {
-        if (p.is_string()) r.parents.emplace_back(p.get_string().value_unsafe());
-        else if (p.is_int64()) r.parents.push_back(std::to_string(p.get_int64().value_unsafe()));
-      }
-    }
-    out.push_back(std::move(r));
-  }
-  std::sort(out.begin(), out.end(), [](const pk_range& a, const pk_range& b) { return a.min_inclusive < b.min_inclusive; });
-  return out;
-}
-
-const pk_range* range_for_epk(const std::vector<pk_range>& ranges, std::string_view epk) {
-  for (const auto& r : ranges) {
-    if (epk_in_range(epk, r.min_inclusive, r.max_exclusive)) return &r;
-  }
-  return nullptr;
-}
-
 client::client(http::client& http, connection_string cs, client_options options)
     : http_(http),
       cs_(std::move(cs)),
       options_(std::move(options)),
+      costs_(options_.costs ? options_.costs : &own_costs_),
       rng_(options_.jitter_seed ? options_.jitter_seed : std::random_device{}()),
       last_progress_(std::chrono::steady_clock::now()) {}
 
@@ -219,10 +143,12 @@ net::awaitable<http::response> client::execute(call c) {
   const std::string target = encoded_path(c.path);
   const auto started = std::chrono::steady_clock::now();
   int transient_attempts = 0;
+  const double estimate =
+      c.fixed_estimate ? *c.fixed_estimate : costs_->estimate(c.key.collection, c.cost_kind, c.cost_bytes);
   for (;;) {
     // Wait for the budget first, then sign: a long wait must not age x-ms-date (the service
     // rejects a date more than 15 minutes old with 403).
-    if (options_.gate) co_await options_.gate->acquire(c.key, c.estimate);
+    if (options_.gate) co_await options_.gate->acquire(c.key, estimate);
     http::request req;
     req.method = c.method;
     req.target = target;
@@ -245,7 +171,7 @@ net::awaitable<http::response> client::execute(call c) {
       response = co_await http_.request(std::move(req));
     } catch (const http::transport_error& e) {
       using kind = http::transport_error_kind;
-      if (options_.gate) options_.gate->settle(c.key, c.estimate, e.kind() == kind::connect_failed ? 0 : c.estimate);
+      if (options_.gate) options_.gate->settle(c.key, estimate, e.kind() == kind::connect_failed ? 0 : estimate);
       // connect_failed: never sent, always safe. The others happen after (part of) the request
       // was sent, so the server may have executed it: resend only what may run twice.
       const bool maybe_executed = e.kind() == kind::timeout || e.kind() == kind::connection_reset ||
@@ -262,9 +188,14 @@ net::awaitable<http::response> client::execute(call c) {
       continue;
     }
 
-    const double charge = parse_charge(response->header("x-ms-request-charge"));
-    if (options_.gate) options_.gate->settle(c.key, c.estimate, charge);
+    // A response without a charge settles at the estimate: settling 0 would hand the budget
+    // RU the server may well have spent.
+    const std::optional<double> charge = charge_of(response->header("x-ms-request-charge"));
+    if (options_.gate) options_.gate->settle(c.key, estimate, charge.value_or(estimate));
     const unsigned status = response->status;
+    if (charge && !c.fixed_estimate && status >= 200 && status < 300) {
+      costs_->observe(c.key.collection, c.cost_kind, c.cost_bytes, *charge);
+    }
     if ((status >= 200 && status < 300) || std::find(c.accepted.begin(), c.accepted.end(), status) != c.accepted.end()) {
       if (c.success_is_progress) last_progress_ = std::chrono::steady_clock::now();
       co_return std::move(*response);
@@ -309,7 +240,6 @@ net::awaitable<std::string> client::read_account() {
   c.operation = "read account";
   c.method = "GET";
   c.path = "/";
-  c.estimate = options_.read_estimate_ru;
   c.idempotent = true;
   auto response = co_await execute(std::move(c));
   co_return std::move(response.body);
@@ -322,7 +252,6 @@ net::awaitable<bool> client::create_database_if_missing(std::string database, st
   c.path = "/dbs";
   c.body = "{\"id\":" + json_quote(database) + "}";
   if (throughput) c.headers.emplace_back("x-ms-offer-throughput", std::to_string(*throughput));
-  c.estimate = options_.read_estimate_ru;
   c.accepted = {409};
   c.idempotent = true;  // a resend after a timeout answers 409, which is accepted: it exists either way
   auto response = co_await execute(std::move(c));
@@ -340,7 +269,6 @@ net::awaitable<bool> client::create_collection_if_missing(std::string database, 
   c.body = "{\"id\":" + json_quote(collection) + ",\"partitionKey\":{\"paths\":[" + json_quote(partition_key_path) +
            "],\"kind\":\"Hash\",\"version\":2}}";
   if (throughput) c.headers.emplace_back("x-ms-offer-throughput", std::to_string(*throughput));
-  c.estimate = options_.read_estimate_ru;
   c.accepted = {409};
   c.idempotent = true;  // a resend after a timeout answers 409, which is accepted: it exists either way
   auto response = co_await execute(std::move(c));
@@ -353,7 +281,6 @@ net::awaitable<std::vector<pk_range>> client::read_partition_key_ranges(std::str
   c.method = "GET";
   c.path = coll_path(database, collection) + "/pkranges";
   c.key = gate_key_of(database, collection);
-  c.estimate = options_.read_estimate_ru;
   c.idempotent = true;
   auto response = co_await execute(std::move(c));
   auto ranges = parse_partition_key_ranges(response.body);
@@ -365,8 +292,11 @@ net::awaitable<std::vector<pk_range>> client::read_partition_key_ranges(std::str
   co_return ranges;
 }
 
-net::awaitable<std::vector<pk_range>> client::ranges_for(std::string database, std::string collection,
-                                                         bool refresh) {
+net::awaitable<std::vector<pk_range>> client::ranges(std::string database, std::string collection) {
+  co_return co_await ranges_for(std::move(database), std::move(collection), false);
+}
+
+net::awaitable<std::vector<pk_range>> client::ranges_for(std::string database, std::string collection, bool refresh) {
   const std::string key = database + "/" + collection;
   if (!refresh) {
     if (auto it = range_cache_.find(key); it != range_cache_.end()) co_return it->second;
@@ -391,7 +321,7 @@ net::awaitable<query_page> client::query(page_request request) {
     c.headers.emplace_back("x-ms-documentdb-partitionkeyrangeid", *request.range_id);
     c.surface_range_gone = true;
   }
-  c.estimate = options_.query_page_estimate_ru;
+  c.cost_kind = operation_kind::query_page;
   c.idempotent = true;  // a query has no side effects
   auto response = co_await execute(std::move(c));
   query_page page;
@@ -416,7 +346,7 @@ net::awaitable<std::optional<document_response>> client::read_document(std::stri
   c.path = coll_path(database, collection) + "/docs/" + id;
   c.key = gate_key_of(database, collection);
   c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(key));
-  c.estimate = options_.read_estimate_ru;
+  c.cost_kind = operation_kind::read;
   c.accepted = {404};
   c.idempotent = true;
   auto response = co_await execute(std::move(c));
@@ -433,7 +363,8 @@ net::awaitable<document_response> client::upsert_document(std::string database, 
   c.key = gate_key_of(database, collection);
   c.headers.emplace_back("x-ms-documentdb-is-upsert", "True");
   c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(key));
-  c.estimate = write_estimate(options_, body.size());
+  c.cost_kind = operation_kind::point_write;
+  c.cost_bytes = body.size();
   c.body = std::move(body);
   c.idempotent = true;  // an upsert of the same body is idempotent
   auto response = co_await execute(std::move(c));
@@ -450,7 +381,8 @@ net::awaitable<document_response> client::replace_document(std::string database,
   c.key = gate_key_of(database, collection);
   c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(key));
   if (!if_match.empty()) c.headers.emplace_back("If-Match", if_match);
-  c.estimate = write_estimate(options_, body.size());
+  c.cost_kind = operation_kind::point_write;
+  c.cost_bytes = body.size();
   c.body = std::move(body);
   c.idempotent = may_resend(bulk_operation_type::replace, !if_match.empty());
   auto response = co_await execute(std::move(c));
@@ -466,153 +398,221 @@ net::awaitable<bool> client::delete_document(std::string database, std::string c
   c.key = gate_key_of(database, collection);
   c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(key));
   if (!if_match.empty()) c.headers.emplace_back("If-Match", if_match);
-  c.estimate = options_.write_estimate_ru_per_kb;
+  c.cost_kind = operation_kind::point_write;
   c.accepted = {404};
   c.idempotent = may_resend(bulk_operation_type::remove, !if_match.empty());
   auto response = co_await execute(std::move(c));
   co_return response.status != 404;
 }
 
+namespace {
+
+std::vector<bulk_operation> subset_of(const std::vector<bulk_operation>& operations,
+                                      const std::vector<std::size_t>& indexes) {
+  std::vector<bulk_operation> out;
+  out.reserve(indexes.size());
+  for (std::size_t index : indexes) out.push_back(operations[index]);
+  return out;
+}
+
+/// Results of `part` (sent for outcome's operations at `indexes`) go to their places.
+void merge_into(bulk_outcome& outcome, const std::vector<std::size_t>& indexes, bulk_outcome part) {
+  for (std::size_t k = 0; k < indexes.size(); ++k) outcome.results[indexes[k]] = std::move(part.results[k]);
+  outcome.add_counters(part);
+}
+
+}  // namespace
+
+void bulk_outcome::add_counters(const bulk_outcome& other) noexcept {
+  requests += other.requests;
+  throttled_operations += other.throttled_operations;
+  retried_operations += other.retried_operations;
+  request_charge += other.request_charge;
+}
+
 net::awaitable<std::vector<bulk_result>> client::bulk(std::string database, std::string collection,
                                                       std::vector<bulk_operation> operations) {
-  std::vector<bulk_result> results(operations.size());
-  std::vector<std::string> entries;
+  auto outcome = co_await bulk_routed(std::move(database), std::move(collection), std::move(operations), 0);
+  co_return std::move(outcome.results);
+}
+
+net::awaitable<bulk_outcome> client::bulk_range(std::string database, std::string collection, std::string range_id,
+                                                std::vector<bulk_operation> operations) {
+  co_return co_await send_to_range(std::move(database), std::move(collection), std::move(range_id),
+                                   std::move(operations), 0);
+}
+
+// Routing and batching: operations by range (EPK), each range's operations cut into requests.
+net::awaitable<bulk_outcome> client::bulk_routed(std::string database, std::string collection,
+                                                 std::vector<bulk_operation> operations, int refreshes) {
+  bulk_outcome outcome;
+  outcome.results.resize(operations.size());
   std::vector<std::string> epks;
-  entries.reserve(operations.size());
   epks.reserve(operations.size());
-  for (const auto& op : operations) {
-    entries.push_back(bulk_entry(op));
-    epks.push_back(effective_partition_key_v2(op.partition_key));
+  for (const auto& op : operations) epks.push_back(effective_partition_key_v2(op.partition_key));
+  std::vector<std::size_t> all(operations.size());
+  for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
+  const auto ranges = co_await ranges_for(database, collection, false);
+  std::map<std::string, std::vector<std::size_t>> groups;
+  try {
+    groups = group_by_range(ranges, epks, all);
+  } catch (const std::out_of_range& e) {
+    throw cosmos_error(error_details{"bulk", coll_path(database, collection).substr(1), 0, 0, "", e.what()});
   }
+  for (auto& [range_id, indexes] : groups) {
+    std::size_t next = 0;
+    while (next < indexes.size()) {
+      bulk_batch_builder builder;
+      std::vector<std::size_t> batch;
+      while (next < indexes.size()) {
+        const std::string entry = bulk_entry(operations[indexes[next]]);
+        if (!builder.fits(entry.size(), 0)) break;
+        builder.add(entry, 0);
+        batch.push_back(indexes[next++]);
+      }
+      std::vector<bulk_operation> ops;
+      ops.reserve(batch.size());
+      for (std::size_t index : batch) ops.push_back(std::move(operations[index]));
+      auto sent = co_await send_to_range(database, collection, range_id, std::move(ops), refreshes);
+      merge_into(outcome, batch, std::move(sent));
+    }
+  }
+  co_return outcome;
+}
+
+// Response handling: one request to one range, re-sending the operations that are not final.
+net::awaitable<bulk_outcome> client::send_to_range(std::string database, std::string collection, std::string range_id,
+                                                   std::vector<bulk_operation> operations, int refreshes) {
+  const std::string link = coll_path(database, collection).substr(1);
+  bulk_outcome outcome;
+  outcome.results.resize(operations.size());
+  std::vector<std::string> entries;
+  entries.reserve(operations.size());
+  for (const auto& op : operations) entries.push_back(bulk_entry(op));
   std::vector<std::size_t> pending(operations.size());
   for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-  bool refresh = false;
-  int refreshes = 0;
-  const auto bulk_started = std::chrono::steady_clock::now();
+  const auto started = std::chrono::steady_clock::now();
+  int rounds = 0;
   while (!pending.empty()) {
-    auto ranges = co_await ranges_for(database, collection, refresh);
-    refresh = false;
-    // Group by range, keeping input order inside each group.
-    std::map<std::string, std::vector<std::size_t>> groups;
-    for (std::size_t index : pending) {
-      const pk_range* r = range_for_epk(ranges, epks[index]);
-      if (!r) {
-        throw cosmos_error(error_details{"bulk", coll_path(database, collection).substr(1), 0, 0, "",
-                                         "no partition key range holds effective partition key " + epks[index]});
-      }
-      groups[r->id].push_back(index);
+    // After a split the refreshed cache no longer lists the parent: go to its children directly.
+    const auto cached = co_await ranges_for(database, collection, false);
+    const bool known = std::any_of(cached.begin(), cached.end(), [&](const pk_range& r) { return r.id == range_id; });
+    if (!known) {
+      auto routed = co_await reroute(database, collection, subset_of(operations, pending), refreshes);
+      merge_into(outcome, pending, std::move(routed));
+      break;
     }
+    std::string body = "[";
+    double estimate = 0;
+    for (std::size_t index : pending) {
+      if (body.size() > 1) body.push_back(',');
+      body += entries[index];
+      estimate += costs_->estimate(link, operation_kind::bulk_write, operations[index].body.size());
+    }
+    body.push_back(']');
+    call c;
+    c.operation = "bulk";
+    c.method = "POST";
+    c.path = coll_path(database, collection) + "/docs";
+    c.headers.emplace_back("x-ms-cosmos-is-batch-request", "True");
+    c.headers.emplace_back("x-ms-cosmos-batch-atomic", "False");
+    c.headers.emplace_back("x-ms-cosmos-batch-continue-on-error", "True");
+    c.headers.emplace_back("x-ms-documentdb-partitionkeyrangeid", range_id);
+    c.body = std::move(body);
+    c.key = gate_key_of(database, collection, range_id);
+    c.cost_kind = operation_kind::bulk_write;
+    c.fixed_estimate = estimate;
+    c.surface_range_gone = true;
+    c.success_is_progress = false;
+    c.idempotent = std::all_of(pending.begin(), pending.end(), [&](std::size_t index) {
+      return may_resend(operations[index].type, !operations[index].if_match.empty());
+    });
+    ++outcome.requests;
+    std::optional<http::response> response;
+    try {
+      response = co_await execute(std::move(c));
+    } catch (const cosmos_error& e) {
+      if (classify(e.status(), e.substatus()) != failure_class::range_gone) throw;
+      log("bulk on range " + range_id + ": HTTP 410/" + std::to_string(e.substatus()) + "; re-reading ranges");
+    }
+    if (!response) {
+      auto routed = co_await reroute(database, collection, subset_of(operations, pending), refreshes);
+      merge_into(outcome, pending, std::move(routed));
+      break;
+    }
+    auto parsed = parse_bulk_response(response->body, pending.size());
+    double operations_charge = 0;
     std::vector<std::size_t> retry;
-    std::chrono::milliseconds retry_wait{0};
-    std::map<std::string, std::chrono::milliseconds> throttled_ranges;  ///< longest retry-after per range
-    for (auto& [range_id, indexes] : groups) {
-      std::size_t next = 0;
-      while (next < indexes.size()) {
-        // Cut one batch: <= 100 operations and <= ~220 KB (an oversized single op still goes alone).
-        std::vector<std::size_t> batch;
-        std::string body = "[";
-        while (next < indexes.size() && batch.size() < max_bulk_operations) {
-          const std::string& entry = entries[indexes[next]];
-          if (!batch.empty() && body.size() + entry.size() + 2 > max_bulk_body_bytes) break;
-          if (!batch.empty()) body.push_back(',');
-          body += entry;
-          batch.push_back(indexes[next]);
-          ++next;
-        }
-        body.push_back(']');
-        double estimate = 0;
-        for (std::size_t index : batch) {
-          estimate += write_estimate(options_, entries[index].size());
-        }
-        call c;
-        c.operation = "bulk";
-        c.method = "POST";
-        c.path = coll_path(database, collection) + "/docs";
-        c.key = gate_key_of(database, collection, range_id);
-        c.headers.emplace_back("x-ms-cosmos-is-batch-request", "True");
-        c.headers.emplace_back("x-ms-cosmos-batch-atomic", "False");
-        c.headers.emplace_back("x-ms-cosmos-batch-continue-on-error", "True");
-        c.headers.emplace_back("x-ms-documentdb-partitionkeyrangeid", range_id);
-        c.body = std::move(body);
-        c.estimate = estimate;
-        c.surface_range_gone = true;
-        c.success_is_progress = false;
-        c.idempotent = std::all_of(batch.begin(), batch.end(), [&](std::size_t index) {
-          return may_resend(operations[index].type, !operations[index].if_match.empty());
-        });
-        std::optional<http::response> response;
-        try {
-          response = co_await execute(std::move(c));
-        } catch (const cosmos_error& e) {
-          if (classify(e.status(), e.substatus()) != failure_class::range_gone ||
-              ++refreshes > options_.retry.max_range_refreshes) {
-            throw;
+    std::vector<std::size_t> gone;
+    std::chrono::milliseconds wait{0};
+    bool throttled = false;
+    bool progress = false;
+    for (std::size_t k = 0; k < parsed.size(); ++k) {
+      const std::size_t index = pending[k];
+      bulk_result& r = parsed[k];
+      operations_charge += r.request_charge;
+      switch (bulk_disposition_of(r)) {
+        case bulk_disposition::done:
+          if (r.status >= 200 && r.status < 300) {
+            costs_->observe(link, operation_kind::bulk_write, operations[index].body.size(), r.request_charge);
+            progress = true;
           }
-          log("bulk on range " + range_id + ": HTTP 410/" + std::to_string(e.substatus()) + "; re-reading ranges");
-          refresh = true;
-          retry.insert(retry.end(), batch.begin(), batch.end());
-          retry.insert(retry.end(), indexes.begin() + static_cast<std::ptrdiff_t>(next), indexes.end());
+          outcome.results[index] = std::move(r);
+          break;
+        case bulk_disposition::retry: {
+          retry.push_back(index);
+          ++outcome.retried_operations;
+          const bool is_429 = r.status == 429;
+          if (is_429) {
+            ++outcome.throttled_operations;
+            throttled = true;
+          }
+          auto delay = r.retry_after;
+          if (delay.count() < 0) {
+            delay = is_429 ? options_.retry.default_retry_after : backoff_delay(options_.retry, rounds + 1, rng_);
+          }
+          wait = std::max(wait, delay);
           break;
         }
-        simdjson::dom::parser parser;
-        simdjson::dom::element root;
-        simdjson::dom::array array;
-        if (parser.parse(response->body.data(), response->body.size(), true).get(root) || root.get_array().get(array)) {
-          throw json::parse_error("bulk response on range " + range_id + " is not a JSON array");
-        }
-        if (array.size() != batch.size()) {
-          throw json::parse_error("bulk response on range " + range_id + " has " + std::to_string(array.size()) +
-                                  " results for " + std::to_string(batch.size()) + " operations");
-        }
-        std::size_t k = 0;
-        for (simdjson::dom::element item : array) {
-          const std::size_t index = batch[k++];
-          bulk_result r;
-          std::int64_t status = 0;
-          if (item["statusCode"].get_int64().get(status)) throw json::parse_error("bulk result without 'statusCode'");
-          r.status = static_cast<unsigned>(status);
-          std::int64_t sub = 0;
-          if (item["subStatusCode"].get_int64().get(sub) == simdjson::SUCCESS) r.substatus = static_cast<int>(sub);
-          double rc = 0;
-          if (item["requestCharge"].get_double().get(rc) == simdjson::SUCCESS) r.request_charge = rc;
-          std::string_view s;
-          if (item["eTag"].get_string().get(s) == simdjson::SUCCESS) r.etag = std::string(s);
-          if (item["message"].get_string().get(s) == simdjson::SUCCESS) r.message = std::string(s.substr(0, 1000));
-          if (r.status == 429) {
-            double wait = 0;
-            if (item["retryAfterMilliseconds"].get_double().get(wait) != simdjson::SUCCESS) {
-              wait = static_cast<double>(options_.retry.default_retry_after.count());
-            }
-            retry_wait = std::max(retry_wait, std::chrono::milliseconds(static_cast<long long>(wait)));
-            auto& range_wait = throttled_ranges[range_id];
-            range_wait = std::max(range_wait, std::chrono::milliseconds(static_cast<long long>(wait)));
-            retry.push_back(index);
-            continue;
-          }
-          results[index] = std::move(r);
-        }
+        case bulk_disposition::range_gone:
+          gone.push_back(index);
+          break;
       }
     }
-    if (retry.size() < pending.size()) last_progress_ = std::chrono::steady_clock::now();
-    if (!retry.empty() && retry_wait.count() > 0) {
-      if (options_.gate) {
-        for (const auto& [range_id, wait] : throttled_ranges) {
-          options_.gate->throttled(gate_key_of(database, collection, range_id), wait);
-        }
-      }
-      if (std::chrono::steady_clock::now() + retry_wait - std::max(last_progress_, bulk_started) >
+    outcome.request_charge += charge_of(response->header("x-ms-request-charge")).value_or(operations_charge);
+    if (progress) last_progress_ = std::chrono::steady_clock::now();
+    if (!gone.empty()) {
+      log("bulk on range " + range_id + ": " + std::to_string(gone.size()) +
+          " operation(s) answered 410 (range gone); re-reading ranges");
+      auto routed = co_await reroute(database, collection, subset_of(operations, gone), refreshes);
+      merge_into(outcome, gone, std::move(routed));
+    }
+    if (!retry.empty()) {
+      ++rounds;
+      if (throttled && options_.gate) options_.gate->throttled(gate_key_of(database, collection, range_id), wait);
+      if (std::chrono::steady_clock::now() + wait - std::max(last_progress_, started) >
           options_.retry.throttle_give_up_after) {
-        throw cosmos_error(error_details{"bulk", coll_path(database, collection).substr(1), 429, 0, "",
-                                         std::to_string(retry.size()) + " operations still throttled after " +
+        throw cosmos_error(error_details{"bulk", link, 429, 0, "",
+                                         std::to_string(retry.size()) + " operations still not accepted after " +
                                              std::to_string(options_.retry.throttle_give_up_after.count()) +
                                              " ms without progress"});
       }
-      co_await sleep_for(retry_wait);
+      co_await sleep_for(wait);
     }
-    std::sort(retry.begin(), retry.end());
     pending = std::move(retry);
   }
-  co_return results;
+  co_return outcome;
+}
+
+net::awaitable<bulk_outcome> client::reroute(std::string database, std::string collection,
+                                             std::vector<bulk_operation> operations, int refreshes) {
+  if (refreshes + 1 > options_.retry.max_range_refreshes) {
+    throw cosmos_error(error_details{"bulk", coll_path(database, collection).substr(1), 410, 1002, "",
+                                     "partition key ranges kept moving after " +
+                                         std::to_string(options_.retry.max_range_refreshes) + " refreshes"});
+  }
+  co_await ranges_for(database, collection, true);
+  co_return co_await bulk_routed(std::move(database), std::move(collection), std::move(operations), refreshes + 1);
 }
 
 net::awaitable<std::optional<client::offer_info>> client::find_offer(std::string database, std::string collection) {
@@ -621,7 +621,6 @@ net::awaitable<std::optional<client::offer_info>> client::find_offer(std::string
   meta.method = "GET";
   meta.path = coll_path(database, collection);
   meta.key = gate_key_of(database, collection);
-  meta.estimate = options_.read_estimate_ru;
   meta.idempotent = true;
   auto coll = co_await execute(std::move(meta));
   simdjson::dom::parser parser;
@@ -637,7 +636,6 @@ net::awaitable<std::optional<client::offer_info>> client::find_offer(std::string
   list.operation = "list offers";
   list.method = "GET";
   list.path = "/offers";
-  list.estimate = options_.read_estimate_ru;
   list.accepted = {400, 404};
   list.idempotent = true;
   auto offers = co_await execute(std::move(list));
@@ -683,7 +681,6 @@ net::awaitable<void> client::replace_throughput(std::string database, std::strin
              json_quote(info.offer_self.empty() ? info.collection_self : info.offer_self) +
              ",\"offerResourceId\":" + json_quote(info.collection_rid) + ",\"id\":" + json_quote(info.offer_id) +
              ",\"_rid\":" + json_quote(info.offer_rid) + "}";
-  put.estimate = options_.read_estimate_ru;
   put.idempotent = true;
   co_await execute(std::move(put));
 }

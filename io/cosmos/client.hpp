@@ -14,9 +14,10 @@
 // have executed it). A failed connect is always retried. A query pinned to a range (range_id set) that
 // gets 410/1002/1007/1008 throws cosmos_error so that the caller (parallel_query) can re-read the
 // ranges and continue on the children.
-// RU: every attempt goes through options.gate (when set): acquire before (the request is signed
-// after the acquire, so x-ms-date is fresh however long it waited), settle with
-// x-ms-request-charge after, throttled() on every 429.
+// RU: every attempt goes through options.gate (when set): acquire with the cost model's estimate
+// before (the request is signed after the acquire, so x-ms-date is fresh however long it waited),
+// settle with x-ms-request-charge after (at the estimate when the header is missing), throttled()
+// on every 429. Every reported charge of a success trains the cost model (cost_model.hpp).
 // Errors: cosmos_error (HTTP status with operation, link, substatus, activity id and the server's
 // message), http::transport_error after the transport retries, parse errors as
 // json::parse_error. Nothing thrown or logged contains the key or the authorization header.
@@ -24,8 +25,11 @@
 // backoff wait) by throwing; no state is left behind.
 // Thread-safety: one executor, like the http client; any number of operations may run at once.
 
+#include "io/cosmos/bulk.hpp"
 #include "io/cosmos/connection_string.hpp"
+#include "io/cosmos/cost_model.hpp"
 #include "io/cosmos/epk.hpp"
+#include "io/cosmos/pk_ranges.hpp"
 #include "io/cosmos/request_gate.hpp"
 #include "io/cosmos/retry.hpp"
 #include "io/http/client.hpp"
@@ -52,9 +56,8 @@ struct client_options {
   std::string api_version = "2020-07-15";
   retry_options retry;
   request_gate* gate = nullptr;  ///< borrowed; optional RU budget hook
-  double read_estimate_ru = 1;   ///< estimate per point read / metadata request
-  double write_estimate_ru_per_kb = 5;  ///< estimate per KB written (at least one KB per write)
-  double query_page_estimate_ru = 10;   ///< estimate per query page
+  /// Borrowed; the RU estimates, learned from every charge. Null: the client keeps its own.
+  cost_model* costs = nullptr;
   /// One line per retry or refresh (never a secret). Optional.
   std::function<void(std::string_view)> log;
   std::uint64_t jitter_seed = 0;  ///< 0: random
@@ -64,13 +67,6 @@ struct client_options {
 http::client_options http_options_for(const connection_string& cs, http::client_options base = {});
 /// Where a connection string points. Throws std::invalid_argument for a bad endpoint URL.
 http::endpoint endpoint_of(const connection_string& cs);
-
-struct pk_range {
-  std::string id;  ///< a string even when the server sent a number
-  std::string min_inclusive;
-  std::string max_exclusive;
-  std::vector<std::string> parents;
-};
 
 struct query_parameter {
   std::string name;        ///< "@since"
@@ -110,22 +106,16 @@ struct document_response {
   double request_charge = 0;
 };
 
-enum class bulk_operation_type { create, upsert, replace, remove, read };
+/// What one bulk call did.
+struct bulk_outcome {
+  std::vector<bulk_result> results;         ///< final results, in input order
+  std::uint64_t requests = 0;               ///< HTTP requests sent (re-sends and re-routes included)
+  std::uint64_t throttled_operations = 0;   ///< operations answered 429, each time (per operation)
+  std::uint64_t retried_operations = 0;     ///< operations re-sent (429, 408, 449, 503, 410)
+  double request_charge = 0;                ///< sum of the responses' charges
 
-struct bulk_operation {
-  bulk_operation_type type = bulk_operation_type::upsert;
-  std::vector<pk_component> partition_key;
-  std::string id;       ///< needed for replace, remove, read
-  std::string body;     ///< raw JSON object for create, upsert, replace
-  std::string if_match; ///< optional
-};
-
-struct bulk_result {
-  unsigned status = 0;  ///< per-operation status (201, 200, 204, 404, 409, 412, ...)
-  int substatus = 0;
-  double request_charge = 0;
-  std::string etag;
-  std::string message;  ///< server message for failed operations
+  /// Adds another outcome's counters (not its results).
+  void add_counters(const bulk_outcome& other) noexcept;
 };
 
 class client {
@@ -160,11 +150,23 @@ class client {
   /// Delete; false when the document did not exist (404).
   net::awaitable<bool> delete_document(std::string database, std::string collection, std::string id,
                                        std::vector<pk_component> key, std::string if_match = {});
-  /// Bulk (non-atomic batch) requests: operations grouped by partition key range (EPK), at most
-  /// 100 operations and ~220 KB per request; per-operation 429s are re-sent after their
-  /// retry-after; 410 splits re-read the ranges and re-group. Results in input order.
+  /// Bulk (non-atomic batch) requests: operations grouped by partition key range (EPK), cut into
+  /// requests of at most 100 operations and ~220 KB, each sent with bulk_range. Final results in
+  /// input order.
   net::awaitable<std::vector<bulk_result>> bulk(std::string database, std::string collection,
                                                 std::vector<bulk_operation> operations);
+  /// One bulk request to a known range (the operations must fit one request: ≤ 100, ~220 KB),
+  /// until every operation has a final result (bulk.hpp): per-operation 429, 408, 449, 503 and
+  /// 410 (not a split) are re-sent to the range after the longest retryAfterMilliseconds (or a
+  /// backoff), a 429 also reported to the gate; a split (410/1002/1007/1008 for the request or
+  /// an operation, or a range no longer in the refreshed cache) re-reads the ranges and re-routes
+  /// through bulk. Retrying ends like a 429 on a point request: cosmos_error 429 after
+  /// retry_options::throttle_give_up_after without progress. Each 2xx operation's charge trains
+  /// the cost model (operation_kind::bulk_write, bytes of the operation's body).
+  net::awaitable<bulk_outcome> bulk_range(std::string database, std::string collection, std::string range_id,
+                                          std::vector<bulk_operation> operations);
+  /// The collection's ranges, from a cache filled on first use and refreshed after a split.
+  net::awaitable<std::vector<pk_range>> ranges(std::string database, std::string collection);
   /// The collection's provisioned throughput; std::nullopt when the server has no offers
   /// (shared or serverless throughput, or an emulator without /offers).
   net::awaitable<std::optional<int>> read_throughput(std::string database, std::string collection);
@@ -172,6 +174,8 @@ class client {
   net::awaitable<void> replace_throughput(std::string database, std::string collection, int throughput);
 
   const client_options& options() const noexcept { return options_; }
+  /// The cost model every estimate comes from (options.costs or the client's own).
+  cost_model& costs() noexcept { return *costs_; }
 
   struct call;  ///< one logical request (implementation detail)
 
@@ -185,22 +189,24 @@ class client {
   /// std::nullopt when the server has no offers or none belongs to the collection.
   net::awaitable<std::optional<offer_info>> find_offer(std::string database, std::string collection);
   net::awaitable<http::response> execute(call c);
-  net::awaitable<std::vector<pk_range>> ranges_for(std::string database, std::string collection,
-                                                   bool refresh);
+  net::awaitable<std::vector<pk_range>> ranges_for(std::string database, std::string collection, bool refresh);
+  net::awaitable<bulk_outcome> bulk_routed(std::string database, std::string collection,
+                                           std::vector<bulk_operation> operations, int refreshes);
+  net::awaitable<bulk_outcome> send_to_range(std::string database, std::string collection, std::string range_id,
+                                             std::vector<bulk_operation> operations, int refreshes);
+  /// Re-reads the ranges and sends `operations` through bulk_routed (bounded by max_range_refreshes).
+  net::awaitable<bulk_outcome> reroute(std::string database, std::string collection,
+                                       std::vector<bulk_operation> operations, int refreshes);
   void log(std::string_view line) const;
 
   http::client& http_;
   connection_string cs_;
   client_options options_;
+  cost_model own_costs_;
+  cost_model* costs_;
   std::mt19937_64 rng_;
   std::chrono::steady_clock::time_point last_progress_;
   std::map<std::string, std::vector<pk_range>> range_cache_;
 };
-
-/// Parses a /pkranges body (ids may be strings or numbers). Throws json::parse_error.
-std::vector<pk_range> parse_partition_key_ranges(std::string_view body);
-
-/// The range holding `epk`; nullptr when none does.
-const pk_range* range_for_epk(const std::vector<pk_range>& ranges, std::string_view epk);
 
 }  // namespace idabus::io::cosmos

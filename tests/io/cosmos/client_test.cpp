@@ -215,7 +215,8 @@ TEST(CosmosClient, ResumesAfterThrottleWithRetryAfter) {
     rig r(ctx,
           std::vector<reply>{reply::with_status(429, R"({"code":"TooManyRequests","message":"Request rate is large"})")
                                  .header("x-ms-retry-after-ms", "40")
-                                 .header("x-ms-substatus", "3200"),
+                                 .header("x-ms-substatus", "3200")
+                                 .header("x-ms-request-charge", "0"),
                              reply::ok(page_body({"a"})).header("x-ms-request-charge", "3")},
           options);
     const auto start = std::chrono::steady_clock::now();
@@ -793,4 +794,160 @@ TEST(CosmosClientBulk, ChargesEachBatchToItsRangeAndReportsThrottlesToTheRangeTh
   EXPECT_EQ(gate.settled_keys, gate.acquired_keys);
   EXPECT_EQ(gate.throttled_keys, std::vector<std::string>{"dbs/idabus/colls/Events#1"});
   EXPECT_EQ(gate.throttles, std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(15)});
+}
+
+TEST(CosmosClient, SettlesAtTheEstimateWhenTheResponseHasNoChargeHeader) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    recording_gate gate;
+    cosmos::client_options options;
+    options.gate = &gate;
+    rig r(ctx, std::vector<reply>{reply::with_status(201, R"({"id":"a"})")}, options);
+    co_await r.client.upsert_document("idabus", "Events", R"({"id":"a"})", pk_of("a"));
+    const double estimate =
+        r.client.costs().estimate("dbs/idabus/colls/Events", cosmos::operation_kind::point_write, 10);
+    EXPECT_GT(estimate, 0);
+    EXPECT_EQ(gate.settled, 1);
+    EXPECT_DOUBLE_EQ(gate.charged, estimate);
+  });
+}
+
+TEST(CosmosClient, LearnsItsEstimatesFromTheChargesItIsTold) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, [](const idabus::test::recorded_request&) {
+      return reply::with_status(201, R"({"id":"a"})").header("x-ms-request-charge", "20");
+    });
+    const std::string link = "dbs/idabus/colls/Events";
+    const double before = r.client.costs().estimate(link, cosmos::operation_kind::point_write, 1024);
+    for (int i = 0; i < 50; ++i) co_await r.client.upsert_document("idabus", "Events", R"({"id":"a"})", pk_of("a"));
+    const double after = r.client.costs().estimate(link, cosmos::operation_kind::point_write, 1024);
+    EXPECT_LT(before, 6);
+    EXPECT_GT(after, 15);
+  });
+}
+
+namespace {
+
+// Answers every bulk request with 201 per operation, except the first answer to operation 0,
+// which gets `first` (a per-operation status the client must retry).
+scripted_server::handler first_operation_answered(std::string first, int& bulk_requests) {
+  return [first, &bulk_requests](const idabus::test::recorded_request& req) {
+    if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+    const auto keys = pk_values_in(req.body);
+    std::string body = "[";
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      if (i) body += ',';
+      body += bulk_requests == 0 && i == 0 ? first : R"({"statusCode":201,"requestCharge":5})";
+    }
+    ++bulk_requests;
+    return reply::with_status(207, body + "]");
+  };
+}
+
+std::vector<cosmos::bulk_operation> upserts(int n) {
+  std::vector<cosmos::bulk_operation> ops;
+  for (int i = 0; i < n; ++i) {
+    cosmos::bulk_operation op;
+    op.id = "k" + std::to_string(i);
+    op.partition_key = pk_of(op.id);
+    op.body = R"({"id":")" + op.id + "\"}";
+    ops.push_back(std::move(op));
+  }
+  return ops;
+}
+
+class CosmosClientBulkRetries : public ::testing::TestWithParam<const char*> {};
+
+}  // namespace
+
+TEST_P(CosmosClientBulkRetries, ResendsTheOperationUntilItIsFinalInsteadOfReportingIt) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    int bulk_requests = 0;
+    rig r(ctx, first_operation_answered(GetParam(), bulk_requests));
+    auto results = co_await r.client.bulk("idabus", "Events", upserts(1));
+    CO_ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].status, 201u);
+    EXPECT_EQ(bulk_requests, 2);
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    PerOperationStatus, CosmosClientBulkRetries,
+    ::testing::Values(R"({"statusCode":429,"subStatusCode":3200,"retryAfterMilliseconds":5})",
+                      R"({"statusCode":449,"retryAfterMilliseconds":5})", R"({"statusCode":503})",
+                      R"({"statusCode":408})", R"({"statusCode":410,"subStatusCode":0})"),
+    [](const ::testing::TestParamInfo<const char*>& info) {
+      return "Status" + std::string(info.param).substr(14, 3);
+    });
+
+TEST(CosmosClientBulk, CountsEveryThrottledOperationAndTheRequestsOfARange) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    int bulk_requests = 0;
+    rig r(ctx, [&bulk_requests](const idabus::test::recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      const auto keys = pk_values_in(req.body);
+      std::string body = "[";
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        body += std::string(i ? "," : "") +
+                (bulk_requests == 0 && i < 3 ? R"({"statusCode":429,"retryAfterMilliseconds":5})"
+                                             : R"({"statusCode":201,"requestCharge":5})");
+      }
+      ++bulk_requests;
+      return reply::with_status(207, body + "]").header("x-ms-request-charge", std::to_string(5 * keys.size()));
+    });
+    // The keys that two_ranges_body puts on range "1".
+    const auto ranges = cosmos::parse_partition_key_ranges(two_ranges_body);
+    std::vector<cosmos::bulk_operation> ops;
+    for (auto& op : upserts(40)) {
+      if (cosmos::range_for_epk(ranges, cosmos::effective_partition_key_v2(op.partition_key))->id == "1") {
+        ops.push_back(std::move(op));
+      }
+    }
+    CO_ASSERT_TRUE(ops.size() >= 4u);
+    const std::size_t n = ops.size();
+    auto outcome = co_await r.client.bulk_range("idabus", "Events", "1", std::move(ops));
+    EXPECT_EQ(outcome.results.size(), n);
+    for (const auto& result : outcome.results) EXPECT_EQ(result.status, 201u);
+    EXPECT_EQ(outcome.throttled_operations, 3u);
+    EXPECT_EQ(outcome.retried_operations, 3u);
+    EXPECT_EQ(outcome.requests, 2u);
+    EXPECT_DOUBLE_EQ(outcome.request_charge, 5.0 * static_cast<double>(n + 3));
+  });
+}
+
+TEST(CosmosClientBulk, ReroutesAnOperationWhoseRangeMovedAfterReReadingTheRanges) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    // Range "0" ["", "20") splits into "2" ["", "10") and "3" ["10", "20").
+    const std::string split_body =
+        R"({"PartitionKeyRanges":[{"id":"2","minInclusive":"","maxExclusive":"10","parents":["0"]},)"
+        R"({"id":"3","minInclusive":"10","maxExclusive":"20","parents":["0"]},)"
+        R"({"id":"1","minInclusive":"20","maxExclusive":"FF"}]})";
+    int pkrange_reads = 0;
+    rig r(ctx, [&](const idabus::test::recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(pkrange_reads++ == 0 ? two_ranges_body : split_body);
+      const auto keys = pk_values_in(req.body);
+      const bool stale = req.header("x-ms-documentdb-partitionkeyrangeid") == "0";
+      std::string body = "[";
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        body += std::string(i ? "," : "") +
+                (stale ? R"({"statusCode":410,"subStatusCode":1002})" : R"({"statusCode":201,"requestCharge":5})");
+      }
+      return reply::with_status(207, body + "]");
+    });
+    const auto ranges = cosmos::parse_partition_key_ranges(two_ranges_body);
+    auto ops = upserts(20);
+    std::size_t on_zero = 0;
+    for (const auto& op : ops) {
+      on_zero += cosmos::range_for_epk(ranges, cosmos::effective_partition_key_v2(op.partition_key))->id == "0";
+    }
+    CO_ASSERT_TRUE(on_zero > 0u);
+    auto results = co_await r.client.bulk("idabus", "Events", std::move(ops));
+    for (const auto& result : results) EXPECT_EQ(result.status, 201u);
+    EXPECT_EQ(pkrange_reads, 2);
+    std::set<std::string> children;
+    for (const auto& req : r.server.requests()) {
+      const std::string id(req.header("x-ms-documentdb-partitionkeyrangeid"));
+      if (id == "2" || id == "3") children.insert(id);
+    }
+    EXPECT_FALSE(children.empty());
+  });
 }

@@ -1,0 +1,62 @@
+#include "io/cosmos/cost_model.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <stdexcept>
+
+namespace cosmos = idabus::io::cosmos;
+
+namespace {
+
+// cosmos-emulator's write charge (tools/cosmos-emulator/ru_model.hpp): 4.55 + 0.45·KB, at least 1 KB.
+double emulator_write(std::size_t bytes) { return 4.55 + 0.45 * cosmos::kilobytes(bytes); }
+
+const std::string resources = "dbs/idabus/colls/Resources";
+
+}  // namespace
+
+TEST(CostModel, AnswersThePriorBeforeAnyCharge) {
+  cosmos::cost_model model;
+  EXPECT_DOUBLE_EQ(model.estimate(resources, cosmos::operation_kind::point_write, 2048), 4.5 + 0.5 * 2);
+  EXPECT_DOUBLE_EQ(model.estimate(resources, cosmos::operation_kind::read, 0), 1.0);
+}
+
+TEST(CostModel, ConvergesToTheEmulatorsWriteChargesFromWrongPriors) {
+  cosmos::cost_model_options options;
+  options.priors[static_cast<std::size_t>(cosmos::operation_kind::bulk_write)] = {0, 5};  // 5 RU per KB
+  cosmos::cost_model model(options);
+  for (int i = 0; i < 2000; ++i) {
+    const std::size_t bytes = 700 + static_cast<std::size_t>(i * 7919 % 20000);
+    model.observe(resources, cosmos::operation_kind::bulk_write, bytes, emulator_write(bytes));
+  }
+  const auto fit = model.fitted(resources, cosmos::operation_kind::bulk_write);
+  EXPECT_NEAR(fit.a, 4.55, 0.05);
+  EXPECT_NEAR(fit.b, 0.45, 0.01);
+  EXPECT_NEAR(model.estimate(resources, cosmos::operation_kind::bulk_write, 100 * 1024), 49.55, 0.5);
+}
+
+TEST(CostModel, LearnsEachCollectionAndKindApart) {
+  cosmos::cost_model model;
+  for (int i = 0; i < 500; ++i) model.observe(resources, cosmos::operation_kind::read, 0, 3.0);
+  EXPECT_NEAR(model.estimate(resources, cosmos::operation_kind::read, 0), 3.0, 0.01);
+  EXPECT_DOUBLE_EQ(model.estimate("dbs/idabus/colls/Events", cosmos::operation_kind::read, 0), 1.0);
+  EXPECT_DOUBLE_EQ(model.estimate(resources, cosmos::operation_kind::point_write, 1024), 5.0);
+}
+
+TEST(CostModel, AFewChargesDoNotSwingAFreshModelFar) {
+  cosmos::cost_model model;
+  model.observe(resources, cosmos::operation_kind::point_write, 1024, 50.0);
+  const double estimate = model.estimate(resources, cosmos::operation_kind::point_write, 1024);
+  EXPECT_GT(estimate, 5.0);
+  EXPECT_LT(estimate, 25.0);
+}
+
+TEST(CostModel, IgnoresNegativeChargesAndRejectsBadOptions) {
+  cosmos::cost_model model;
+  model.observe(resources, cosmos::operation_kind::point_write, 1024, -1);
+  EXPECT_DOUBLE_EQ(model.estimate(resources, cosmos::operation_kind::point_write, 1024), 5.0);
+  cosmos::cost_model_options bad;
+  bad.decay = 0;
+  EXPECT_THROW(cosmos::cost_model{bad}, std::invalid_argument);
+}
