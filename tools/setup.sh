@@ -58,8 +58,10 @@ else
   done_step "installed from package-lock.json"
 fi
 
-# 3. Configure and build.
+# 3. Configure and build. ccache sees paths relative to the checkout (and ignores the working
+# directory), so another clone of the repository on this machine reuses the same cache entries.
 [ "$do_build" -eq 1 ] || exit 0
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 step "configure $build_dir"
 extra=()
 [ "$sanitize" = ON ] && extra+=(-DIDABUS_BUILD_BENCH=OFF)
