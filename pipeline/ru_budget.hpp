@@ -1,7 +1,7 @@
 #pragma once
-// ru_budget: the request-unit budget of one job, shared by all of its workers (thread-safe).
-// The accounting is ru_ledger (see ru_ledger.hpp for the token bucket and AIMD model); this
-// class adds a mutex, a clock and waiting on steady timers.
+// ru_budget: one request-unit budget shared by all of a job's workers (thread-safe): a
+// keyed_ru_budget with a single key and no cap (see ru_ledger.hpp for the token bucket and AIMD
+// model). Use keyed_ru_budget where the server enforces its limit per partition.
 //
 // - co_await reserve(estimate) completes once the estimate fits, in arrival order; it resumes on
 //   the awaiting coroutine's own executor. With an unlimited budget it completes at once unless
@@ -16,13 +16,11 @@
 // - counters(): a snapshot (consumed RU, reservations, throttles, current rate, time waited).
 // The clock is injectable for tests; timers wait for the durations it implies.
 
-#include "pipeline/ru_ledger.hpp"
+#include "pipeline/keyed_ru_budget.hpp"
 
 #include <boost/asio/awaitable.hpp>
 
 #include <chrono>
-#include <functional>
-#include <mutex>
 
 namespace idabus::pipeline {
 
@@ -30,8 +28,8 @@ namespace net = boost::asio;
 
 class ru_budget {
  public:
-  using time_point = ru_ledger::time_point;
-  using clock_function = std::function<time_point()>;
+  using time_point = keyed_ru_budget::time_point;
+  using clock_function = keyed_ru_budget::clock_function;
 
   /// A granted reservation, to be settled with the real charge.
   struct reservation {
@@ -54,13 +52,12 @@ class ru_budget {
 
   const ru_budget_options& options() const noexcept { return options_; }
 
- private:
-  time_point now() const { return clock_(); }
+  /// The keyed budget underneath (one key: ""), for adapters that speak keys.
+  keyed_ru_budget& keyed() noexcept { return keyed_; }
 
+ private:
   ru_budget_options options_;
-  clock_function clock_;
-  mutable std::mutex mutex_;
-  mutable ru_ledger ledger_;
+  keyed_ru_budget keyed_;  ///< one key: ""
 };
 
 }  // namespace idabus::pipeline

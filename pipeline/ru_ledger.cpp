@@ -115,6 +115,31 @@ void ru_ledger::withdraw(const ticket& t, time_point now) {
   clamp_balance();
 }
 
+void ru_ledger::revoke(const ticket& t, time_point now) {
+  withdraw(t, now);
+  --counters_.reservations;
+  counters_.granted_ru -= t.estimate;
+}
+
+void ru_ledger::set_budget(double ru_per_second, time_point now) {
+  require(std::isfinite(ru_per_second) && ru_per_second >= 0, "ru_per_second", "a number >= 0 (0 = unlimited)",
+          ru_per_second);
+  advance(now);
+  const double old_budget = options_.ru_per_second;
+  options_.ru_per_second = ru_per_second;
+  if (unlimited()) {
+    rate_ = 0;
+    return;
+  }
+  if (old_budget == 0) {
+    rate_ = ru_per_second;
+    earned_ = committed_;  // no bucket was kept while unlimited: start empty
+    return;
+  }
+  rate_ = rate_ / old_budget * ru_per_second;
+  clamp_balance();
+}
+
 void ru_ledger::settle(double estimate, double actual_charge, time_point now) {
   if (!(actual_charge >= 0) || !std::isfinite(actual_charge)) {
     throw std::invalid_argument("ru_budget: actual charge must be a finite number >= 0, got " +

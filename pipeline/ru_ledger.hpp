@@ -19,6 +19,9 @@
 //   one overload produces many 429s). Afterwards the rate climbs back additively by
 //   `recovery_per_second` × budget each second, up to the budget.
 // - ru_per_second == 0 means unlimited: no bucket, no AIMD; only throttle pauses delay grants.
+// - set_budget() changes the budget in flight (e.g. a range's share after a split): a lowered
+//   (AIMD) rate keeps its fraction of the budget, queued tickets keep their places; a ledger that
+//   turns from unlimited to limited starts with an empty bucket.
 
 #include <chrono>
 #include <cstdint>
@@ -77,6 +80,14 @@ class ru_ledger {
   /// Leaves the queue without a grant (cancelled waiter): its commitment is returned.
   void withdraw(const ticket& t, time_point now);
 
+  /// Gives a granted ticket back unspent (its holder gave up before sending): the estimate is
+  /// returned and the grant no longer counts (the time it waited still does).
+  void revoke(const ticket& t, time_point now);
+
+  /// Changes the budget (RU/s, 0 = unlimited; throws std::invalid_argument when negative or not
+  /// finite); see the model above.
+  void set_budget(double ru_per_second, time_point now);
+
   /// Corrects a granted estimate by the real charge (debt carries over to later grants).
   void settle(double estimate, double actual_charge, time_point now);
 
@@ -87,6 +98,7 @@ class ru_ledger {
 
   bool unlimited() const noexcept { return options_.ru_per_second == 0; }
   double rate() const noexcept { return rate_; }
+  double budget() const noexcept { return options_.ru_per_second; }
 
  private:
   void advance(time_point now);

@@ -1,28 +1,63 @@
 #pragma once
 // ru_budget_gate: lets the Cosmos client (io/cosmos, which knows nothing of pipeline/) spend the
-// job's shared pipeline::ru_budget. One gate per client; several gates may share one budget.
-// - acquire(estimate) awaits ru_budget::reserve(estimate) (cancellable like reserve: throws
-//   operation_aborted and reserves nothing).
-// - settle(estimate, actual) settles a reservation of that estimate with the server's charge.
-// - throttled(retry_after) reports a 429 to the budget (every reserve then waits it out and the
-//   rate drops, AIMD).
+// job's RU budgets, one per physical partition key range under the job-wide cap (DESIGN §9).
+// Thread-safe; one gate may serve several clients.
+// - Budget keys: "<collection>#<range id>" for a request to one range; "<collection>#" (rate 0:
+//   unlimited, so only the cap paces it) for a request not bound to one range (metadata, point
+//   operations, cross-partition queries).
+// - set_provisioned(collection, ru_per_second) and ranges_changed(collection, ranges) together
+//   set every range key of the collection to provisioned ÷ ranges, again whenever either changes
+//   (a split reports new ranges); keys of ranges that went away are removed. Until both are known,
+//   range keys run at the budget's per_key default rate.
+// - acquire(key, estimate) awaits keyed_ru_budget::reserve (cancellable like it: throws
+//   operation_aborted and reserves nothing); settle(key, estimate, actual) settles that
+//   reservation with the server's charge; throttled(key, retry_after) pauses and lowers only
+//   that key (AIMD).
+// - The single-budget constructor (one pipeline::ru_budget for everything, as tenant-gen still
+//   uses it) charges every request to that budget and ignores ranges and provisioned rates.
 // Borrowed budget: it must outlive the gate.
 
 #include "io/cosmos/request_gate.hpp"
+#include "pipeline/keyed_ru_budget.hpp"
 #include "pipeline/ru_budget.hpp"
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
 
 namespace idabus::stages {
 
 class ru_budget_gate final : public io::cosmos::request_gate {
  public:
-  explicit ru_budget_gate(pipeline::ru_budget& budget) : budget_(budget) {}
+  /// Per-range budgets on `budget` (its cap is the job-wide cap).
+  explicit ru_budget_gate(pipeline::keyed_ru_budget& budget) : budget_(budget) {}
+  /// Every request on one budget.
+  explicit ru_budget_gate(pipeline::ru_budget& budget) : budget_(budget.keyed()), single_key_(true) {}
+
+  /// The collection's provisioned RU/s ("dbs/<db>/colls/<coll>"), to be split over its ranges.
+  void set_provisioned(std::string collection, double ru_per_second);
 
   boost::asio::awaitable<void> acquire(io::cosmos::gate_key key, double estimate) override;
   void settle(io::cosmos::gate_key key, double estimate, double actual) override;
   void throttled(io::cosmos::gate_key key, std::chrono::milliseconds retry_after) override;
+  void ranges_changed(std::string collection, std::vector<std::string> range_ids) override;
+
+  /// The budget key of a gate key (see above).
+  std::string budget_key(const io::cosmos::gate_key& key);
 
  private:
-  pipeline::ru_budget& budget_;
+  struct collection_state {
+    double provisioned = 0;  ///< 0: not known
+    std::vector<std::string> ranges;
+    bool unranged_key_ready = false;  ///< "<collection>#" was made unlimited
+  };
+  void split_locked(const std::string& collection, collection_state& state);
+
+  pipeline::keyed_ru_budget& budget_;
+  bool single_key_ = false;
+  std::mutex mutex_;
+  std::map<std::string, collection_state> collections_;
 };
 
 }  // namespace idabus::stages

@@ -7,56 +7,148 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
+#include <vector>
+
+namespace {
 
 namespace net = boost::asio;
+using idabus::io::cosmos::gate_key;
+using idabus::pipeline::keyed_ru_budget;
+using idabus::pipeline::keyed_ru_budget_options;
 using idabus::pipeline::ru_budget;
 using idabus::pipeline::ru_budget_options;
 using idabus::stages::ru_budget_gate;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
 
-namespace {
-const idabus::io::cosmos::gate_key key{"dbs/d/colls/c", "0"};
+const std::string coll = "dbs/d/colls/c";
+
+keyed_ru_budget_options per_key(double ru_per_second, double cap = 0) {
+  keyed_ru_budget_options o;
+  o.per_key.ru_per_second = ru_per_second;
+  o.cap_ru_per_second = cap;
+  return o;
 }
 
-TEST(RuBudgetGate, SettlesTheServersChargeAgainstTheSharedBudget) {
-  ru_budget_options options;  // unlimited: nothing waits
-  ru_budget budget(options);
+TEST(RuBudgetGate, SettlesTheServersChargeNotTheEstimate) {
+  auto now = steady::time_point{} + 1h;
+  keyed_ru_budget budget(per_key(100), [&] { return now; });
   ru_budget_gate gate(budget);
-  idabus::test::run_coro([&gate](net::io_context&) -> net::awaitable<void> {
-    co_await gate.acquire(key, 5);
-    gate.settle(key, 5, 7.5);
-    co_await gate.acquire(key, 5);
-    gate.settle(key, 5, 2.5);
+  const gate_key key{coll, "0"};
+  budget.set_rate(gate.budget_key(key), 100);
+  now += 1s;  // a full bucket: 100 RU
+  idabus::test::run_coro([&](net::io_context&) -> net::awaitable<void> {
+    co_await gate.acquire(key, 10);
+    gate.settle(key, 10, 70);  // the server charged 60 RU more than estimated
+    co_await gate.acquire(key, 20);
+    gate.settle(key, 20, 5);
   });
-  const auto counters = budget.counters();
-  EXPECT_EQ(counters.reservations, 2u);
-  EXPECT_DOUBLE_EQ(counters.consumed_ru, 10.0);
-  EXPECT_DOUBLE_EQ(counters.granted_ru, 10.0);
+  const auto c = budget.counters(gate.budget_key(key));
+  EXPECT_EQ(c.reservations, 2u);
+  EXPECT_DOUBLE_EQ(c.granted_ru, 30);
+  EXPECT_DOUBLE_EQ(c.consumed_ru, 75);
+  EXPECT_NEAR(c.balance_ru, 100 - 75, 1e-6);  // with (estimate, actual) swapped: 100 - 30
+  EXPECT_DOUBLE_EQ(budget.total_counters().consumed_ru, 75);
 }
 
-TEST(RuBudgetGate, PacesAcquiresAtTheBudgetRate) {
-  ru_budget_options options;
-  options.ru_per_second = 100;
-  ru_budget budget(options);
+TEST(RuBudgetGate, AChargeAboveTheEstimateDelaysTheNextAcquireOfThatRange) {
+  auto now = steady::time_point{} + 1h;
+  keyed_ru_budget budget(per_key(100), [&] { return now; });
   ru_budget_gate gate(budget);
-  const auto start = std::chrono::steady_clock::now();
-  idabus::test::run_coro([&gate](net::io_context&) -> net::awaitable<void> {
-    // 300 RU at 100 RU/s with at most one second of burst: at least ~2 s minus the burst.
-    for (int i = 0; i < 6; ++i) {
-      co_await gate.acquire(key, 50);
-      gate.settle(key, 50, 50);
+  const gate_key key{coll, "0"};
+  budget.set_rate(gate.budget_key(key), 100);
+  now += 1s;
+  idabus::test::run_coro([&](net::io_context&) -> net::awaitable<void> {
+    co_await gate.acquire(key, 50);
+    gate.settle(key, 50, 90);
+  });
+  // 10 RU left: a 10 RU acquire fits, a 20 RU one would not (it would fit with the estimate).
+  EXPECT_NEAR(budget.counters(gate.budget_key(key)).balance_ru, 10, 1e-6);
+}
+
+TEST(RuBudgetGate, SplitsTheProvisionedRateOverTheRangesAndAgainAfterASplit) {
+  keyed_ru_budget budget(per_key(0));
+  ru_budget_gate gate(budget);
+  gate.set_provisioned(coll, 1000);
+  gate.ranges_changed(coll, {"0", "1", "2", "3"});
+  for (const char* id : {"0", "1", "2", "3"}) {
+    EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, id})).current_rate, 250) << id;
+  }
+  // Range 3 split into 4 and 5: five ranges share the offer now.
+  gate.ranges_changed(coll, {"0", "1", "2", "4", "5"});
+  for (const char* id : {"0", "1", "2", "4", "5"}) {
+    EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, id})).current_rate, 200) << id;
+  }
+  EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, "3"})).current_rate, 0);  // gone: the default
+  // A new offer is split over the current ranges.
+  gate.set_provisioned(coll, 500);
+  EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, "4"})).current_rate, 100);
+}
+
+TEST(RuBudgetGate, RangesReportedBeforeTheOfferAreSplitWhenTheOfferArrives) {
+  keyed_ru_budget budget(per_key(0));
+  ru_budget_gate gate(budget);
+  gate.ranges_changed(coll, {"0", "1"});
+  EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, "0"})).current_rate, 0);
+  gate.set_provisioned(coll, 800);
+  EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, "0"})).current_rate, 400);
+  EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({"dbs/d/colls/other", "0"})).current_rate, 0);
+}
+
+TEST(RuBudgetGate, AThrottleLowersOnlyTheRangeThatAnswered) {
+  keyed_ru_budget budget(per_key(0));
+  ru_budget_gate gate(budget);
+  gate.set_provisioned(coll, 1000);
+  gate.ranges_changed(coll, {"0", "1"});
+  gate.throttled({coll, "1"}, 100ms);
+  EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, "1"})).current_rate, 250);
+  EXPECT_EQ(budget.counters(gate.budget_key({coll, "1"})).throttles, 1u);
+  EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, "0"})).current_rate, 500);
+  EXPECT_EQ(budget.counters(gate.budget_key({coll, "0"})).throttles, 0u);
+}
+
+TEST(RuBudgetGate, ARequestToNoSingleRangeIsPacedByTheCapOnly) {
+  auto now = steady::time_point{} + 1h;
+  keyed_ru_budget budget(per_key(10, 1000), [&] { return now; });  // ranges default to 10 RU/s
+  ru_budget_gate gate(budget);
+  const gate_key metadata{coll, ""};
+  now += 1s;  // the cap's bucket: 1000 RU
+  idabus::test::run_coro([&](net::io_context&) -> net::awaitable<void> {
+    for (int i = 0; i < 5; ++i) {
+      co_await gate.acquire(metadata, 200);  // far above 10 RU/s; within the cap's bucket
+      gate.settle(metadata, 200, 200);
     }
   });
-  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+  EXPECT_EQ(budget.counters(gate.budget_key(metadata)).reservations, 5u);
+  EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key(metadata)).current_rate, 0);
+  EXPECT_EQ(budget.total_counters().reservations, 5u);
+  EXPECT_NEAR(budget.total_counters().balance_ru, 0, 1e-6);
 }
 
-TEST(RuBudgetGate, ReportsThrottlesToTheBudget) {
+TEST(RuBudgetGate, TheSingleBudgetConstructorChargesEverythingToOneBudget) {
   ru_budget_options options;
-  options.ru_per_second = 1000;
-  ru_budget budget(options);
+  options.ru_per_second = 100;
+  auto now = steady::time_point{} + 1h;
+  ru_budget budget(options, [&] { return now; });
   ru_budget_gate gate(budget);
-  gate.throttled(key, std::chrono::milliseconds(200));
-  EXPECT_EQ(budget.counters().throttles, 1u);
-  const auto start = std::chrono::steady_clock::now();
-  idabus::test::run_coro([&gate](net::io_context&) -> net::awaitable<void> { co_await gate.acquire(key, 1); });
-  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(150));  // waited out the 429
+  gate.set_provisioned(coll, 100'000);  // ignored: one budget
+  gate.ranges_changed(coll, {"0", "1"});
+  now += 1s;
+  const gate_key range0{coll, "0"}, range1{coll, "1"};
+  idabus::test::run_coro([&](net::io_context&) -> net::awaitable<void> {
+    co_await gate.acquire(range0, 40);  // a named key: no braced temporary in co_await (GCC 12)
+    gate.settle(range0, 40, 30);
+    co_await gate.acquire(range1, 40);
+    gate.settle(range1, 40, 45);
+  });
+  gate.throttled({coll, "1"}, 0ms);
+  const auto c = budget.counters();
+  EXPECT_EQ(c.reservations, 2u);
+  EXPECT_DOUBLE_EQ(c.consumed_ru, 75);
+  EXPECT_DOUBLE_EQ(c.granted_ru, 80);
+  EXPECT_EQ(c.throttles, 1u);
+  EXPECT_DOUBLE_EQ(c.current_rate, 50);
 }
+
+}  // namespace
