@@ -1,0 +1,378 @@
+#include "stages/write_lanes.hpp"
+
+#include "io/cosmos/epk.hpp"
+#include "pipeline/run_stages.hpp"
+#include "support/run_coro.hpp"
+#include "support/scripted_server.hpp"
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "support/co_assert.hpp"
+
+namespace net = boost::asio;
+namespace cosmos = idabus::io::cosmos;
+namespace http = idabus::io::http;
+namespace pipeline = idabus::pipeline;
+namespace stages = idabus::stages;
+using idabus::test::recorded_request;
+using idabus::test::reply;
+using idabus::test::scripted_server;
+
+namespace {
+
+const std::string emulator_key =
+    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+
+const char* two_ranges_body =
+    R"({"PartitionKeyRanges":[{"id":"0","minInclusive":"","maxExclusive":"20"},{"id":"1","minInclusive":"20","maxExclusive":"FF"}]})";
+
+std::string range_of(const std::string& key) {
+  static const auto ranges = cosmos::parse_partition_key_ranges(two_ranges_body);
+  const std::vector<cosmos::pk_component> pk{key};
+  return cosmos::range_for_epk(ranges, cosmos::effective_partition_key_v2(pk))->id;
+}
+
+/// The first `n` keys "k<i>" that two_ranges_body puts on `range`.
+std::vector<std::string> keys_on(const std::string& range, std::size_t n) {
+  std::vector<std::string> out;
+  for (int i = 0; out.size() < n; ++i) {
+    if (range_of("k" + std::to_string(i)) == range) out.push_back("k" + std::to_string(i));
+  }
+  return out;
+}
+
+struct sent_operation {
+  std::string id;
+  int version = 0;
+};
+
+/// The operations of a bulk request body: id and the "v" field of the resource body.
+std::vector<sent_operation> operations_in(const std::string& body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array array = parser.parse(body).get_array();
+  std::vector<sent_operation> out;
+  for (simdjson::dom::element op : array) {
+    sent_operation s;
+    s.id = std::string(std::string_view(op["id"]));
+    std::int64_t v = 0;
+    if (op["resourceBody"]["v"].get_int64().get(v) == simdjson::SUCCESS) s.version = static_cast<int>(v);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string answer(const std::vector<std::string>& per_operation) {
+  std::string body = "[";
+  for (std::size_t i = 0; i < per_operation.size(); ++i) body += (i ? "," : "") + per_operation[i];
+  return body + "]";
+}
+
+const std::string created = R"({"statusCode":201,"requestCharge":5})";
+
+stages::write_document document(std::string id, int version = 1) {
+  stages::write_document d;
+  d.partition_key.emplace_back(id);
+  d.body = R"({"id":")" + id + R"(","v":)" + std::to_string(version) + "}";
+  d.id = std::move(id);
+  return d;
+}
+
+// A scripted server, an HTTP client and a Cosmos client on one io_context.
+struct rig {
+  scripted_server server;
+  http::client http;
+  cosmos::client client;
+
+  rig(net::io_context& ctx, scripted_server::handler handler)
+      : server(ctx.get_executor(), std::move(handler)),
+        http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http::client_options{}),
+        client(http, cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + emulator_key),
+               options()) {}
+
+  static cosmos::client_options options() {
+    cosmos::client_options o;
+    o.jitter_seed = 7;
+    o.retry.initial_backoff = std::chrono::milliseconds(1);
+    o.retry.max_backoff = std::chrono::milliseconds(5);
+    return o;
+  }
+
+  std::vector<const recorded_request*> bulk_requests() const {
+    std::vector<const recorded_request*> out;
+    for (const auto& r : server.requests()) {
+      if (!r.target.ends_with("/pkranges")) out.push_back(&r);
+    }
+    return out;
+  }
+};
+
+stages::write_lanes_options lane_options() {
+  stages::write_lanes_options o;
+  o.database = "idabus";
+  o.collection = "Events";
+  return o;
+}
+
+net::awaitable<void> send_all(std::vector<stages::write_document> documents, pipeline::channel<stages::write_document>& out) {
+  for (auto& d : documents) co_await out.send(std::move(d));
+  out.finish();
+}
+
+scripted_server::handler all_created() {
+  return [](const recorded_request& req) {
+    if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+    std::vector<std::string> per_op(operations_in(req.body).size(), created);
+    return reply::ok(answer(per_op)).header("x-ms-request-charge", std::to_string(5 * per_op.size()));
+  };
+}
+
+}  // namespace
+
+TEST(WriteLanes, WritesEveryDocumentToTheRangeHoldingIt) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, all_created());
+    std::vector<stages::write_document> docs;
+    for (int i = 0; i < 300; ++i) docs.push_back(document("k" + std::to_string(i)));
+    pipeline::channel<stages::write_document> in(8);
+    stages::write_lanes_counters counters;
+    std::vector<pipeline::named_stage> run;
+    run.push_back({"source", send_all(std::move(docs), in)});
+    run.push_back({"write", stages::run_write_lanes(r.client, lane_options(), in, counters)});
+    co_await pipeline::run_stages(std::move(run));
+    EXPECT_EQ(counters.total.written, 300u);
+    EXPECT_EQ(counters.total.rejected, 0u);
+    EXPECT_DOUBLE_EQ(counters.total.ru, 1500.0);
+    std::size_t operations = 0;
+    for (const auto* req : r.bulk_requests()) {
+      const auto ops = operations_in(req->body);
+      EXPECT_LE(ops.size(), 100u);
+      operations += ops.size();
+      for (const auto& op : ops) EXPECT_EQ(range_of(op.id), req->header("x-ms-documentdb-partitionkeyrangeid")) << op.id;
+    }
+    EXPECT_EQ(operations, 300u);
+    EXPECT_EQ(counters.total.requests, r.bulk_requests().size());
+    EXPECT_EQ(counters.ranges["0"].written + counters.ranges["1"].written, 300u);
+    EXPECT_GT(counters.ranges["0"].written, 0u);
+    EXPECT_GT(counters.ranges["1"].written, 0u);
+  });
+}
+
+TEST(WriteLanes, AnEmptyStreamEndsWithoutWriting) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, all_created());
+    pipeline::channel<stages::write_document> in(8);
+    in.finish();
+    stages::write_lanes_counters counters;
+    co_await stages::run_write_lanes(r.client, lane_options(), in, counters);
+    EXPECT_EQ(counters.total.written, 0u);
+    EXPECT_TRUE(r.bulk_requests().empty());
+  });
+}
+
+TEST(WriteLanes, AnUpstreamFailureIsReportedAsTheUpstreamsAndStopsTheLanes) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, all_created());
+    pipeline::channel<stages::write_document> in(2);
+    stages::write_lanes_counters counters;
+    auto failing_source = [](pipeline::channel<stages::write_document>& out) -> net::awaitable<void> {
+      for (int i = 0; i < 5; ++i) co_await out.send(document("k" + std::to_string(i)));
+      throw std::runtime_error("backup file is damaged");
+    };
+    std::vector<pipeline::named_stage> run;
+    run.push_back({"source", failing_source(in)});
+    run.push_back({"write", stages::run_write_lanes(r.client, lane_options(), in, counters)});
+    std::string stage;
+    try {
+      co_await pipeline::run_stages(std::move(run));
+    } catch (const pipeline::stage_error& e) {
+      stage = e.stage();
+    }
+    EXPECT_EQ(stage, "source");
+  });
+}
+
+TEST(WriteLanes, CancellationWhileARequestIsInFlightEndsPromptly) {
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(idabus::test::run_coro(
+                   [](net::io_context& ctx) -> net::awaitable<void> {
+                     rig r(ctx, [](const recorded_request& req) {
+                       if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+                       return reply::ok("[]").after(std::chrono::seconds(60));
+                     });
+                     pipeline::channel<stages::write_document> in(1000);
+                     for (int i = 0; i < 500; ++i) co_await in.send(document("k" + std::to_string(i)));
+                     stages::write_lanes_counters counters;
+                     co_await stages::run_write_lanes(r.client, lane_options(), in, counters);
+                   },
+                   std::chrono::milliseconds(300)),
+               std::runtime_error);
+  // run_coro gives a coroutine that ignores cancellation 2 s of grace; this one must stop at once.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+}
+
+TEST(WriteLanes, KeepsTheOrderOfOneDocumentsVersionsAcrossManyLanes) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    // The server applies operations as they arrive and throttles every other first attempt, so
+    // a version re-sent after a 429 lands after any later version sent meanwhile.
+    std::map<std::string, std::vector<int>> applied;
+    std::map<std::string, int> attempts;
+    int answered = 0;
+    rig r(ctx, [&](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      std::vector<std::string> per_op;
+      for (const auto& op : operations_in(req.body)) {
+        const std::string version_key = op.id + "#" + std::to_string(op.version);
+        if (attempts[version_key]++ == 0 && answered++ % 2 == 0) {
+          per_op.push_back(R"({"statusCode":429,"retryAfterMilliseconds":10})");
+          continue;
+        }
+        applied[op.id].push_back(op.version);
+        per_op.push_back(created);
+      }
+      return reply::with_status(207, answer(per_op)).after(std::chrono::milliseconds(answered % 3));
+    });
+    std::vector<stages::write_document> docs;
+    // Versions of one document next to each other, and spread over the documents.
+    for (int i = 0; i < 30; ++i) {
+      for (int version = 1; version <= 3; ++version) docs.push_back(document("k" + std::to_string(i), version));
+    }
+    for (int i = 0; i < 30; ++i) {
+      for (int version = 4; version <= 6; ++version) docs.push_back(document("k" + std::to_string(i), version));
+    }
+    pipeline::channel<stages::write_document> in(16);
+    stages::write_lanes_counters counters;
+    auto options = lane_options();
+    options.lanes_per_range = 4;
+    options.max_batch_operations = 7;
+    std::vector<pipeline::named_stage> run;
+    run.push_back({"source", send_all(std::move(docs), in)});
+    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
+    co_await pipeline::run_stages(std::move(run));
+    EXPECT_EQ(counters.total.written, 180u);
+    EXPECT_GT(counters.total.throttled_operations, 0u);
+    CO_ASSERT_EQ(applied.size(), 30u);
+    for (const auto& [id, versions] : applied) {
+      EXPECT_EQ(versions, (std::vector<int>{1, 2, 3, 4, 5, 6})) << id;
+    }
+  });
+}
+
+TEST(WriteLanes, AHotRangeDoesNotHoldBackAColdOne) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    // Range "1" is hot and stalls; the documents of range "0" queued behind its documents must
+    // still be written.
+    rig r(ctx, [](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      std::vector<std::string> per_op(operations_in(req.body).size(), created);
+      auto out = reply::ok(answer(per_op));
+      if (req.header("x-ms-documentdb-partitionkeyrangeid") == "1") out = out.after(std::chrono::seconds(60));
+      return out;
+    });
+    std::vector<stages::write_document> docs;
+    for (const auto& k : keys_on("1", 12)) docs.push_back(document(k));
+    const auto cold = keys_on("0", 5);
+    for (const auto& k : cold) docs.push_back(document(k));
+    pipeline::channel<stages::write_document> in(1);
+    stages::write_lanes_counters counters;
+    auto options = lane_options();
+    options.lanes_per_range = 1;
+    options.max_batch_operations = 2;
+    options.lane_capacity = 16;
+    net::cancellation_signal stop;
+    bool finished = false;
+    auto writer = [&]() -> net::awaitable<void> {
+      std::vector<pipeline::named_stage> run;
+      run.push_back({"source", send_all(std::move(docs), in)});
+      run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
+      co_await pipeline::run_stages(std::move(run));
+    };
+    net::co_spawn(ctx, writer(), net::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) { finished = true; }));
+    net::steady_timer poll(co_await net::this_coro::executor);
+    while (counters.ranges["0"].written < cold.size()) {  // run_coro's deadline ends a hang
+      poll.expires_after(std::chrono::milliseconds(2));
+      co_await poll.async_wait(net::use_awaitable);
+    }
+    EXPECT_EQ(counters.ranges["1"].written, 0u);
+    stop.emit(net::cancellation_type::terminal);
+    while (!finished) {
+      poll.expires_after(std::chrono::milliseconds(2));
+      co_await poll.async_wait(net::use_awaitable);
+    }
+  }, std::chrono::seconds(5));
+}
+
+TEST(WriteLanes, CutsBatchesAtASliceOfTheRangesShareOfPredictedRu) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, all_created());
+    std::vector<stages::write_document> docs;
+    for (int i = 0; i < 40; ++i) docs.push_back(document("k" + std::to_string(i)));
+    pipeline::channel<stages::write_document> in(64);
+    stages::write_lanes_counters counters;
+    auto options = lane_options();
+    options.range_ru_per_second = 100;  // 0.1 s of it: 10 RU, two 5-RU writes
+    options.batch_seconds = 0.1;
+    std::vector<pipeline::named_stage> run;
+    run.push_back({"source", send_all(std::move(docs), in)});
+    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
+    co_await pipeline::run_stages(std::move(run));
+    EXPECT_EQ(counters.total.written, 40u);
+    for (const auto* req : r.bulk_requests()) EXPECT_LE(operations_in(req->body).size(), 2u);
+    EXPECT_GE(r.bulk_requests().size(), 20u);
+  });
+}
+
+TEST(WriteLanes, CountsRejectedDocumentsWithTheirReason) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, [](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      std::vector<std::string> per_op;
+      for (const auto& op : operations_in(req.body)) {
+        per_op.push_back(op.id == "k3" ? R"({"statusCode":413,"message":"Request size is too large"})" : created);
+      }
+      return reply::with_status(207, answer(per_op));
+    });
+    std::vector<stages::write_document> docs;
+    for (int i = 0; i < 10; ++i) docs.push_back(document("k" + std::to_string(i)));
+    pipeline::channel<stages::write_document> in(16);
+    stages::write_lanes_counters counters;
+    std::vector<pipeline::named_stage> run;
+    run.push_back({"source", send_all(std::move(docs), in)});
+    run.push_back({"write", stages::run_write_lanes(r.client, lane_options(), in, counters)});
+    co_await pipeline::run_stages(std::move(run));
+    EXPECT_EQ(counters.total.written, 9u);
+    EXPECT_EQ(counters.total.rejected, 1u);
+    CO_ASSERT_EQ(counters.rejections.size(), 1u);
+    EXPECT_EQ(counters.rejections[0].id, "k3");
+    EXPECT_EQ(counters.rejections[0].partition_key, R"(["k3"])");
+    EXPECT_EQ(counters.rejections[0].status, 413u);
+    EXPECT_EQ(counters.rejections[0].message, "Request size is too large");
+  });
+}
+
+TEST(WriteLanes, RejectsOptionsOutOfRange) {
+  auto options = lane_options();
+  options.lanes_per_range = 0;
+  EXPECT_THROW(stages::validate(options), std::invalid_argument);
+  options = lane_options();
+  options.batch_seconds = 2;
+  EXPECT_THROW(stages::validate(options), std::invalid_argument);
+  options = lane_options();
+  options.max_batch_operations = 101;
+  EXPECT_THROW(stages::validate(options), std::invalid_argument);
+}
