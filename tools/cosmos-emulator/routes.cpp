@@ -137,8 +137,9 @@ std::optional<double> parse_double(std::string_view text) {
 std::optional<outcome> offer_throughput(const http::request& req, std::optional<double>& out) {
   if (auto t = optional_header(req, "x-ms-offer-throughput")) {
     auto v = parse_double(*t);
-    if (!v || *v < 0) {
-      return error(400, "BadRequest", "x-ms-offer-throughput: expected a number >= 0, got '" + std::string(*t) + "'");
+    if (!v) {
+      return error(400, "BadRequest",
+                   "x-ms-offer-throughput: expected a number from 400 to 1000000, got '" + std::string(*t) + "'");
     }
     out = *v;
     return std::nullopt;

@@ -36,6 +36,14 @@ std::optional<op_result> parse_document(const collection& c, std::string_view bo
   if (root.type() != simdjson::dom::element_type::OBJECT) {
     return store_error(result_status::bad_request, "document must be a JSON object");
   }
+  simdjson::dom::object object;
+  if (root.get_object().get(object)) return store_error(result_status::bad_request, "document must be a JSON object");
+  std::size_t ids = 0;
+  for (const auto member : object) ids += member.key == "id";
+  if (ids > 1) {
+    return store_error(result_status::bad_request, "document has " + std::to_string(ids) +
+                                                       " \"id\" properties; exactly one is allowed");
+  }
   simdjson::dom::element id;
   if (root["id"].get(id)) return store_error(result_status::bad_request, "document is missing the required property \"id\"");
   std::string_view id_text;

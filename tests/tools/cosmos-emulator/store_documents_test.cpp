@@ -111,6 +111,21 @@ TEST_F(store_fixture, ValidatesDocumentsAndPartitionKeys) {
   EXPECT_EQ(s->stats().documents, 0u);
 }
 
+TEST_F(store_fixture, DocumentWithTwoIdsIsRejectedAndNothingIsStored) {
+  for (auto op : {document_op::create, document_op::upsert}) {
+    auto r = put(op, R"({"id":"first","pk":"p","id":"last"})", "p");
+    EXPECT_EQ(r.status, result_status::bad_request);
+    EXPECT_NE(r.message.find("\"id\""), std::string::npos) << r.message;
+  }
+  EXPECT_EQ(read("first", "p").status, result_status::not_found);
+  EXPECT_EQ(read("last", "p").status, result_status::not_found);
+  ASSERT_EQ(create("a", "p").status, result_status::created);
+  EXPECT_EQ(put(document_op::replace, R"({"id":"a","pk":"p","id":"b"})", "p", std::nullopt, "a").status,
+            result_status::bad_request);
+  // An escaped key is the same key once unescaped.
+  EXPECT_EQ(put(document_op::create, R"({"id":"x","pk":"p","\u0069d":"y"})", "p").status, result_status::bad_request);
+}
+
 TEST_F(store_fixture, NumericAndMissingPartitionKeysRoute) {
   document_request r;
   r.op = document_op::create;
