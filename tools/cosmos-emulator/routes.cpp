@@ -6,9 +6,10 @@
 #include "tools/cosmos-emulator/account.hpp"
 #include "tools/cosmos-emulator/http_status.hpp"
 
+#include <boost/algorithm/string/find.hpp>
+#include <boost/algorithm/string/predicate.hpp>
 #include <simdjson.h>
 
-#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <random>
@@ -42,7 +43,7 @@ std::string format_charge(double charge) {
 }
 
 bool header_true(const http::request& req, std::string_view name) {
-  return http::iequals(req.header(name), "true");
+  return boost::algorithm::iequals(req.header(name), "true");
 }
 
 std::optional<std::string_view> optional_header(const http::request& req, std::string_view name) {
@@ -198,11 +199,9 @@ std::optional<query_text> split_query_body(std::string_view body) {
 
 /// `SELECT VALUE COUNT(1) <rest>` -> `SELECT VALUE [{"item": COUNT(1)}] <rest>`.
 std::string count_item_rewrite(std::string_view sql) {
-  std::string lower(sql);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto at = lower.find("count");
-  auto close = at == std::string::npos ? std::string::npos : lower.find(')', at);
-  if (close == std::string::npos) return {};
+  auto count = boost::algorithm::ifind_first(sql, std::string_view("count"));
+  auto close = count.empty() ? std::string_view::npos : sql.find(')', static_cast<std::size_t>(count.begin() - sql.begin()));
+  if (close == std::string_view::npos) return {};
   return std::string(count_item_prefix) + std::string(sql.substr(close + 1));
 }
 
@@ -367,7 +366,7 @@ struct call {
   std::string_view arg(std::size_t i) const { return args.at(i); }
   // `Prefer: return=minimal` (contentResponseOnWriteEnabled = false): document writes answer
   // without the document.
-  bool minimal() const { return http::iequals(req.header("prefer"), "return=minimal"); }
+  bool minimal() const { return boost::algorithm::iequals(req.header("prefer"), "return=minimal"); }
   bool is_query() const {
     return header_true(req, "x-ms-documentdb-isquery") ||
            req.header("content-type").substr(0, 22) == "application/query+json";
