@@ -386,7 +386,7 @@ TEST_F(EmulatorRoutes, OfferIsFoundByResourceLinkAndItsThroughputReplaced) {
   EXPECT_NE(put.body.find("2000"), std::string::npos);
 }
 
-TEST_F(EmulatorRoutes, DocumentWithTwoIdsIs400AndStoresNothing) {
+TEST_F(EmulatorRoutes, DocumentWithTwoIdsOrTwoPartitionKeysIs400AndStoresNothing) {
   make_collection();
   const http::header_list pk{{"x-ms-documentdb-partitionkey", "[\"p\"]"}};
   auto res = call("POST", "/dbs/db/colls/items/docs", R"({"id":"first","pk":"p","id":"last"})", pk);
@@ -394,6 +394,9 @@ TEST_F(EmulatorRoutes, DocumentWithTwoIdsIs400AndStoresNothing) {
   EXPECT_EQ(field(res.body, "code"), "BadRequest");
   EXPECT_EQ(call("GET", "/dbs/db/colls/items/docs/first", {}, pk).status, 404u);
   EXPECT_EQ(call("GET", "/dbs/db/colls/items/docs/last", {}, pk).status, 404u);
+  // Likewise two values of the partition key property.
+  EXPECT_EQ(call("POST", "/dbs/db/colls/items/docs", R"({"id":"two-keys","pk":"p","pk":"q"})", pk).status, 400u);
+  EXPECT_EQ(call("GET", "/dbs/db/colls/items/docs/two-keys", {}, pk).status, 404u);
   // The same inside a bulk request: that operation fails, the others run.
   auto bulk = call("POST", "/dbs/db/colls/items/docs",
                    R"([{"operationType":"Create","partitionKey":"[\"p\"]","resourceBody":{"id":"a","pk":"p","id":"b"}},)"
