@@ -1,16 +1,15 @@
 #include "io/http/message.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
+
 #include <algorithm>
+#include <locale>
 
 namespace idabus::io::http {
 
-namespace {
-char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-}  // namespace
-
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  // The classic locale: header names are ASCII, whatever the process locale says.
+  return a.size() == b.size() && boost::algorithm::iequals(a, b, std::locale::classic());
 }
 
 std::string_view find_header(const header_list& headers, std::string_view name) noexcept {

@@ -12,7 +12,7 @@ namespace idabus::io::http {
 
 using header_list = std::vector<std::pair<std::string, std::string>>;
 
-/// Case-insensitive ASCII comparison of header names.
+/// Case-insensitive comparison of header names (boost::algorithm::iequals in the classic locale).
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
 /// The value of the first header called `name`, or an empty view when absent.

@@ -16,6 +16,11 @@
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -161,6 +166,29 @@ TEST(ClientUnderFaults, RetriesHideInjected503sAndResetsAndEveryDocumentIsReadEx
         EXPECT_GT(retries_logged, 0u) << "with 15% faults some requests must have been retried";
       },
       std::chrono::seconds(40));
+}
+
+TEST(EmulatorAgainstHostileClients, AnUnsignedWriteIsRefusedFromItsHeadBeforeTheBodyIsSent) {
+  emulator emu;
+  auto port = static_cast<unsigned short>(std::stoi(emu.url.substr(emu.url.rfind(':') + 1)));
+  net::io_context ctx;
+  net::ip::tcp::socket socket(ctx);
+  socket.connect({net::ip::make_address("127.0.0.1"), port});
+  timeval five_seconds{5, 0};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &five_seconds, sizeof five_seconds);
+  // Announce a 4 MB document and send none of it: the answer must come from the head alone.
+  const std::string head =
+      "POST /dbs/" + db + "/colls/" + coll + "/docs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "x-ms-date: Thu, 27 Apr 2017 00:51:12 GMT\r\nContent-Length: 4000000\r\n\r\n";
+  net::write(socket, net::buffer(head));
+  std::string answer;
+  char chunk[4096];
+  while (answer.find("\r\n\r\n") == std::string::npos) {
+    auto n = ::recv(socket.native_handle(), chunk, sizeof chunk, 0);
+    if (n <= 0) break;
+    answer.append(chunk, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(answer.rfind("HTTP/1.1 401", 0), 0u) << "got: " << answer.substr(0, 200);
 }
 
 TEST(ClientOverTls, WorksWithValidationDisabledAndFailsTheHandshakeOtherwise) {

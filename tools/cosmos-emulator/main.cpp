@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
     server_opts.body_limit = 4 * 1024 * 1024;  // 2 MB documents plus bulk envelopes
     if (!opts.tls_cert.empty()) server_opts.tls = http::tls_files{opts.tls_cert, opts.tls_key};
     http::server srv(ctx.get_executor(), server_opts,
-                     emu::make_handler(api, faults, data, std::chrono::milliseconds(opts.latency_ms)));
+                     emu::make_handler(api, faults, data, std::chrono::milliseconds(opts.latency_ms)),
+                     emu::make_head_check(api));
     api.set_port(srv.port());
 
     std::exception_ptr failure;

@@ -38,6 +38,10 @@ http::reply serve_request(routes& api, fault_injector& faults, store& data, std:
   return out;
 }
 
+http::head_check make_head_check(const routes& api) {
+  return [&api](const http::request& head) { return api.authorize(head); };
+}
+
 http::reply_handler make_handler(routes& api, fault_injector& faults, store& data, std::chrono::milliseconds latency) {
   return [&api, &faults, &data, latency](http::request request) -> net::awaitable<http::reply> {
     co_return serve_request(api, faults, data, latency, request);

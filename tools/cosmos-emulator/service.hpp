@@ -8,6 +8,9 @@
 //      (group commit, a no-op without --data-dir) before the answer is sent;
 //   4. the reply waits `latency` before it is written.
 // The account read (GET /) is exempt from injected faults so that clients can always start.
+// make_head_check gives the server the authorization step on the request head alone, so that a
+// request without valid credentials is answered before a byte of its body is read (the signature
+// covers verb, resource and date, never the body); serve_request still authorizes on its own.
 
 #include "io/http/server.hpp"
 #include "tools/cosmos-emulator/faults.hpp"
@@ -21,6 +24,9 @@ namespace idabus::emulator {
 /// The reply for one request (see the file comment). Thread-safe.
 io::http::reply serve_request(routes& api, fault_injector& faults, store& data, std::chrono::milliseconds latency,
                               const io::http::request& request);
+
+/// A head check for io::http::server: routes::authorize on the head. `api` must outlive the server.
+io::http::head_check make_head_check(const routes& api);
 
 /// A handler for io::http::server that calls serve_request. The three objects must outlive the server.
 io::http::reply_handler make_handler(routes& api, fault_injector& faults, store& data,

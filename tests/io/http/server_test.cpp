@@ -1,9 +1,11 @@
 #include "io/http/server.hpp"
 
+#include "support/co_assert.hpp"
 #include "support/run_coro.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,10 +15,17 @@
 #include <boost/beast/ssl.hpp>
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace idabus::io::http {
 namespace {
@@ -61,6 +70,22 @@ net::awaitable<bool> wait_until(const bool& flag, std::chrono::milliseconds limi
   co_return flag;
 }
 
+// Polls `condition` every 5 ms until it holds or `limit` passes; returns whether it held.
+net::awaitable<bool> eventually(std::function<bool()> condition, std::chrono::milliseconds limit) {
+  auto ex = co_await net::this_coro::executor;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!condition() && std::chrono::steady_clock::now() < deadline) {
+    net::steady_timer t(ex, 5ms);
+    co_await t.async_wait(use_tuple);
+  }
+  co_return condition();
+}
+
+net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  net::steady_timer t(co_await net::this_coro::executor, d);
+  co_await t.async_wait(use_tuple);
+}
+
 net::awaitable<beast::tcp_stream> connect(std::uint16_t port) {
   auto ex = co_await net::this_coro::executor;
   beast::tcp_stream stream(ex);
@@ -79,6 +104,74 @@ bhttp::request<bhttp::string_body> make_request(std::string method, std::string 
   req.prepare_payload();
   return req;
 }
+
+// Writes raw bytes; a write error is ignored (the server may have closed the connection already).
+net::awaitable<void> send_text(beast::tcp_stream& stream, std::string text) {
+  auto bytes = net::buffer(text);
+  co_await net::async_write(stream, bytes, use_tuple);
+}
+
+// The next response on `stream`, or nullopt when the connection fails or nothing arrives in `limit`.
+net::awaitable<std::optional<bhttp::response<bhttp::string_body>>> read_response(beast::tcp_stream& stream,
+                                                                                 std::chrono::milliseconds limit = 5s) {
+  stream.expires_after(limit);
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> res;
+  auto r = co_await bhttp::async_read(stream, buffer, res, use_tuple);
+  stream.expires_never();
+  if (std::get<0>(r)) co_return std::nullopt;
+  co_return res;
+}
+
+// Sets `closed` when the server closes the connection (or anything else ends a read on it).
+net::awaitable<void> watch_for_close(beast::tcp_stream& stream, bool& closed) {
+  char byte = 0;
+  auto one = net::buffer(&byte, 1);
+  for (;;) {
+    auto r = co_await stream.async_read_some(one, use_tuple);
+    if (std::get<0>(r)) break;
+  }
+  closed = true;
+}
+
+// A head check admitting only requests that carry `authorization: let-me-in`.
+std::optional<response> require_key(const request& head) {
+  if (head.header("authorization") == "let-me-in") return std::nullopt;
+  response res;
+  res.status = 401;
+  res.body = "no key";
+  return res;
+}
+
+/// Fills this process's descriptor table (soft RLIMIT_NOFILE lowered to `limit`) until released.
+class descriptor_hog {
+ public:
+  explicit descriptor_hog(rlim_t limit) {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit lowered = saved_;
+    lowered.rlim_cur = std::min<rlim_t>(saved_.rlim_cur, limit);
+    ::setrlimit(RLIMIT_NOFILE, &lowered);
+    for (;;) {
+      int fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+      if (fd < 0) break;
+      fds_.push_back(fd);
+    }
+  }
+  ~descriptor_hog() { release(); }
+  descriptor_hog(const descriptor_hog&) = delete;
+  descriptor_hog& operator=(const descriptor_hog&) = delete;
+
+  std::size_t held() const { return fds_.size(); }
+  void release() {
+    for (int fd : fds_) ::close(fd);
+    fds_.clear();
+    ::setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+
+ private:
+  rlimit saved_{};
+  std::vector<int> fds_;
+};
 
 template <class Stream>
 net::awaitable<bhttp::response<bhttp::string_body>> exchange(Stream& stream, bhttp::request<bhttp::string_body>& req) {
@@ -261,7 +354,7 @@ TEST(HttpServer, ShutdownLetsTheRequestInFlightFinishThenEnds) {
 TEST(HttpServer, ShutdownClosesAStuckRequestAfterTheGracePeriod) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     handler h = [](request) -> net::awaitable<response> {
-      net::steady_timer t(co_await net::this_coro::executor, 1s);
+      net::steady_timer t(co_await net::this_coro::executor, 30s);
       co_await t.async_wait(use_tuple);
       co_return response{};
     };
@@ -282,9 +375,267 @@ TEST(HttpServer, ShutdownClosesAStuckRequestAfterTheGracePeriod) {
     auto r = co_await bhttp::async_read(stream, buffer, res, use_tuple);
     EXPECT_TRUE(std::get<0>(r)) << "the stuck request's connection is closed";
     EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);
-    // run() still waits for the handler coroutine, which ends when its timer fires.
+    // After the grace period the stop is hard: the handler is cancelled and run() ends.
     EXPECT_TRUE(co_await wait_until(o.ended, 5s));
   }, std::chrono::seconds(10));
+}
+
+TEST(HttpServer, StopCancelsTheHandlerInFlightAndEndsWithoutWaitingForIt) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    bool started = false;
+    bool cancelled = false;
+    handler h = [&started, &cancelled](request) -> net::awaitable<response> {
+      started = true;
+      net::steady_timer t(co_await net::this_coro::executor, 60s);
+      auto r = co_await t.async_wait(use_tuple);
+      cancelled = std::get<0>(r) == net::error::operation_aborted;
+      co_return response{};
+    };
+    server srv(ctx.get_executor(), server_options{}, h);
+    observed o;
+    start(srv, ctx, o);
+    auto stream = co_await connect(srv.port());
+    auto req = make_request("GET", "/stuck");
+    co_await bhttp::async_write(stream, req, net::use_awaitable);
+    EXPECT_TRUE(co_await wait_until(started, 2s));
+    srv.stop();
+    auto res = co_await read_response(stream);
+    EXPECT_FALSE(res.has_value()) << "a hard stop writes no response";
+    EXPECT_TRUE(co_await wait_until(o.ended, 2s)) << "run() does not wait for the 60 s handler";
+    EXPECT_TRUE(cancelled) << "the handler's wait was cancelled";
+    EXPECT_EQ(srv.requests_served(), 0u);
+  });
+}
+
+TEST(HttpServer, ShutdownFinishesARequestWhoseBodyIsStillArriving) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    server srv(ctx.get_executor(), server_options{}, handler(echo));
+    observed o;
+    start(srv, ctx, o);
+    auto stream = co_await connect(srv.port());
+    co_await send_text(stream, "POST /late HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n01234");
+    auto half_read = [&srv] { return srv.stats().body_bytes_buffered == 5; };
+    EXPECT_TRUE(co_await eventually(half_read, 2s));
+    srv.shutdown();
+    co_await sleep_for(50ms);  // the stop reaches the session while it waits for the rest
+    co_await send_text(stream, "56789");
+    auto res = co_await read_response(stream);
+    CO_ASSERT_TRUE(res.has_value());
+    EXPECT_EQ(res->result_int(), 200u);
+    EXPECT_EQ(res->body(), "0123456789");
+    EXPECT_FALSE(res->keep_alive());
+    EXPECT_TRUE(co_await wait_until(o.ended, 2s));
+  });
+}
+
+TEST(HttpServer, BodiesOfRequestsTheHeadCheckRefusesAreNeverBuffered) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    server_options opts;
+    opts.body_limit = 4 * 1024 * 1024;
+    server srv(ctx.get_executor(), opts, handler(echo), head_check(require_key));
+    observed o;
+    start(srv, ctx, o);
+    // 150 clients without credentials each announce a 4 MB body, send 64 KiB of it and hold on.
+    constexpr std::size_t attackers = 150;
+    const std::string head =
+        "POST /docs HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(opts.body_limit) + "\r\n\r\n";
+    const std::string part(64 * 1024, 'x');
+    std::vector<beast::tcp_stream> held;
+    held.reserve(attackers);
+    for (std::size_t i = 0; i < attackers; ++i) {
+      held.push_back(co_await connect(srv.port()));
+      co_await send_text(held.back(), head + part);
+    }
+    std::size_t refused = 0;
+    for (auto& stream : held) {
+      auto res = co_await read_response(stream);
+      if (res && res->result_int() == 401) ++refused;
+    }
+    EXPECT_EQ(refused, attackers) << "each is answered from its head alone";
+    EXPECT_EQ(srv.stats().body_bytes_buffered_peak, 0u) << "no refused body was read";
+    EXPECT_EQ(srv.stats().requests_refused, attackers);
+    // With the attackers still connected, a client with the key is served, and its body counted.
+    auto good = co_await connect(srv.port());
+    auto req = make_request("POST", "/docs", "{\"id\":\"1\"}");
+    req.set("authorization", "let-me-in");
+    auto res = co_await exchange(good, req);
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(res.body(), "{\"id\":\"1\"}");
+    EXPECT_EQ(srv.stats().body_bytes_buffered_peak, 10u);
+    EXPECT_EQ(srv.stats().body_bytes_buffered, 0u);
+    srv.shutdown();
+    EXPECT_TRUE(co_await wait_until(o.ended, 2s));
+  });
+}
+
+TEST(HttpServer, ConnectionsOverTheCapAreAnswered503WithRetryAfter) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    server_options opts;
+    opts.max_connections = 3;
+    opts.retry_after = 7s;
+    server srv(ctx.get_executor(), opts, handler(echo));
+    observed o;
+    start(srv, ctx, o);
+    std::vector<beast::tcp_stream> open;
+    for (int i = 0; i < 3; ++i) {
+      open.push_back(co_await connect(srv.port()));
+      auto req = make_request("GET", "/in");
+      auto res = co_await exchange(open.back(), req);
+      EXPECT_EQ(res.result_int(), 200u);
+    }
+    EXPECT_EQ(srv.stats().connections, 3u);
+    auto extra = co_await connect(srv.port());
+    auto req = make_request("GET", "/over");
+    co_await bhttp::async_write(extra, req, use_tuple);
+    auto res = co_await read_response(extra);
+    CO_ASSERT_TRUE(res.has_value());
+    EXPECT_EQ(res->result_int(), 503u);
+    EXPECT_EQ((*res)["Retry-After"], "7");
+    EXPECT_FALSE(res->keep_alive());
+    EXPECT_EQ(srv.stats().connections_shed, 1u);
+    EXPECT_EQ(srv.requests_served(), 3u) << "the shed request never reached the handler";
+    // A slot freed by a client is taken by the next connection.
+    open.pop_back();
+    auto two_left = [&srv] { return srv.stats().connections == 2; };
+    EXPECT_TRUE(co_await eventually(two_left, 2s));
+    auto next = co_await connect(srv.port());
+    auto again = make_request("GET", "/again");
+    auto res2 = co_await exchange(next, again);
+    EXPECT_EQ(res2.result_int(), 200u);
+    srv.shutdown();
+    EXPECT_TRUE(co_await wait_until(o.ended, 2s));
+  });
+}
+
+TEST(HttpServer, BodiesBeyondTheBytesInFlightAreShedWith503) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    bool holding = false;
+    bool release = false;
+    handler h = [&holding, &release](request req) -> net::awaitable<response> {
+      if (req.target == "/hold") {
+        holding = true;
+        while (!release) co_await sleep_for(5ms);
+      }
+      response res;
+      res.body = std::to_string(req.body.size());
+      co_return res;
+    };
+    server_options opts;
+    opts.max_body_bytes_in_flight = 1000;
+    opts.retry_after = 3s;
+    server srv(ctx.get_executor(), opts, h);
+    observed o;
+    start(srv, ctx, o);
+    auto first = co_await connect(srv.port());
+    auto hold = make_request("POST", "/hold", std::string(800, 'a'));
+    co_await bhttp::async_write(first, hold, use_tuple);
+    EXPECT_TRUE(co_await wait_until(holding, 2s));
+    // 800 + 500 bytes exceed the 1000 in flight: shed from the head.
+    auto second = co_await connect(srv.port());
+    auto over = make_request("POST", "/over", std::string(500, 'b'));
+    co_await bhttp::async_write(second, over, use_tuple);
+    auto shed = co_await read_response(second);
+    CO_ASSERT_TRUE(shed.has_value());
+    EXPECT_EQ(shed->result_int(), 503u);
+    EXPECT_EQ((*shed)["Retry-After"], "3");
+    EXPECT_EQ(srv.stats().requests_shed, 1u);
+    // A request without a body needs no budget.
+    auto third = co_await connect(srv.port());
+    auto bodiless = make_request("GET", "/get");
+    auto answered = co_await exchange(third, bodiless);
+    EXPECT_EQ(answered.result_int(), 200u);
+    release = true;
+    auto held = co_await read_response(first);
+    CO_ASSERT_TRUE(held.has_value());
+    EXPECT_EQ(held->body(), "800");
+    // The budget is back: the same 500 bytes are admitted now.
+    auto fourth = co_await connect(srv.port());
+    auto fits = make_request("POST", "/fits", std::string(500, 'c'));
+    auto res = co_await exchange(fourth, fits);
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(res.body(), "500");
+    srv.shutdown();
+    EXPECT_TRUE(co_await wait_until(o.ended, 2s));
+  });
+}
+
+TEST(HttpServer, ATrickledHeadIsClosedAfterTheHeaderTimeout) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    server_options opts;
+    opts.header_timeout = 200ms;
+    opts.idle_timeout = 60s;
+    server srv(ctx.get_executor(), opts, handler(echo));
+    observed o;
+    start(srv, ctx, o);
+    auto stream = co_await connect(srv.port());
+    bool closed = false;
+    net::co_spawn(ctx, watch_for_close(stream, closed), net::detached);
+    co_await send_text(stream, "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+    // One byte every 20 ms for up to 3 s: the head never completes.
+    for (int i = 0; i < 150 && !closed; ++i) {
+      co_await send_text(stream, "a");
+      co_await sleep_for(20ms);
+    }
+    EXPECT_TRUE(closed) << "the server closed the connection while the head trickled in";
+    EXPECT_EQ(srv.stats().timeouts, 1u);
+    EXPECT_EQ(srv.requests_served(), 0u);
+    srv.shutdown();
+    EXPECT_TRUE(co_await wait_until(o.ended, 2s));
+  });
+}
+
+TEST(HttpServer, AStalledBodyIsClosedAfterTheBodyTimeout) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    server_options opts;
+    opts.body_timeout = 200ms;
+    server srv(ctx.get_executor(), opts, handler(echo));
+    observed o;
+    start(srv, ctx, o);
+    auto stream = co_await connect(srv.port());
+    co_await send_text(stream, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789");
+    bool closed = false;
+    net::co_spawn(ctx, watch_for_close(stream, closed), net::detached);
+    EXPECT_TRUE(co_await wait_until(closed, 3s));
+    EXPECT_EQ(srv.stats().timeouts, 1u);
+    EXPECT_EQ(srv.stats().body_bytes_buffered, 0u) << "the partial body was let go";
+    EXPECT_EQ(srv.requests_served(), 0u);
+    srv.shutdown();
+    EXPECT_TRUE(co_await wait_until(o.ended, 2s));
+  });
+}
+
+TEST(HttpServer, AcceptBacksOffWhileOutOfDescriptorsAndRecovers) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    server srv(ctx.get_executor(), server_options{}, handler(echo));
+    observed o;
+    start(srv, ctx, o);
+    // The client's socket exists before the table is full; connecting needs no new descriptor.
+    beast::tcp_stream client(ctx.get_executor());
+    client.socket().open(tcp::v4());
+    descriptor_hog hog(256);
+    CO_ASSERT_TRUE(hog.held() > 0);
+    tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), srv.port());
+    co_await client.async_connect(endpoint, net::use_awaitable);
+    auto req = make_request("GET", "/after-emfile");
+    co_await bhttp::async_write(client, req, net::use_awaitable);
+    co_await sleep_for(300ms);
+    auto failures = srv.stats().accept_failures;
+    // Pauses of 10, 20, 40, 80, 100 ms allow about six attempts in 300 ms; a spinning loop makes
+    // thousands.
+    EXPECT_GE(failures, 2u) << "accept is retried";
+    EXPECT_LE(failures, 12u) << "accept pauses between attempts instead of spinning";
+    hog.release();
+    auto res = co_await read_response(client);
+    CO_ASSERT_TRUE(res.has_value());
+    EXPECT_EQ(res->result_int(), 200u);
+    EXPECT_EQ((*res)["X-Target"], "/after-emfile");
+    auto late = co_await connect(srv.port());
+    auto next = make_request("GET", "/next");
+    auto served = co_await exchange(late, next);
+    EXPECT_EQ(served.result_int(), 200u);
+    srv.shutdown();
+    EXPECT_TRUE(co_await wait_until(o.ended, 2s));
+  });
 }
 
 TEST(HttpServer, BindingAPortInUseThrowsNamingThePort) {

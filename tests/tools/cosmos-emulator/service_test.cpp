@@ -80,6 +80,22 @@ TEST_F(EmulatorService, UnauthorizedRequestsAndTheAccountReadGetNoFault) {
   EXPECT_EQ(serve_request(api, always_429, data, 0ms, signed_request("GET", "/")).message.status, 200u);
 }
 
+TEST_F(EmulatorService, HeadCheckRefusesAHeadWithoutAValidSignatureAndAdmitsASignedOne) {
+  auto check = make_head_check(api);
+  // The head of a large document write: the signature never covers the body, which is unread.
+  auto head = signed_request("POST", "/dbs/db/colls/c/docs");
+  EXPECT_FALSE(check(head).has_value());
+  auto forged = head;
+  http::set_header(forged.headers, "authorization", "type%3Dmaster%26ver%3D1.0%26sig%3Dx");
+  auto refused = check(forged);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 401u);
+  auto anonymous = head;
+  std::erase_if(anonymous.headers, [](const auto& h) { return h.first == "authorization"; });
+  ASSERT_TRUE(check(anonymous).has_value());
+  EXPECT_EQ(check(anonymous)->status, 401u);
+}
+
 TEST_F(EmulatorService, LatencyBecomesTheReplyDelay) {
   fault_injector none(fault_options{});
   auto r = serve_request(api, none, data, 25ms, signed_request("GET", "/dbs"));
