@@ -1,5 +1,7 @@
 #include "tools/cosmos-emulator/http_status.hpp"
 
+#include <cstdio>
+
 namespace idabus::emulator {
 
 unsigned http_status(result_status s) noexcept {
@@ -55,6 +57,12 @@ std::string_view default_message(result_status s) noexcept {
     case result_status::gone: return "The partition key range is gone";
     default: return "The request is invalid";
   }
+}
+
+std::string format_charge(double charge) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", charge);
+  return buf;
 }
 
 }  // namespace idabus::emulator

@@ -9,6 +9,7 @@
 
 #include "tools/cosmos-emulator/store.hpp"
 
+#include <string>
 #include <string_view>
 
 namespace idabus::emulator {
@@ -21,6 +22,9 @@ unsigned http_substatus(result_status status) noexcept;
 /// The Cosmos error code name for error bodies: "BadRequest", "NotFound", "Conflict", "Gone",
 /// "PreconditionFailed", "RequestEntityTooLarge", "TooManyRequests"; empty for successes.
 std::string_view error_code_name(result_status status) noexcept;
+
+/// x-ms-request-charge and bulk requestCharge text: two decimals ("5.00").
+std::string format_charge(double charge);
 
 /// The service's wording of an error, for outcomes the store reported without a message.
 std::string_view default_message(result_status status) noexcept;

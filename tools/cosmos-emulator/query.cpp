@@ -1,5 +1,7 @@
 #include "tools/cosmos-emulator/query.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
+#include <boost/algorithm/string/predicate.hpp>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -28,20 +30,8 @@ struct parse_error {
   std::string message;
 };
 
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(a[i])) != std::toupper(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
-
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
+using boost::algorithm::iequals;
+using boost::algorithm::to_upper_copy;
 
 std::vector<token> tokenize(std::string_view s) {
   std::vector<token> out;
@@ -154,7 +144,7 @@ constexpr std::string_view aggregate_names[] = {"COUNT", "SUM", "MIN", "MAX", "A
 
 bool is_aggregate(std::string_view name) {
   return std::any_of(std::begin(aggregate_names), std::end(aggregate_names),
-                     [&](std::string_view a) { return iequal(a, name); });
+                     [&](std::string_view a) { return iequals(a, name); });
 }
 
 std::string pointer_of(const std::vector<std::string>& segments) {
@@ -183,7 +173,7 @@ class parser {
     std::vector<std::pair<std::string, projection_item>> items;  // root identifier + item
     if (keyword("VALUE")) {
       next();
-      if (!(peek().kind == tok::ident && iequal(peek().text, "COUNT") && peek(1).text == "(")) {
+      if (!(peek().kind == tok::ident && iequals(peek().text, "COUNT") && peek(1).text == "(")) {
         throw parse_error{"unsupported: SELECT VALUE " + describe(peek()) + " (only SELECT VALUE COUNT(1))"};
       }
       next();
@@ -249,7 +239,7 @@ class parser {
     return t;
   }
   std::string pos() const { return std::to_string(peek().pos); }
-  bool keyword(std::string_view k) const { return peek().kind == tok::ident && iequal(peek().text, k); }
+  bool keyword(std::string_view k) const { return peek().kind == tok::ident && iequals(peek().text, k); }
   bool punct(std::string_view p) const { return peek().kind == tok::punct && peek().text == p; }
   void expect_keyword(std::string_view k) {
     if (!keyword(k)) throw parse_error{"expected " + std::string(k) + " at position " + pos() + ", found " + describe(peek())};
@@ -257,7 +247,7 @@ class parser {
   }
   static bool is_clause_keyword(std::string_view s) {
     for (std::string_view k : {"WHERE", "ORDER", "GROUP", "OFFSET", "LIMIT", "JOIN", "AS", "IN"}) {
-      if (iequal(s, k)) return true;
+      if (iequals(s, k)) return true;
     }
     return false;
   }
@@ -287,12 +277,12 @@ class parser {
       throw parse_error{"expected <alias>.<property> at position " + pos() + ", found " + describe(t)};
     }
     if (peek(1).text == "(" && peek(1).kind == tok::punct) {
-      if (is_aggregate(t.text)) throw parse_error{"unsupported: aggregate " + upper(t.text) + " (only SELECT VALUE COUNT(1))"};
-      throw parse_error{"unsupported: function " + upper(t.text)};
+      if (is_aggregate(t.text)) throw parse_error{"unsupported: aggregate " + to_upper_copy(t.text) + " (only SELECT VALUE COUNT(1))"};
+      throw parse_error{"unsupported: function " + to_upper_copy(t.text)};
     }
-    if (iequal(t.text, "NOT")) throw parse_error{"unsupported: NOT"};
-    if (iequal(t.text, "EXISTS")) throw parse_error{"unsupported: EXISTS"};
-    if (iequal(t.text, "ARRAY")) throw parse_error{"unsupported: ARRAY subquery"};
+    if (iequals(t.text, "NOT")) throw parse_error{"unsupported: NOT"};
+    if (iequals(t.text, "EXISTS")) throw parse_error{"unsupported: EXISTS"};
+    if (iequals(t.text, "ARRAY")) throw parse_error{"unsupported: ARRAY subquery"};
     std::string root = next().text;
     field_path path;
     for (;;) {
@@ -335,10 +325,10 @@ class parser {
         return o;
       }
       case tok::ident:
-        if (iequal(t.text, "true") && peek(1).text != ".") { next(); o.value = true; return o; }
-        if (iequal(t.text, "false") && peek(1).text != ".") { next(); o.value = false; return o; }
-        if (iequal(t.text, "null") && peek(1).text != ".") { next(); o.value = nullptr; return o; }
-        if (iequal(t.text, "undefined") && peek(1).text != ".") { next(); o.value = std::monostate{}; return o; }
+        if (iequals(t.text, "true") && peek(1).text != ".") { next(); o.value = true; return o; }
+        if (iequals(t.text, "false") && peek(1).text != ".") { next(); o.value = false; return o; }
+        if (iequals(t.text, "null") && peek(1).text != ".") { next(); o.value = nullptr; return o; }
+        if (iequals(t.text, "undefined") && peek(1).text != ".") { next(); o.value = std::monostate{}; return o; }
         break;
       case tok::punct:
         if (t.text == "-" && peek(1).kind == tok::number) {

@@ -4,11 +4,13 @@
 #include "io/cosmos/epk.hpp"
 #include "io/json/write.hpp"
 #include "tools/cosmos-emulator/account.hpp"
+#include "tools/cosmos-emulator/bulk.hpp"
 #include "tools/cosmos-emulator/http_status.hpp"
 
+#include <boost/algorithm/string/find.hpp>
+#include <boost/algorithm/string/predicate.hpp>
 #include <simdjson.h>
 
-#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <random>
@@ -35,14 +37,8 @@ std::string activity_id() {
   return buf;
 }
 
-std::string format_charge(double charge) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", charge);
-  return buf;
-}
-
 bool header_true(const http::request& req, std::string_view name) {
-  return http::iequals(req.header(name), "true");
+  return boost::algorithm::iequals(req.header(name), "true");
 }
 
 std::optional<std::string_view> optional_header(const http::request& req, std::string_view name) {
@@ -137,8 +133,9 @@ std::optional<double> parse_double(std::string_view text) {
 std::optional<outcome> offer_throughput(const http::request& req, std::optional<double>& out) {
   if (auto t = optional_header(req, "x-ms-offer-throughput")) {
     auto v = parse_double(*t);
-    if (!v || *v < 0) {
-      return error(400, "BadRequest", "x-ms-offer-throughput: expected a number >= 0, got '" + std::string(*t) + "'");
+    if (!v) {
+      return error(400, "BadRequest",
+                   "x-ms-offer-throughput: expected a number from 400 to 1000000, got '" + std::string(*t) + "'");
     }
     out = *v;
     return std::nullopt;
@@ -197,127 +194,10 @@ std::optional<query_text> split_query_body(std::string_view body) {
 
 /// `SELECT VALUE COUNT(1) <rest>` -> `SELECT VALUE [{"item": COUNT(1)}] <rest>`.
 std::string count_item_rewrite(std::string_view sql) {
-  std::string lower(sql);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto at = lower.find("count");
-  auto close = at == std::string::npos ? std::string::npos : lower.find(')', at);
-  if (close == std::string::npos) return {};
+  auto count = boost::algorithm::ifind_first(sql, std::string_view("count"));
+  auto close = count.empty() ? std::string_view::npos : sql.find(')', static_cast<std::size_t>(count.begin() - sql.begin()));
+  if (close == std::string_view::npos) return {};
   return std::string(count_item_prefix) + std::string(sql.substr(close + 1));
-}
-
-struct bulk_entry {
-  document_request request;
-  std::string op_name;
-  std::optional<std::string> refusal;  ///< set when the entry is rejected before the store
-};
-
-/// Parses the bulk body (a JSON array of operations) into requests whose views point into
-/// `padded` or `parser`'s string buffer. Returns an error text for a body that is not such an array.
-std::optional<std::string> parse_bulk(simdjson::ondemand::parser& parser, const simdjson::padded_string& padded,
-                                      std::vector<bulk_entry>& entries) {
-  namespace od = simdjson::ondemand;
-  od::document doc;
-  if (parser.iterate(padded).get(doc)) return "bulk body: expected a JSON array of operations";
-  od::array array;
-  if (doc.get_array().get(array)) return "bulk body: expected a JSON array of operations";
-  std::size_t index = 0;
-  for (auto element : array) {
-    od::object object;
-    if (element.get_object().get(object)) {
-      return "bulk body: operation " + std::to_string(index) + " is not a JSON object";
-    }
-    bulk_entry entry;
-    for (auto field : object) {
-      std::string_view key;
-      if (field.unescaped_key().get(key)) return "bulk body: operation " + std::to_string(index) + " has a bad key";
-      auto value = field.value();
-      if (key == "operationType") {
-        std::string_view t;
-        if (value.get_string().get(t)) return "bulk body: operation " + std::to_string(index) + ": operationType must be a string";
-        entry.op_name = t;
-      } else if (key == "id") {
-        std::string_view id;
-        if (value.get_string().get(id)) return "bulk body: operation " + std::to_string(index) + ": id must be a string";
-        entry.request.id = id;
-      } else if (key == "partitionKey") {
-        od::json_type type;
-        if (value.type().get(type)) return "bulk body: operation " + std::to_string(index) + ": bad partitionKey";
-        std::string_view pk;
-        if (type == od::json_type::string) {
-          if (value.get_string().get(pk)) return "bulk body: operation " + std::to_string(index) + ": bad partitionKey";
-        } else if (type == od::json_type::array) {
-          od::array a;
-          if (value.get_array().get(a) || a.raw_json().get(pk)) {
-            return "bulk body: operation " + std::to_string(index) + ": bad partitionKey";
-          }
-        } else {
-          return "bulk body: operation " + std::to_string(index) +
-                 ": partitionKey must be a JSON array text such as \"[\\\"value\\\"]\"";
-        }
-        entry.request.partition_key = pk;
-      } else if (key == "resourceBody") {
-        od::object body;
-        std::string_view raw;
-        if (value.get_object().get(body) || body.raw_json().get(raw)) {
-          return "bulk body: operation " + std::to_string(index) + ": resourceBody must be a JSON object";
-        }
-        entry.request.body = raw;
-      } else if (key == "ifMatch") {
-        std::string_view m;
-        if (value.get_string().get(m)) return "bulk body: operation " + std::to_string(index) + ": ifMatch must be a string";
-        entry.request.if_match = m;
-      }
-    }
-    const std::string& t = entry.op_name;
-    if (t == "Create") {
-      entry.request.op = document_op::create;
-    } else if (t == "Upsert") {
-      entry.request.op = document_op::upsert;
-    } else if (t == "Read") {
-      entry.request.op = document_op::read;
-    } else if (t == "Replace") {
-      entry.request.op = document_op::replace;
-    } else if (t == "Delete") {
-      entry.request.op = document_op::remove;
-    } else {
-      entry.refusal = "operationType '" + t + "' is not supported by cosmos-emulator (Create, Upsert, Read, Replace, Delete)";
-    }
-    if ((entry.request.op == document_op::create || entry.request.op == document_op::upsert ||
-         entry.request.op == document_op::replace) &&
-        entry.request.body.empty() && !entry.refusal) {
-      entry.refusal = "operation " + std::to_string(index) + " (" + t + "): resourceBody is required";
-    }
-    entries.push_back(std::move(entry));
-    ++index;
-  }
-  return std::nullopt;
-}
-
-void append_bulk_result(std::string& out, const op_result& r, bool minimal) {
-  out += "{\"statusCode\":";
-  out += std::to_string(http_status(r.status));
-  out += ",\"requestCharge\":";
-  out += format_charge(r.request_charge);
-  if (!r.etag.empty()) {
-    out += ",\"eTag\":";
-    append_json_string(out, r.etag);
-  }
-  if (auto substatus = http_substatus(r.status); substatus != 0) {
-    out += ",\"subStatusCode\":";
-    out += std::to_string(substatus);
-  }
-  if (r.status == result_status::throttled) {
-    out += ",\"retryAfterMilliseconds\":";
-    out += std::to_string(std::max<long long>(1, r.retry_after.count()));
-  }
-  if (r.succeeded() && !r.body.empty() && !minimal) {
-    out += ",\"resourceBody\":";
-    out += r.body;
-  } else if (!r.succeeded()) {
-    out += ",\"message\":";
-    append_json_string(out, r.message.empty() ? default_message(r.status) : std::string_view(r.message));
-  }
-  out += '}';
 }
 
 struct range_bounds {
@@ -366,7 +246,7 @@ struct call {
   std::string_view arg(std::size_t i) const { return args.at(i); }
   // `Prefer: return=minimal` (contentResponseOnWriteEnabled = false): document writes answer
   // without the document.
-  bool minimal() const { return http::iequals(req.header("prefer"), "return=minimal"); }
+  bool minimal() const { return boost::algorithm::iequals(req.header("prefer"), "return=minimal"); }
   bool is_query() const {
     return header_true(req, "x-ms-documentdb-isquery") ||
            req.header("content-type").substr(0, 22) == "application/query+json";
@@ -515,15 +395,8 @@ outcome run_bulk(const call& c) {
     o = error(429, "TooManyRequests", default_message(result_status::throttled), 3200);
     o.res.headers.emplace_back("x-ms-retry-after-ms", std::to_string(std::max<long long>(1, retry.count())));
   } else {
-    std::string body = "[";
-    const bool minimal = c.minimal();
-    for (std::size_t i = 0; i < results.size(); ++i) {
-      if (i) body += ',';
-      append_bulk_result(body, results[i], minimal);
-    }
-    body += ']';
     o.res.status = all_ok ? 200 : 207;
-    o.res.body = std::move(body);
+    o.res.body = bulk_response_body(results, c.minimal());
   }
   o.charge = charge;
   if (range) o.range_id = range->id;

@@ -17,7 +17,8 @@
 // _ts, _attachments spliced in before the closing brace (client-supplied values of those are
 // dropped); numbers, escapes and key order of everything else are preserved byte for byte.
 // Validation: missing/invalid partition key bad_request; partition key differs from the body's
-// value partition_key_mismatch; body not a JSON object, missing or non-string id, id empty,
+// value partition_key_mismatch; body not a JSON object, missing, repeated or non-string id
+// (JSON parsers disagree on which of two "id" members counts), id empty,
 // > 1023 bytes or containing / \ ? # bad_request; body > 2 MB too_large.
 //
 // Partitioning (key_ranges.hpp): each collection has `partitions` physical partitions (fixed
@@ -70,6 +71,10 @@ enum class result_status {
   too_large,               ///< document over 2 MB
   throttled,               ///< the partition's throughput is used up; see retry_after
 };
+
+/// The provisioned throughput (RU/s) a collection's offer may be given, as the service allows.
+inline constexpr double min_offer_throughput = 400;
+inline constexpr double max_offer_throughput = 1'000'000;
 
 struct op_result {
   result_status status = result_status::ok;
@@ -166,7 +171,8 @@ class store {
   op_result delete_database(std::string_view db);    ///< no_content / not_found (drops its collections)
   op_result list_databases();                        ///< ok {"_rid":"","Databases":[..],"_count":n}
 
-  // Collections. `offer_throughput`: the collection's RU/s (nullopt -> default_throughput).
+  // Collections. `offer_throughput`: the collection's RU/s, min_offer_throughput to
+  // max_offer_throughput (bad_request otherwise); nullopt -> default_throughput (0 = unlimited).
   // The body keeps the client's fields and adds _rid, _self, _etag, _ts, _docs, _sprocs,
   // _triggers, _udfs, _conflicts, a default indexingPolicy and partitionKey.version 2 if absent.
   op_result create_collection(std::string_view db, std::string_view body,
@@ -181,8 +187,9 @@ class store {
   // Offers: one per collection; id = _rid = a short rid; content.offerThroughput; offerVersion "V2".
   op_result list_offers();                            ///< ok {"_rid":"","Offers":[..],"_count":n}
   op_result read_offer(std::string_view offer_id);    ///< ok / not_found
-  /// Takes content.offerThroughput from `body` (a number >= 0; bad_request otherwise) and applies
-  /// it to the collection's partitions at once. ok / not_found / bad_request.
+  /// Takes content.offerThroughput from `body` (a number from min_offer_throughput to
+  /// max_offer_throughput; bad_request otherwise) and applies it to the collection's partitions
+  /// at once. ok / not_found / bad_request.
   op_result replace_offer(std::string_view offer_id, std::string_view body);
   /// Runs a parsed query over the offer resources (e.g. WHERE r.offerResourceId = @rid); one
   /// page, no continuation. Body {"_rid":"","Offers":[..],"_count":n}.

@@ -10,6 +10,18 @@
 
 namespace idabus::emulator {
 
+namespace {
+
+// Why `throughput` cannot be an offer's, or empty when it can.
+std::string offer_throughput_error(double throughput) {
+  if (throughput >= min_offer_throughput && throughput <= max_offer_throughput) return {};
+  std::string got;
+  append_number(got, throughput);
+  return "offer throughput must be from 400 to 1000000 RU/s (got " + got + ")";
+}
+
+}  // namespace
+
 database* store::impl::find_db(std::string_view id) const {
   for (const auto& d : databases) {
     if (d->id == id) return d.get();
@@ -183,9 +195,14 @@ op_result store::create_collection(std::string_view db, std::string_view body, s
   }
   if (version != 1 && version != 2) return store_error(result_status::bad_request, "collection body: partitionKey.version must be 1 or 2");
   const bool has_indexing = !root["indexingPolicy"].error();
+  if (offer_throughput) {
+    if (auto why = offer_throughput_error(*offer_throughput); !why.empty()) {
+      return store_error(result_status::bad_request, why);
+    }
+  }
   double throughput = offer_throughput.value_or(impl_->opt.default_throughput);
   if (!(throughput >= 0) || !std::isfinite(throughput)) {
-    return store_error(result_status::bad_request, "offer throughput must be a number >= 0");
+    return store_error(result_status::bad_request, "default throughput must be a number >= 0");
   }
   // The collection body: the client's members (except partitionKey and server-owned ones),
   // then partitionKey, the default indexing policy when absent, and system properties.
@@ -332,9 +349,11 @@ op_result store::replace_offer(std::string_view offer_id, std::string_view body)
     return store_error(result_status::bad_request, "offer body must be a JSON object with content.offerThroughput");
   }
   double throughput = 0;
-  if (root.at_pointer("/content/offerThroughput").get_double().get(throughput) || !(throughput >= 0) ||
-      !std::isfinite(throughput)) {
-    return store_error(result_status::bad_request, "offer body: content.offerThroughput must be a number >= 0");
+  if (root.at_pointer("/content/offerThroughput").get_double().get(throughput)) {
+    return store_error(result_status::bad_request, "offer body: content.offerThroughput must be a number");
+  }
+  if (auto why = offer_throughput_error(throughput); !why.empty()) {
+    return store_error(result_status::bad_request, "offer body: " + why);
   }
   std::unique_lock lock(impl_->mu);
   for (const auto& d : impl_->databases) {

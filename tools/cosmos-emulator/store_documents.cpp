@@ -18,6 +18,30 @@ constexpr std::size_t max_document_bytes = 2u << 20;
 
 std::string describe_key(const std::vector<cosmos::pk_component>& key) { return cosmos::partition_key_header(key); }
 
+std::size_t count_members(simdjson::dom::object object, std::string_view key) {
+  std::size_t n = 0;
+  for (const auto member : object) n += member.key == key;
+  return n;
+}
+
+// Which member along the partition key path (one per level) is repeated; empty when none is.
+// JSON parsers disagree on which of two equal keys counts, so such a document has no one value.
+std::string repeated_on_path(simdjson::dom::object object, std::string_view pk_path) {
+  std::size_t pos = 1;
+  while (pos <= pk_path.size()) {
+    auto next = pk_path.find('/', pos);
+    if (next == std::string_view::npos) next = pk_path.size();
+    const std::string_view segment = pk_path.substr(pos, next - pos);
+    const std::size_t n = count_members(object, segment);
+    if (n > 1) return std::string(segment);
+    simdjson::dom::object inner;
+    if (n == 0 || next == pk_path.size() || object[segment].get_object().get(inner)) return {};
+    object = inner;
+    pos = next + 1;
+  }
+  return {};
+}
+
 struct parsed_body {
   std::string id;
   std::vector<cosmos::pk_component> key;
@@ -36,12 +60,23 @@ std::optional<op_result> parse_document(const collection& c, std::string_view bo
   if (root.type() != simdjson::dom::element_type::OBJECT) {
     return store_error(result_status::bad_request, "document must be a JSON object");
   }
+  simdjson::dom::object object;
+  if (root.get_object().get(object)) return store_error(result_status::bad_request, "document must be a JSON object");
+  if (const std::size_t ids = count_members(object, "id"); ids > 1) {
+    return store_error(result_status::bad_request, "document has " + std::to_string(ids) +
+                                                       " \"id\" properties; exactly one is allowed");
+  }
   simdjson::dom::element id;
   if (root["id"].get(id)) return store_error(result_status::bad_request, "document is missing the required property \"id\"");
   std::string_view id_text;
   if (id.get_string().get(id_text)) return store_error(result_status::bad_request, "document property \"id\" must be a string");
   if (auto why = check_id(id_text, "document"); !why.empty()) return store_error(result_status::bad_request, why);
   out.id = std::string(id_text);
+  if (auto repeated = repeated_on_path(object, c.pk_path); !repeated.empty()) {
+    return store_error(result_status::bad_request, "document has more than one " + json_quote(repeated) +
+                                                       " property on the partition key path " + c.pk_path +
+                                                       "; exactly one is allowed");
+  }
   simdjson::dom::element v;
   cosmos::pk_component comp;  // monostate = undefined (property absent)
   if (!root.at_pointer(c.pk_path).get(v)) {

@@ -40,5 +40,11 @@ TEST(HttpStatus, ErrorsMapToCosmosStatusSubstatusAndCode) {
   }
 }
 
+TEST(HttpStatus, ChargesAreWrittenWithTwoDecimals) {
+  EXPECT_EQ(format_charge(5), "5.00");
+  EXPECT_EQ(format_charge(102.456), "102.46");
+  EXPECT_EQ(format_charge(0), "0.00");
+}
+
 }  // namespace
 }  // namespace idabus::emulator

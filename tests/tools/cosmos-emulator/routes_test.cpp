@@ -386,6 +386,52 @@ TEST_F(EmulatorRoutes, OfferIsFoundByResourceLinkAndItsThroughputReplaced) {
   EXPECT_NE(put.body.find("2000"), std::string::npos);
 }
 
+TEST_F(EmulatorRoutes, DocumentWithTwoIdsOrTwoPartitionKeysIs400AndStoresNothing) {
+  make_collection();
+  const http::header_list pk{{"x-ms-documentdb-partitionkey", "[\"p\"]"}};
+  auto res = call("POST", "/dbs/db/colls/items/docs", R"({"id":"first","pk":"p","id":"last"})", pk);
+  EXPECT_EQ(res.status, 400u) << res.body;
+  EXPECT_EQ(field(res.body, "code"), "BadRequest");
+  EXPECT_EQ(call("GET", "/dbs/db/colls/items/docs/first", {}, pk).status, 404u);
+  EXPECT_EQ(call("GET", "/dbs/db/colls/items/docs/last", {}, pk).status, 404u);
+  // Likewise two values of the partition key property.
+  EXPECT_EQ(call("POST", "/dbs/db/colls/items/docs", R"({"id":"two-keys","pk":"p","pk":"q"})", pk).status, 400u);
+  EXPECT_EQ(call("GET", "/dbs/db/colls/items/docs/two-keys", {}, pk).status, 404u);
+  // The same inside a bulk request: that operation fails, the others run.
+  auto bulk = call("POST", "/dbs/db/colls/items/docs",
+                   R"([{"operationType":"Create","partitionKey":"[\"p\"]","resourceBody":{"id":"a","pk":"p","id":"b"}},)"
+                   R"({"operationType":"Create","partitionKey":"[\"p\"]","resourceBody":{"id":"c","pk":"p"}}])",
+                   {{"x-ms-cosmos-is-batch-request", "True"}});
+  ASSERT_EQ(bulk.status, 207u) << bulk.body;
+  EXPECT_NE(bulk.body.find(R"({"statusCode":400)"), std::string::npos) << bulk.body;
+  EXPECT_EQ(call("GET", "/dbs/db/colls/items/docs/a", {}, pk).status, 404u);
+  EXPECT_EQ(call("GET", "/dbs/db/colls/items/docs/b", {}, pk).status, 404u);
+  EXPECT_EQ(call("GET", "/dbs/db/colls/items/docs/c", {}, pk).status, 200u);
+}
+
+TEST_F(EmulatorRoutes, OfferThroughputOutside400To1000000Is400) {
+  ASSERT_EQ(call("POST", "/dbs", R"({"id":"db"})").status, 201u);
+  const std::string body = R"({"id":"items","partitionKey":{"paths":["/pk"],"kind":"Hash","version":2}})";
+  for (const char* bad : {"1e30", "-5", "abc", "399", "1000001", "", "nan", "inf"}) {
+    auto res = call("POST", "/dbs/db/colls", body, {{"x-ms-offer-throughput", bad}});
+    EXPECT_EQ(res.status, 400u) << "x-ms-offer-throughput: '" << bad << "' " << res.body;
+    EXPECT_EQ(field(res.body, "code"), "BadRequest") << bad;
+  }
+  EXPECT_EQ(call("GET", "/dbs/db/colls/items").status, 404u) << "no rejected request created the collection";
+  ASSERT_EQ(call("POST", "/dbs/db/colls", body, {{"x-ms-offer-throughput", "400"}}).status, 201u);
+  auto offers = call("GET", "/offers");
+  auto id_at = offers.body.find("\"id\":\"");
+  ASSERT_NE(id_at, std::string::npos);
+  const std::string offer_id = offers.body.substr(id_at + 6, offers.body.find('"', id_at + 6) - id_at - 6);
+  for (const char* bad : {"1e30", "-5", "\"abc\"", "399"}) {
+    auto put = call("PUT", "/offers/" + offer_id, std::string(R"({"content":{"offerThroughput":)") + bad + "}}");
+    EXPECT_EQ(put.status, 400u) << bad << " " << put.body;
+  }
+  auto read = call("GET", "/offers/" + offer_id);
+  EXPECT_NE(read.body.find(R"("offerThroughput":400,)"), std::string::npos) << read.body;
+  EXPECT_EQ(call("PUT", "/offers/" + offer_id, R"({"content":{"offerThroughput":1000000}})").status, 200u);
+}
+
 TEST_F(EmulatorRoutes, UnknownPathIs404AndWrongMethodIs405) {
   EXPECT_EQ(call("GET", "/nothing/here").status, 404u);
   auto res = call("PATCH", "/dbs");

@@ -63,6 +63,26 @@ TEST_F(store_fixture, PartitionKeyRangesTileTheKeySpace) {
   EXPECT_EQ(field(r.body, "/PartitionKeyRanges/2/status"), "online");
 }
 
+TEST_F(store_fixture, OfferThroughputMustBeWithinTheServiceRange) {
+  auto make = [&](std::string id, double ru) {
+    return s->create_collection("db", R"({"id":")" + id + R"(","partitionKey":{"paths":["/pk"]}})", ru).status;
+  };
+  EXPECT_EQ(make("low", 399), result_status::bad_request);
+  EXPECT_EQ(make("high", 1'000'001), result_status::bad_request);
+  EXPECT_EQ(make("huge", 1e30), result_status::bad_request);
+  EXPECT_EQ(make("zero", 0), result_status::bad_request);
+  EXPECT_EQ(s->read_collection("db", "huge").status, result_status::not_found);
+  EXPECT_EQ(make("min", 400), result_status::created);
+  EXPECT_EQ(make("max", 1'000'000), result_status::created);
+  const std::string offer_id = field(s->list_offers().body, "/Offers/0/id");
+  for (const char* bad : {"1e30", "399", "-5", "1000001"}) {
+    auto r = s->replace_offer(offer_id, std::string(R"({"content":{"offerThroughput":)") + bad + "}}");
+    EXPECT_EQ(r.status, result_status::bad_request) << bad;
+    EXPECT_NE(r.message.find("400 to 1000000"), std::string::npos) << r.message;
+  }
+  EXPECT_EQ(s->replace_offer(offer_id, R"({"content":{"offerThroughput":1000000}})").status, result_status::ok);
+}
+
 TEST_F(store_fixture, OfferReplaceChangesTheBudget) {
   open(400, 4);
   auto offers = s->list_offers();

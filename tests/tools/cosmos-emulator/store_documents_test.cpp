@@ -111,6 +111,47 @@ TEST_F(store_fixture, ValidatesDocumentsAndPartitionKeys) {
   EXPECT_EQ(s->stats().documents, 0u);
 }
 
+TEST_F(store_fixture, DocumentWithTwoIdsIsRejectedAndNothingIsStored) {
+  for (auto op : {document_op::create, document_op::upsert}) {
+    auto r = put(op, R"({"id":"first","pk":"p","id":"last"})", "p");
+    EXPECT_EQ(r.status, result_status::bad_request);
+    EXPECT_NE(r.message.find("\"id\""), std::string::npos) << r.message;
+  }
+  EXPECT_EQ(read("first", "p").status, result_status::not_found);
+  EXPECT_EQ(read("last", "p").status, result_status::not_found);
+  ASSERT_EQ(create("a", "p").status, result_status::created);
+  EXPECT_EQ(put(document_op::replace, R"({"id":"a","pk":"p","id":"b"})", "p", std::nullopt, "a").status,
+            result_status::bad_request);
+  // An escaped key is the same key once unescaped.
+  EXPECT_EQ(put(document_op::create, R"({"id":"x","pk":"p","\u0069d":"y"})", "p").status, result_status::bad_request);
+}
+
+TEST_F(store_fixture, DocumentWithARepeatedPartitionKeyPropertyIsRejected) {
+  auto twice = put(document_op::create, R"({"id":"a","pk":"p","pk":"q"})", "p");
+  EXPECT_EQ(twice.status, result_status::bad_request);
+  EXPECT_NE(twice.message.find("\"pk\""), std::string::npos) << twice.message;
+  EXPECT_EQ(put(document_op::create, R"({"id":"a","pk":"p","pk":"q"})", "q").status, result_status::bad_request);
+  EXPECT_EQ(read("a", "p").status, result_status::not_found);
+  EXPECT_EQ(read("a", "q").status, result_status::not_found);
+  // Repeated members off the path are the client's business.
+  EXPECT_EQ(put(document_op::create, R"({"id":"b","pk":"p","x":1,"x":2})", "p").status, result_status::created);
+}
+
+TEST_F(store_fixture, RepeatedMemberOnANestedPartitionKeyPathIsRejected) {
+  ASSERT_EQ(s->create_collection("db", R"({"id":"nested","partitionKey":{"paths":["/a/b"]}})", std::nullopt).status,
+            result_status::created);
+  auto create_in_nested = [&](std::string body) {
+    document_request r;
+    r.op = document_op::create;
+    r.body = body;
+    r.partition_key = "[\"v\"]";
+    return s->execute("db", "nested", r).status;
+  };
+  EXPECT_EQ(create_in_nested(R"({"id":"1","a":{"b":"v","b":"w"}})"), result_status::bad_request);
+  EXPECT_EQ(create_in_nested(R"({"id":"2","a":{"b":"w"},"a":{"b":"v"}})"), result_status::bad_request);
+  EXPECT_EQ(create_in_nested(R"({"id":"3","a":{"b":"v","c":1,"c":2}})"), result_status::created);
+}
+
 TEST_F(store_fixture, NumericAndMissingPartitionKeysRoute) {
   document_request r;
   r.op = document_op::create;

@@ -42,7 +42,7 @@ struct persistent_store : ::testing::Test {
     r.partition_key = header;
     return s.execute("db", "items", r);
   }
-  static void create_schema(store& s, double throughput = 0) {
+  static void create_schema(store& s, std::optional<double> throughput = std::nullopt) {
     ASSERT_EQ(s.create_database(R"({"id":"db"})").status, result_status::created);
     ASSERT_EQ(s.create_collection("db", R"({"id":"items","partitionKey":{"paths":["/pk"]}})", throughput).status,
               result_status::created);

@@ -1,0 +1,125 @@
+#include "stages/backup.hpp"
+
+#include "io/files/atomic_file.hpp"
+#include "pipeline/run_stages.hpp"
+#include "stages/batch_documents.hpp"
+#include "stages/compress_chunks.hpp"
+#include "stages/read_pages.hpp"
+#include "stages/write_chunks.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+namespace idabus::stages {
+
+namespace {
+
+// The channels and results of one collection's pipeline; they outlive its stages.
+struct collection_pipeline {
+  collection_pipeline(const backup_options& options, backup_collection c)
+      : collection(std::move(c)),
+        pages(options.page_capacity),
+        batches(options.batch_capacity),
+        chunks(options.reorder_window, options.compressors) {}
+
+  backup_collection collection;
+  pipeline::channel<io::cosmos::query_page> pages;
+  pipeline::channel<raw_batch> batches;
+  pipeline::reorder_buffer<compressed_chunk> chunks;
+  io::cosmos::parallel_query_stats query_stats;
+  std::vector<io::files::chunk_entry> written;
+};
+
+[[noreturn]] void bad_option(const std::string& field, const std::string& expected) {
+  throw std::invalid_argument("backup options: " + field + " " + expected);
+}
+
+}  // namespace
+
+io::cosmos::query_spec backup_query(std::optional<std::int64_t> since_ts) {
+  io::cosmos::query_spec spec;
+  if (!since_ts) {
+    spec.text = "SELECT * FROM c";
+    return spec;
+  }
+  spec.text = "SELECT * FROM c WHERE c._ts >= @since";
+  spec.parameters.push_back({"@since", std::to_string(*since_ts)});
+  return spec;
+}
+
+void validate(const backup_options& options) {
+  if (options.chunk_bytes == 0) bad_option("chunk_bytes", "must be at least 1");
+  if (options.compression_level < 1 || options.compression_level > 22) {
+    bad_option("compression_level", "must be 1..22");
+  }
+  if (options.page_size < 1) bad_option("page_size", "must be at least 1");
+  if (options.range_concurrency == 0) bad_option("range_concurrency", "must be at least 1");
+  if (options.compressors == 0) bad_option("compressors", "must be at least 1");
+  if (options.reorder_window == 0) bad_option("reorder_window", "must be at least 1");
+}
+
+net::awaitable<backup_result> run_backup(io::cosmos::client& client, pipeline::cpu_pool& cpu,
+                                         pipeline::cpu_pool& file_thread, std::filesystem::path set_dir,
+                                         backup_pass pass, backup_options options, pipeline::stage_stats& stats) {
+  validate(options);
+  auto make_folder = [&set_dir] {
+    std::filesystem::create_directories(set_dir);
+    io::files::fsync_directory(set_dir.parent_path().empty() ? std::filesystem::path(".") : set_dir.parent_path());
+  };
+  co_await file_thread.run(make_folder);
+
+  std::vector<std::unique_ptr<collection_pipeline>> pipelines;
+  std::vector<pipeline::named_stage> stages;
+  for (const auto& collection : pass.collections) {
+    auto& p = *pipelines.emplace_back(std::make_unique<collection_pipeline>(options, collection));
+    const auto& name = p.collection.name;
+
+    io::cosmos::page_request request;
+    request.database = pass.database;
+    request.collection = name;
+    request.query = backup_query(pass.since_ts);
+    request.partition_key_path = p.collection.partition_key_path;
+    request.max_item_count = options.page_size;
+    io::cosmos::parallel_query_options query_options;
+    query_options.max_concurrency = options.range_concurrency;
+    auto source = all_ranges_source(client, std::move(request), query_options);
+    stages.push_back({name + "/read", run_read_pages(std::move(source), p.pages, stats.add(name + "/read"),
+                                                     p.query_stats)});
+
+    stages.push_back({name + "/batch", run_batch_documents(p.pages, p.batches, options.chunk_bytes,
+                                                           stats.add(name + "/batch"))});
+    auto& compress_counters = stats.add(name + "/compress");
+    for (std::size_t i = 0; i < options.compressors; ++i) {
+      stages.push_back({name + "/compress", run_compress_chunks(p.batches, p.chunks, cpu, options.compression_level,
+                                                                compress_counters)});
+    }
+    write_chunks_options write_options;
+    write_options.set_dir = set_dir;
+    write_options.collection = name;
+    write_options.phase = pass.phase;
+    write_options.first_number = p.collection.first_chunk_number;
+    stages.push_back({name + "/write", run_write_chunks(p.chunks, file_thread, std::move(write_options), p.written,
+                                                        stats.add(name + "/write"))});
+  }
+  co_await pipeline::run_stages(std::move(stages));
+
+  backup_result result;
+  for (auto& p : pipelines) {
+    collection_result r;
+    r.name = p->collection.name;
+    r.chunks = std::move(p->written);
+    for (const auto& c : r.chunks) {
+      r.documents += c.documents;
+      r.raw_bytes += c.raw_bytes;
+      r.bytes += c.bytes;
+    }
+    r.request_charge = p->query_stats.request_charge;
+    r.pages = p->query_stats.pages;
+    r.ranges = p->query_stats.ranges;
+    r.range_refreshes = p->query_stats.range_refreshes;
+    result.collections.push_back(std::move(r));
+  }
+  co_return result;
+}
+
+}  // namespace idabus::stages

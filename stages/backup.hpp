@@ -1,0 +1,101 @@
+#pragma once
+// run_backup: the backup pipeline of one pass (DESIGN §6 Basis, or the delta pass), wired in one
+// place and shared by the engine and the tests. For each collection, concurrently:
+//
+//   run_read_pages        every partition key range in parallel (query_all_ranges; one paged
+//                         query per range with its own continuation), SELECT * FROM c, or
+//                         ... WHERE c._ts >= @since when pass.since_ts is set
+//     -> channel<query_page>        (options.page_capacity pages)
+//   run_batch_documents   raw documents (never re-serialized) into JSON Lines batches of at most
+//                         options.chunk_bytes
+//     -> channel<raw_batch>         (options.batch_capacity batches)
+//   options.compressors × run_compress_chunks   one zstd frame + SHA-256 per batch on `cpu`,
+//                         one encoder (ZSTD_CCtx) per worker
+//     -> reorder_buffer<compressed_chunk>  (options.reorder_window chunks)
+//   run_write_chunks      chunk files in order on `file_thread` (temp, fsync, rename)
+//
+// Result: per collection the ordered manifest chunk entries (phase = pass.phase) and totals.
+// The manifest is NOT written here: the caller writes it once after the basis and delta passes.
+// RU: the client's request_gate (set by the caller in client_options) paces every request; the
+// per-collection charge is summed from the pages.
+// Memory per collection is bounded by the options, not by the collection:
+//   pages:  (range_concurrency + page_capacity + 1) × one page (≤ ~4 MB, page_size documents)
+//   chunks: (1 + batch_capacity + compressors) × chunk_bytes raw
+//           + (compressors + reorder_window + 1) × one compressed chunk.
+// Stages are registered in `stats` as "<collection>/<stage>". Cancellation: cancelling
+// run_backup cancels every stage (files already renamed stay; no manifest is written).
+// Throws pipeline::stage_error naming the first stage that failed (cosmos_error,
+// transport_error, file_error nested), std::invalid_argument for bad options.
+
+#include "io/cosmos/client.hpp"
+#include "io/files/manifest.hpp"
+#include "pipeline/cpu_pool.hpp"
+#include "pipeline/stage_stats.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace idabus::stages {
+
+namespace net = boost::asio;
+
+struct backup_options {
+  std::size_t chunk_bytes = 64u << 20;  ///< Backup.ChunkBytes (uncompressed)
+  int compression_level = 3;            ///< Backup.CompressionLevel
+  int page_size = 1000;                 ///< Backup.PageSize (x-ms-max-item-count)
+  std::size_t range_concurrency = 8;    ///< ranges read at once per collection
+  std::size_t page_capacity = 8;        ///< pages buffered between reader and batcher
+  std::size_t batch_capacity = 1;       ///< raw batches waiting for a compressor
+  std::size_t compressors = 2;          ///< compression workers per collection
+  std::size_t reorder_window = 2;       ///< compressed chunks held for in-order writing
+};
+
+struct backup_collection {
+  std::string name;
+  std::string partition_key_path;  ///< "/objecttype"
+  std::uint32_t first_chunk_number = 1;  ///< the delta pass continues after the basis chunks
+};
+
+struct backup_pass {
+  std::string database;
+  std::vector<backup_collection> collections;
+  std::optional<std::int64_t> since_ts;  ///< `_ts >= since` (incremental / delta); none = full
+  io::files::chunk_phase phase = io::files::chunk_phase::basis;
+};
+
+struct collection_result {
+  std::string name;
+  std::vector<io::files::chunk_entry> chunks;  ///< in file order
+  std::uint64_t documents = 0;
+  std::uint64_t raw_bytes = 0;
+  std::uint64_t bytes = 0;  ///< compressed file bytes
+  double request_charge = 0;
+  std::uint64_t pages = 0;
+  std::uint64_t ranges = 0;
+  std::uint64_t range_refreshes = 0;
+};
+
+struct backup_result {
+  std::vector<collection_result> collections;  ///< in pass.collections order
+};
+
+/// The query of one pass: "SELECT * FROM c" or "SELECT * FROM c WHERE c._ts >= @since".
+io::cosmos::query_spec backup_query(std::optional<std::int64_t> since_ts);
+
+/// Checks the options (capacities and workers >= 1 where needed, chunk_bytes >= 1, level and
+/// page size in range). Throws std::invalid_argument naming the field.
+void validate(const backup_options& options);
+
+/// Runs one pass; see the file comment. `client`, `cpu`, `file_thread` and `stats` are borrowed
+/// and must outlive the call; `set_dir` is created when missing.
+net::awaitable<backup_result> run_backup(io::cosmos::client& client, pipeline::cpu_pool& cpu,
+                                         pipeline::cpu_pool& file_thread, std::filesystem::path set_dir,
+                                         backup_pass pass, backup_options options, pipeline::stage_stats& stats);
+
+}  // namespace idabus::stages

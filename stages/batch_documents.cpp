@@ -1,0 +1,59 @@
+#include "stages/batch_documents.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace idabus::stages {
+
+namespace {
+
+void append_document(raw_batch& batch, const io::json::page_document& doc) {
+  const auto start = batch.lines.size();
+  batch.lines.append(doc.raw);
+  if (doc.raw.find_first_of("\r\n") != std::string_view::npos) {
+    std::replace_if(batch.lines.begin() + static_cast<std::ptrdiff_t>(start), batch.lines.end(),
+                    [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  }
+  batch.lines.push_back('\n');
+  ++batch.documents;
+  if (const auto ts = doc.fields.ts) {
+    batch.min_ts = batch.min_ts ? std::min(*batch.min_ts, *ts) : *ts;
+    batch.max_ts = batch.max_ts ? std::max(*batch.max_ts, *ts) : *ts;
+  }
+}
+
+// Hands the batch out (numbered) and leaves an empty one in its place.
+raw_batch take_batch(raw_batch& batch, std::uint64_t& next_seq) {
+  raw_batch full = std::move(batch);
+  batch = raw_batch();
+  full.seq = next_seq++;
+  return full;
+}
+
+}  // namespace
+
+net::awaitable<void> run_batch_documents(pipeline::channel<io::cosmos::query_page>& in,
+                                         pipeline::channel<raw_batch>& out, std::size_t chunk_bytes,
+                                         pipeline::stage_counters& counters) {
+  if (chunk_bytes == 0) throw std::invalid_argument("run_batch_documents: chunk_bytes must be at least 1");
+  raw_batch batch;
+  std::uint64_t next_seq = 0;
+  while (auto page = co_await pipeline::counted_receive(in, counters)) {
+    for (const auto& doc : page->documents) {
+      if (batch.documents > 0 && batch.lines.size() + doc.raw.size() + 1 > chunk_bytes) {
+        auto full = take_batch(batch, next_seq);
+        const auto bytes = full.lines.size();
+        co_await pipeline::counted_send(out, std::move(full), counters, bytes);
+      }
+      append_document(batch, doc);
+    }
+  }
+  if (batch.documents > 0) {
+    auto full = take_batch(batch, next_seq);
+    const auto bytes = full.lines.size();
+    co_await pipeline::counted_send(out, std::move(full), counters, bytes);
+  }
+  out.finish();
+}
+
+}  // namespace idabus::stages

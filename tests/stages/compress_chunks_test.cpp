@@ -1,0 +1,128 @@
+#include "stages/compress_chunks.hpp"
+
+#include "pipeline/run_stages.hpp"
+#include "support/run_coro.hpp"
+#include "tests/stages/stage_fixtures.hpp"
+
+#include <gtest/gtest.h>
+#include <zstd.h>
+
+namespace idabus::stages {
+namespace {
+
+using test::run_coro;
+
+raw_batch make_batch(std::uint64_t seq, std::size_t bytes) {
+  raw_batch b;
+  b.seq = seq;
+  b.lines = std::string(bytes, static_cast<char>('a' + seq % 26)) + "\n";
+  b.documents = seq + 1;
+  b.min_ts = static_cast<std::int64_t>(seq);
+  b.max_ts = static_cast<std::int64_t>(seq + 10);
+  return b;
+}
+
+std::string plain_decompress(const std::string& frame) {
+  std::string out(ZSTD_getFrameContentSize(frame.data(), frame.size()), '\0');
+  const auto n = ZSTD_decompress(out.data(), out.size(), frame.data(), frame.size());
+  if (ZSTD_isError(n)) throw std::runtime_error(ZSTD_getErrorName(n));
+  return out;
+}
+
+net::awaitable<void> run_drain(pipeline::reorder_buffer<compressed_chunk>& in, std::vector<compressed_chunk>& into) {
+  while (auto c = co_await in.next()) into.push_back(std::move(*c));
+}
+
+struct compress_run {
+  std::vector<compressed_chunk> chunks;
+  std::uint64_t items = 0;
+};
+
+compress_run compress(std::vector<raw_batch> batches, std::size_t workers, bool fail = false) {
+  pipeline::cpu_pool pool(pipeline::cpu_pool_options{2, "cpu"});
+  pipeline::stage_stats stats;
+  auto& counters = stats.add("compress");
+  compress_run run;
+  run_coro([&](net::io_context&) -> net::awaitable<void> {
+    pipeline::channel<raw_batch> in(1);
+    pipeline::reorder_buffer<compressed_chunk> out(2, workers);
+    std::vector<pipeline::named_stage> stages;
+    stages.push_back({"batches", test::stages::run_send_all(in, std::move(batches), fail)});
+    for (std::size_t i = 0; i < workers; ++i) {
+      stages.push_back({"compress", run_compress_chunks(in, out, pool, 3, counters)});
+    }
+    stages.push_back({"drain", run_drain(out, run.chunks)});
+    co_await pipeline::run_stages(std::move(stages));
+  });
+  run.items = counters.snapshot().items;
+  return run;
+}
+
+TEST(CompressChunks, ParallelWorkersDeliverChunksInBatchOrder) {
+  std::vector<raw_batch> batches;
+  // Sizes vary so that workers finish out of order.
+  for (std::uint64_t i = 0; i < 12; ++i) batches.push_back(make_batch(i, (i % 3 == 0) ? 400000 : 1000));
+  const auto expected = batches;
+  const auto run = compress(std::move(batches), 3);
+  ASSERT_EQ(run.chunks.size(), 12u);
+  for (std::size_t i = 0; i < 12; ++i) {
+    const auto& c = run.chunks[i];
+    EXPECT_EQ(plain_decompress(c.file.bytes), expected[i].lines) << i;
+    EXPECT_EQ(c.file.sha256, io::files::sha256_hex(c.file.bytes));
+    EXPECT_EQ(c.documents, expected[i].documents);
+    EXPECT_EQ(c.raw_bytes, expected[i].lines.size());
+    EXPECT_EQ(c.min_ts, expected[i].min_ts);
+    EXPECT_EQ(c.max_ts, expected[i].max_ts);
+  }
+  EXPECT_EQ(run.items, 12u);
+}
+
+TEST(CompressChunks, EmptyInputEndsWithNoChunk) { EXPECT_TRUE(compress({}, 2).chunks.empty()); }
+
+TEST(CompressChunks, UpstreamErrorIsReportedAndNoChunkFollowsIt) {
+  std::vector<raw_batch> batches{make_batch(0, 10)};
+  try {
+    compress(std::move(batches), 2, true);
+    FAIL() << "expected stage_error";
+  } catch (const pipeline::stage_error& e) {
+    EXPECT_EQ(e.stage(), "batches");
+  }
+}
+
+TEST(CompressChunks, BadLevelFailsBeforeReading) {
+  pipeline::cpu_pool pool(pipeline::cpu_pool_options{1, "cpu"});
+  pipeline::stage_stats stats;
+  EXPECT_THROW(run_coro([&](net::io_context&) -> net::awaitable<void> {
+                 pipeline::channel<raw_batch> in(1);
+                 pipeline::reorder_buffer<compressed_chunk> out(1);
+                 co_await run_compress_chunks(in, out, pool, 0, stats.add("compress"));
+               }),
+               std::invalid_argument);
+}
+
+TEST(CompressChunks, DownstreamFailureCancelsWorkersBlockedOnTheReorderWindow) {
+  pipeline::cpu_pool pool(pipeline::cpu_pool_options{2, "cpu"});
+  pipeline::stage_stats stats;
+  auto& counters = stats.add("compress");
+  try {
+    run_coro([&](net::io_context&) -> net::awaitable<void> {
+      pipeline::channel<raw_batch> in(1);
+      pipeline::reorder_buffer<compressed_chunk> out(2, 2);
+      std::vector<raw_batch> batches;
+      for (std::uint64_t i = 0; i < 8; ++i) batches.push_back(make_batch(i, 100));
+      std::vector<pipeline::named_stage> stages;
+      stages.push_back({"batches", test::stages::run_send_all(in, std::move(batches))});
+      stages.push_back({"compress", run_compress_chunks(in, out, pool, 3, counters)});
+      stages.push_back({"compress", run_compress_chunks(in, out, pool, 3, counters)});
+      // Nobody takes chunks: the window fills and the workers block in put().
+      stages.push_back({"downstream", test::stages::run_fail_when([&out] { return out.size() == 2; })});
+      co_await pipeline::run_stages(std::move(stages));
+    });
+    FAIL() << "expected stage_error";
+  } catch (const pipeline::stage_error& e) {
+    EXPECT_EQ(e.stage(), "downstream");
+  }
+}
+
+}  // namespace
+}  // namespace idabus::stages
