@@ -14,7 +14,8 @@
 //   one file thread for the whole job).
 // - Cancellation: a wait in `in` throws operation_aborted. A running file hop is not cancellable:
 //   a chunk being written is completed (or not written at all), never left partial.
-// - Throws io::files::file_error (disk full, permissions) naming the file.
+// - Throws io::files::file_error (disk full, permissions) naming the file, or
+//   std::filesystem::filesystem_error when the collection folder cannot be created.
 
 #include "io/files/manifest.hpp"
 #include "pipeline/cpu_pool.hpp"
