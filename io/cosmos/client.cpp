@@ -105,6 +105,7 @@ struct client::call {
   /// only then is a timeout or reset after sending retried. connect_failed is always retried.
   bool idempotent = false;
   bool success_is_progress = true;  ///< false for bulk: a 207 full of 429s is no progress
+  std::uint64_t* throttled_responses = nullptr;  ///< optional: counts the 429s execute() waited out
 };
 
 http::client_options http_options_for(const connection_string& cs, http::client_options base) {
@@ -211,6 +212,7 @@ net::awaitable<http::response> client::execute(call c) {
       auto wait = parse_retry_after(response->header("x-ms-retry-after-ms"));
       if (wait.count() < 0) wait = options_.retry.default_retry_after;
       if (options_.gate) options_.gate->throttled(c.key, wait);
+      if (c.throttled_responses) ++*c.throttled_responses;
       const auto now = std::chrono::steady_clock::now();
       const auto progress = std::max(last_progress_, started);
       if (now + wait - progress > options_.retry.throttle_give_up_after) {
@@ -527,7 +529,8 @@ net::awaitable<bulk_outcome> client::send_to_range(std::string database, std::st
     c.idempotent = std::all_of(pending.begin(), pending.end(), [&](std::size_t index) {
       return may_resend(operations[index].type, !operations[index].if_match.empty());
     });
-    ++outcome.requests;
+    std::uint64_t throttled_requests = 0;  // whole-request 429s: every operation in it was throttled
+    c.throttled_responses = &throttled_requests;
     std::optional<http::response> response;
     try {
       response = co_await execute(std::move(c));
@@ -535,6 +538,9 @@ net::awaitable<bulk_outcome> client::send_to_range(std::string database, std::st
       if (classify(e.status(), e.substatus()) != failure_class::range_gone) throw;
       log("bulk on range " + range_id + ": HTTP 410/" + std::to_string(e.substatus()) + "; re-reading ranges");
     }
+    outcome.requests += 1 + throttled_requests;
+    outcome.throttled_operations += throttled_requests * pending.size();
+    outcome.retried_operations += throttled_requests * pending.size();
     if (!response) {
       auto routed = co_await reroute(database, collection, subset_of(operations, pending), refreshes);
       merge_into(outcome, pending, std::move(routed));

@@ -110,7 +110,9 @@ struct document_response {
 struct bulk_outcome {
   std::vector<bulk_result> results;         ///< final results, in input order
   std::uint64_t requests = 0;               ///< HTTP requests sent (re-sends and re-routes included)
-  std::uint64_t throttled_operations = 0;   ///< operations answered 429, each time (per operation)
+  /// Operations answered 429, each time: per operation in a 207, and every operation of a
+  /// request answered 429 as a whole.
+  std::uint64_t throttled_operations = 0;
   std::uint64_t retried_operations = 0;     ///< operations re-sent (429, 408, 449, 503, 410)
   double request_charge = 0;                ///< sum of the responses' charges
 

@@ -40,8 +40,8 @@ std::string usage() {
          "  --seed S        PRNG seed (default 1)\n"
          "  --ru-budget R   client-side RU/s limit; 0 = none, the server's 429s pace it (default 0)\n"
          "  --throughput T  x-ms-offer-throughput for collections it creates (>= 400)\n"
-         "  --writers K     concurrent bulk writers (default 8)\n"
-         "  --batch B       documents per bulk request, 1..100 (default 100)\n"
+         "  --writers K     bulk requests in flight per partition key range (default 2)\n"
+         "  --batch B       at most B operations per bulk request, 1..100 (default 100)\n"
          "Exit codes: 0 ok, 2 bad command line, 3 connection/auth failure or Cosmos error,\n"
          "4 some documents failed to write, 130 interrupted (SIGINT/SIGTERM).\n";
 }

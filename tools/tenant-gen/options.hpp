@@ -23,9 +23,9 @@ struct tenant_options {
   std::uint64_t seed = 1;            ///< --seed
   double ru_budget = 0;              ///< --ru-budget RU/s; 0 = no client-side limit
   std::optional<int> throughput;     ///< --throughput: x-ms-offer-throughput on create (>= 400)
-  std::size_t writers = 8;           ///< --writers: concurrent bulk writers (1..256)
-  std::size_t batch = 100;           ///< --batch: documents per bulk call (1..100)
-  std::size_t channel_capacity = 8;  ///< batches buffered between generator and writers
+  std::size_t writers = 2;           ///< --writers: bulk requests in flight per partition key range (1..256)
+  std::size_t batch = 100;           ///< --batch: at most this many operations per bulk request (1..100)
+  std::size_t channel_capacity = 256;  ///< documents queued per lane (and generator → router)
 };
 
 struct options_result {

@@ -6,6 +6,7 @@
 #include "pipeline/channel.hpp"
 #include "pipeline/run_stages.hpp"
 #include "stages/ru_budget_gate.hpp"
+#include "stages/write_lanes.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -17,6 +18,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <csignal>
@@ -32,71 +34,48 @@ namespace {
 
 namespace cosmos = io::cosmos;
 
-struct write_batch {
-  collection_kind collection = collection_kind::resources;
-  std::vector<cosmos::bulk_operation> operations;
-};
-
-using batch_channel = pipeline::channel<write_batch>;
+using document_channel = pipeline::channel<stages::write_document>;
 
 // Shared by the stages of one run; they all run on one single-threaded executor.
 struct run_state {
-  run_summary summary;
-  std::size_t writers_left = 0;
+  std::array<stages::write_lanes_counters, 3> counters;  ///< per collection_kind
+  std::size_t collections_left = 0;
   std::unique_ptr<net::steady_timer> progress_timer;
+
+  stages::write_counters total() const {
+    stages::write_counters t;
+    for (const auto& c : counters) {
+      t.written += c.total.written;
+      t.rejected += c.total.rejected;
+      t.throttled_operations += c.total.throttled_operations;
+      t.operations += c.total.operations;
+      t.ru += c.total.ru;
+    }
+    return t;
+  }
 };
 
-// Consumes nothing; produces every document of the plan in batches of `batch`, collection by
-// collection, then finishes the channel. Ends when all batches are sent.
-net::awaitable<void> run_generate(const tenant_generator& generator, std::size_t batch, batch_channel& out) {
-  for (collection_kind kind : all_collections) {
-    const std::uint64_t count = generator.plan().count(kind);
-    for (std::uint64_t start = 0; start < count; start += batch) {
-      write_batch b;
-      b.collection = kind;
-      const std::uint64_t end = std::min<std::uint64_t>(count, start + batch);
-      b.operations.reserve(static_cast<std::size_t>(end - start));
-      for (std::uint64_t i = start; i < end; ++i) {
-        generated_document doc = generator.generate(kind, i);
-        cosmos::bulk_operation op;
-        op.type = cosmos::bulk_operation_type::upsert;
-        op.partition_key.emplace_back(std::move(doc.partition_key));
-        op.id = std::move(doc.id);
-        op.body = std::move(doc.body);
-        b.operations.push_back(std::move(op));
-      }
-      co_await out.send(std::move(b));
-    }
+// Consumes nothing; produces every document of one collection in order, then finishes `out`.
+net::awaitable<void> run_generate(const tenant_generator& generator, collection_kind kind, document_channel& out) {
+  const std::uint64_t count = generator.plan().count(kind);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    generated_document doc = generator.generate(kind, i);
+    stages::write_document d;
+    d.type = cosmos::bulk_operation_type::upsert;
+    d.partition_key.emplace_back(std::move(doc.partition_key));
+    d.id = std::move(doc.id);
+    d.body = std::move(doc.body);
+    co_await out.send(std::move(d));
   }
   out.finish();
 }
 
-// Consumes batches until end of stream and upserts each with one bulk call; counts written and
-// failed documents. Throws what client.bulk throws.
-net::awaitable<void> run_write(cosmos::client& client, std::string database, batch_channel& in, run_state& state) {
-  for (;;) {
-    auto next = co_await in.receive();
-    if (!next) break;
-    write_batch b = std::move(*next);
-    std::vector<std::string> ids;
-    ids.reserve(b.operations.size());
-    for (const auto& op : b.operations) ids.push_back(op.id);
-    const std::string collection(collection_name(b.collection));
-    auto results = co_await client.bulk(database, collection, std::move(b.operations));
-    for (std::size_t i = 0; i < results.size(); ++i) {
-      const auto& r = results[i];
-      state.summary.total_ru += r.request_charge;
-      if (r.status >= 200 && r.status < 300) {
-        ++state.summary.written[static_cast<std::size_t>(b.collection)];
-        continue;
-      }
-      if (state.summary.failed++ == 0) {
-        state.summary.first_failure = collection + " " + (i < ids.size() ? ids[i] : std::string("?")) + ": HTTP " +
-                                      std::to_string(r.status) + "/" + std::to_string(r.substatus) + " " + r.message;
-      }
-    }
-  }
-  if (--state.writers_left == 0 && state.progress_timer) state.progress_timer->cancel();
+// run_write_lanes for one collection, then tells the progress stage when the last one is done.
+net::awaitable<void> run_collection_writes(cosmos::client& client, stages::write_lanes_options options,
+                                           document_channel& in, stages::write_lanes_counters& counters,
+                                           run_state& state) {
+  co_await stages::run_write_lanes(client, std::move(options), in, counters);
+  if (--state.collections_left == 0 && state.progress_timer) state.progress_timer->cancel();
 }
 
 std::string format_double(double v, int decimals) {
@@ -105,22 +84,20 @@ std::string format_double(double v, int decimals) {
   return buf;
 }
 
-// Reports progress at most once a second until the last writer is done.
-net::awaitable<void> run_progress(run_state& state, std::uint64_t total, pipeline::ru_budget& budget,
-                                  progress_function progress) {
+// Reports progress at most once a second until the last collection is written.
+net::awaitable<void> run_progress(run_state& state, std::uint64_t total, progress_function progress) {
   const auto started = std::chrono::steady_clock::now();
-  while (state.writers_left > 0) {
+  while (state.collections_left > 0) {
     state.progress_timer->expires_after(std::chrono::seconds(1));
     auto r = co_await state.progress_timer->async_wait(net::as_tuple(net::use_awaitable));
     (void)r;
-    if (state.writers_left == 0) break;
+    if (state.collections_left == 0) break;
     if (!progress) continue;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const auto c = budget.counters();
-    progress("tenant-gen: " + std::to_string(state.summary.total_written()) + "/" + std::to_string(total) +
-             " documents, " + format_double(secs > 0 ? state.summary.total_ru / secs : 0, 0) + " RU/s, " +
-             std::to_string(c.throttles) + " throttled (429)" +
-             (state.summary.failed ? ", " + std::to_string(state.summary.failed) + " failed" : std::string()));
+    const auto t = state.total();
+    progress("tenant-gen: " + std::to_string(t.written) + "/" + std::to_string(total) + " documents, " +
+             format_double(secs > 0 ? t.ru / secs : 0, 0) + " RU/s, " + std::to_string(t.throttled_operations) +
+             " operations throttled (429)" + (t.rejected ? ", " + std::to_string(t.rejected) + " failed" : std::string()));
   }
 }
 
@@ -140,34 +117,62 @@ std::string describe_exception(const std::exception& e) {
 
 }  // namespace
 
-net::awaitable<run_summary> run_tenant(tenant_options options, cosmos::client& client, pipeline::ru_budget& budget,
+net::awaitable<run_summary> run_tenant(tenant_options options, cosmos::client& client, stages::ru_budget_gate* gate,
                                        progress_function progress) {
   const auto started = std::chrono::steady_clock::now();
-  const auto throttles_before = budget.counters().throttles;
   co_await client.create_database_if_missing(options.database);
+  std::array<stages::write_lanes_options, 3> lane_options;
   for (collection_kind kind : all_collections) {
-    co_await client.create_collection_if_missing(options.database, std::string(collection_name(kind)),
-                                                 std::string(partition_key_path(kind)), options.throughput);
+    const std::string name(collection_name(kind));
+    co_await client.create_collection_if_missing(options.database, name, std::string(partition_key_path(kind)),
+                                                 options.throughput);
+    // Each range gets provisioned ÷ ranges (the gate's budgets and the size of a batch).
+    const auto provisioned = co_await client.read_throughput(options.database, name);
+    const auto ranges = co_await client.ranges(options.database, name);
+    if (gate && provisioned) gate->set_provisioned("dbs/" + options.database + "/colls/" + name, *provisioned);
+    stages::write_lanes_options& o = lane_options[static_cast<std::size_t>(kind)];
+    o.database = options.database;
+    o.collection = name;
+    o.lanes_per_range = options.writers;
+    o.lane_capacity = options.channel_capacity;
+    o.max_batch_operations = options.batch;
+    if (provisioned && !ranges.empty()) o.range_ru_per_second = *provisioned / static_cast<double>(ranges.size());
   }
 
   const tenant_generator generator(plan_tenant(options.documents, options.seed));
-  batch_channel batches(options.channel_capacity);
   run_state state;
-  state.writers_left = options.writers;
+  state.collections_left = all_collections.size();
   auto executor = co_await net::this_coro::executor;
   state.progress_timer = std::make_unique<net::steady_timer>(executor);
-
+  std::vector<std::unique_ptr<document_channel>> channels;
   std::vector<pipeline::named_stage> stages;
-  stages.push_back({"generate", run_generate(generator, options.batch, batches)});
-  for (std::size_t i = 0; i < options.writers; ++i) {
-    stages.push_back({"writer " + std::to_string(i + 1), run_write(client, options.database, batches, state)});
+  for (collection_kind kind : all_collections) {
+    const auto k = static_cast<std::size_t>(kind);
+    channels.push_back(std::make_unique<document_channel>(options.channel_capacity));
+    const std::string name(collection_name(kind));
+    stages.push_back({"generate " + name, run_generate(generator, kind, *channels.back())});
+    stages.push_back({"write " + name, run_collection_writes(client, lane_options[k], *channels.back(),
+                                                             state.counters[k], state)});
   }
-  stages.push_back({"progress", run_progress(state, generator.plan().total(), budget, std::move(progress))});
+  stages.push_back({"progress", run_progress(state, generator.plan().total(), std::move(progress))});
   co_await pipeline::run_stages(std::move(stages));
 
-  state.summary.throttles = budget.counters().throttles - throttles_before;
-  state.summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  co_return state.summary;
+  run_summary summary;
+  for (collection_kind kind : all_collections) {
+    const auto& c = state.counters[static_cast<std::size_t>(kind)];
+    summary.written[static_cast<std::size_t>(kind)] = c.total.written;
+    summary.failed += c.total.rejected;
+    summary.total_ru += c.total.ru;
+    summary.throttled_operations += c.total.throttled_operations;
+    summary.operations += c.total.operations;
+    if (summary.first_failure.empty() && !c.rejections.empty()) {
+      const auto& f = c.rejections.front();
+      summary.first_failure = std::string(collection_name(kind)) + " " + f.id + ": HTTP " + std::to_string(f.status) +
+                              "/" + std::to_string(f.substatus) + " " + f.message;
+    }
+  }
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  co_return summary;
 }
 
 std::string summary_line(const run_summary& s) {
@@ -178,7 +183,8 @@ std::string summary_line(const run_summary& s) {
   }
   line += " (" + std::to_string(s.total_written()) + " documents";
   if (s.failed) line += ", " + std::to_string(s.failed) + " failed";
-  line += "), " + format_double(s.total_ru, 1) + " RU, " + std::to_string(s.throttles) + " throttled (429), " +
+  line += "), " + format_double(s.total_ru, 1) + " RU, " + std::to_string(s.throttled_operations) + " of " +
+          std::to_string(s.operations) + " operations throttled (429), " +
           format_double(s.seconds, 2) + " s, " + format_double(rate, 0) + " docs/s";
   return line;
 }
@@ -197,12 +203,15 @@ int tenant_gen_main(std::span<const std::string_view> args, std::ostream& out, s
   try {
     net::io_context ctx(1);
     io::http::client_options http_base;
-    http_base.max_connections = opts.writers + 2;
+    // Every sub-lane of every range of the three collections may have a request in flight.
+    http_base.max_connections = std::min<std::size_t>(opts.writers * 3 * 8 + 2, 512);
     io::http::client http(ctx.get_executor(), cosmos::endpoint_of(opts.connection),
                           cosmos::http_options_for(opts.connection, http_base));
-    pipeline::ru_budget_options budget_options;
-    budget_options.ru_per_second = opts.ru_budget;
-    pipeline::ru_budget budget(budget_options);
+    // One budget per range (the collection's offer ÷ its ranges, set by run_tenant) under the
+    // job-wide cap --ru-budget.
+    pipeline::keyed_ru_budget_options budget_options;
+    budget_options.cap_ru_per_second = opts.ru_budget;
+    pipeline::keyed_ru_budget budget(budget_options);
     stages::ru_budget_gate gate(budget);
     cosmos::client_options client_options;
     client_options.gate = &gate;
@@ -226,7 +235,7 @@ int tenant_gen_main(std::span<const std::string_view> args, std::ostream& out, s
       }
     };
     signals.async_wait(on_signal);
-    net::co_spawn(ctx, run_tenant(opts, client, budget, progress),
+    net::co_spawn(ctx, run_tenant(opts, client, &gate, progress),
                   net::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, run_summary s) {
                     failure = e;
                     summary = std::move(s);

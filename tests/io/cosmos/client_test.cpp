@@ -951,3 +951,29 @@ TEST(CosmosClientBulk, ReroutesAnOperationWhoseRangeMovedAfterReReadingTheRanges
     EXPECT_FALSE(children.empty());
   });
 }
+
+TEST(CosmosClientBulk, CountsEveryOperationOfARequestThrottledAsAWhole) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    int bulk_requests = 0;
+    rig r(ctx, [&bulk_requests](const idabus::test::recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      if (bulk_requests++ == 0) return reply::with_status(429).header("x-ms-retry-after-ms", "5");
+      std::vector<std::string> per_op(pk_values_in(req.body).size(), R"({"statusCode":201,"requestCharge":5})");
+      std::string body = "[";
+      for (std::size_t i = 0; i < per_op.size(); ++i) body += (i ? "," : "") + per_op[i];
+      return reply::ok(body + "]");
+    });
+    std::vector<cosmos::bulk_operation> ops;
+    for (auto& op : upserts(40)) {
+      if (cosmos::range_for_epk(cosmos::parse_partition_key_ranges(two_ranges_body),
+                                cosmos::effective_partition_key_v2(op.partition_key))->id == "0") {
+        ops.push_back(std::move(op));
+      }
+    }
+    const std::size_t n = ops.size();
+    auto outcome = co_await r.client.bulk_range("idabus", "Events", "0", std::move(ops));
+    for (const auto& result : outcome.results) EXPECT_EQ(result.status, 201u);
+    EXPECT_EQ(outcome.throttled_operations, n);
+    EXPECT_EQ(outcome.requests, 2u);
+  });
+}

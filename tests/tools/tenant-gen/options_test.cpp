@@ -27,7 +27,7 @@ TEST(TenantGenOptions, DefaultsApplyWhenOnlyTheRequiredPartsAreGiven) {
   EXPECT_EQ(r.options->seed, 1u);
   EXPECT_EQ(r.options->ru_budget, 0);
   EXPECT_FALSE(r.options->throughput);
-  EXPECT_EQ(r.options->writers, 8u);
+  EXPECT_EQ(r.options->writers, 2u);
   EXPECT_EQ(r.options->batch, 100u);
   EXPECT_EQ(r.options->connection.endpoint, "http://127.0.0.1:8081/");
 }
