@@ -6,7 +6,10 @@
 //   3. the emulator's resident memory against the raw bytes of the documents          target <= 2x
 // Not a test: it prints figures and exits 0 unless something failed outright.
 //   bench_emulator [--documents 100000] [--connections 16] [--batch 100] [--page 1000]
-//                  [--emulator-threads 2] [--emulator PATH]
+//                  [--emulator-threads 2] [--emulator PATH] [--data-dir D]
+// --data-dir D runs the emulator with `--data-dir D` (durable writes: each bulk request is
+// acknowledged after its group's fdatasync); D must not hold an emulator.log yet, and the log the
+// run wrote is removed at the end.
 
 #include "io/cosmos/auth.hpp"
 #include "io/cosmos/base64.hpp"
@@ -57,6 +60,7 @@ struct bench_options {
   std::size_t page = 1000;
   unsigned emulator_threads = 2;
   std::string emulator;
+  std::string data_dir;  ///< empty: memory only
 };
 
 /// The emulator as a child process; SIGTERM and wait on destruction.
@@ -279,6 +283,10 @@ int main(int argc, char** argv) {
       opts.emulator = v;
       continue;
     }
+    if (a == "--data-dir") {
+      opts.data_dir = v;
+      continue;
+    }
     if (!n) {
       std::cerr << "bench_emulator: " << a << ": expected a positive integer, got '" << v << "'\n";
       return 2;
@@ -294,8 +302,25 @@ int main(int argc, char** argv) {
     }
   }
   try {
-    emulator_process emu(opts.emulator, {"--port", "0", "--partitions", "4", "--ru-per-second", "0", "--threads",
-                                         std::to_string(opts.emulator_threads)});
+    std::vector<std::string> emulator_args{"--port", "0", "--partitions", "4", "--ru-per-second", "0", "--threads",
+                                           std::to_string(opts.emulator_threads)};
+    std::filesystem::path log_file;
+    if (!opts.data_dir.empty()) {
+      log_file = std::filesystem::path(opts.data_dir) / "emulator.log";
+      if (std::filesystem::exists(log_file)) {
+        std::cerr << "bench_emulator: " << log_file.string() << " exists: give an empty --data-dir\n";
+        return 2;
+      }
+      emulator_args.insert(emulator_args.end(), {"--data-dir", opts.data_dir});
+    }
+    struct remove_log {
+      std::filesystem::path file;
+      ~remove_log() {
+        std::error_code ec;
+        if (!file.empty()) std::filesystem::remove(file, ec);
+      }
+    } cleanup{log_file};
+    emulator_process emu(opts.emulator, emulator_args);
     std::string line = emu.first_line();
     std::string url = line.substr(line.find("http"));
     std::string key = *cosmos::base64_decode(emulator_key);
@@ -314,8 +339,10 @@ int main(int argc, char** argv) {
     double query_rate = static_cast<double>(f.queried) / f.query_seconds;
     double ratio = static_cast<double>(f.rss) / raw;
     double ratio_net = static_cast<double>(f.rss - std::min(f.rss, f.rss_before)) / raw;
-    std::printf("cosmos-emulator at %s, %u threads, 4 partitions, throttling off; client: 1 thread, %zu connections\n",
-                url.c_str(), opts.emulator_threads, opts.connections);
+    std::printf("cosmos-emulator at %s, %u threads, 4 partitions, throttling off, %s; client: 1 thread, %zu "
+                "connections\n",
+                url.c_str(), opts.emulator_threads,
+                opts.data_dir.empty() ? "memory only" : ("--data-dir " + opts.data_dir).c_str(), opts.connections);
     std::printf("bulk upsert : %zu docs of 1 KB in %.2f s = %.0f docs/s (target >= 20000) %s\n", opts.documents,
                 f.bulk_seconds, bulk_rate, bulk_rate >= 20000 ? "OK" : "BELOW TARGET");
     std::printf("paged query : %zu docs in %zu pages in %.2f s = %.0f docs/s (target >= 100000) %s\n", f.queried,

@@ -136,3 +136,80 @@ test('with --data-dir everything written is there after SIGTERM and a restart', 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Writes `count` small documents (ids m0, m1, ...) through the SDK into a fresh --data-dir and
+// stops the emulator; returns the directory and the log's path.
+async function writeDataDir(count) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'emu-damage-'));
+  const emu = await startEmulator(['--data-dir', dir]);
+  const client = new CosmosClient({ endpoint: emu.url, key: PUBLIC_KEY });
+  try {
+    const { database } = await client.databases.createIfNotExists({ id: 'idabus' });
+    const { container } = await database.containers.createIfNotExists({ id: 'Resources', partitionKey: { paths: ['/objecttype'] } });
+    for (let i = 0; i < count; i++) await container.items.upsert({ id: `m${i}`, objecttype: 'Person', n: i });
+  } finally {
+    client.dispose();
+    assert.equal((await emu.stop()).code, 0);
+  }
+  return { dir, log: path.join(dir, 'emulator.log') };
+}
+
+// Starts the emulator on a damaged log: it must exit 1 naming the file and the offset, and leave
+// the file byte for byte as it was.
+async function expectStartUpRefused(dir, log, damaged) {
+  const r = await runEmulator(['--port', '0', '--data-dir', dir]);
+  assert.equal(r.code, 1, `started on a damaged log; stderr: ${r.stderr}`);
+  assert.equal(r.stdout, '', 'it must not listen');
+  const m = /is damaged at byte offset (\d+) /.exec(r.stderr);
+  assert.ok(m && r.stderr.includes(log), `stderr names neither the file nor the offset: ${r.stderr}`);
+  assert.ok(fs.readFileSync(log).equals(damaged), 'the damaged log was rewritten');
+  return Number(m[1]);
+}
+
+test('--data-dir: one flipped byte in the middle of the log stops start-up naming the file and offset', async () => {
+  const { dir, log } = await writeDataDir(40);
+  try {
+    const bytes = fs.readFileSync(log);
+    const at = bytes.indexOf(Buffer.from('"id":"m20"'));
+    assert.ok(at > 0);
+    bytes[at + 2] ^= 0x20;  // "id" -> "Id" inside document m20's record
+    fs.writeFileSync(log, bytes);
+    const offset = await expectStartUpRefused(dir, log, bytes);
+    assert.ok(offset > 0 && offset < at, `offset ${offset} is not the start of the record holding byte ${at}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--data-dir: a corrupted first record stops start-up at offset 0', async () => {
+  const { dir, log } = await writeDataDir(5);
+  try {
+    const bytes = fs.readFileSync(log);
+    bytes[4] ^= 0xff;  // the first record's CRC
+    fs.writeFileSync(log, bytes);
+    assert.equal(await expectStartUpRefused(dir, log, bytes), 0);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--data-dir: a torn last record is dropped and reported on stderr, the rest loads', async () => {
+  const { dir, log } = await writeDataDir(10);
+  try {
+    fs.truncateSync(log, fs.statSync(log).size - 5);
+    const emu = await startEmulator(['--data-dir', dir]);
+    const client = new CosmosClient({ endpoint: emu.url, key: PUBLIC_KEY });
+    try {
+      const { resources } = await client.database('idabus').container('Resources').items
+        .query('SELECT VALUE COUNT(1) FROM c').fetchAll();
+      assert.deepEqual(resources, [9]);
+    } finally {
+      client.dispose();
+    }
+    const stopped = await emu.stop();
+    assert.equal(stopped.code, 0);
+    assert.match(stopped.stderr, /emulator\.log: the last record was incomplete \(a torn write\): dropped 1 record, \d+ bytes at byte offset \d+/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

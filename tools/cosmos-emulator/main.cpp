@@ -38,6 +38,9 @@ int main(int argc, char** argv) {
   }
   const emu::emulator_options& opts = *parsed.options;
   try {
+    // Before the store: when the store stops its log, the last durability waiters are answered by
+    // posting to this context, so it must outlive the store.
+    net::io_context ctx(static_cast<int>(opts.threads));
     emu::store_options store_opts;
     store_opts.partitions = opts.partitions;
     store_opts.default_throughput = opts.ru_per_second;
@@ -57,7 +60,6 @@ int main(int argc, char** argv) {
     fault_opts.seed = opts.seed;
     emu::fault_injector faults(fault_opts);
 
-    net::io_context ctx(static_cast<int>(opts.threads));
     http::server_options server_opts;
     server_opts.host = opts.host;
     server_opts.port = opts.port;

@@ -124,6 +124,8 @@ store::store(store_options options) : impl_(std::make_unique<impl>()) {
 }
 
 store::~store() {
+  // The log's threads call into impl_: stop them before anything else goes.
+  if (impl_->log) impl_->log->stop();
   try {
     flush();
   } catch (...) {

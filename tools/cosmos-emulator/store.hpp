@@ -38,15 +38,18 @@
 // so operations on different partitions run in parallel.
 //
 // Persistence (store_options::data_dir non-empty, persistence.hpp): every applied change is
-// appended to an in-memory log buffer; flush() writes and fsyncs it (group commit). The caller
-// (service.cpp) calls flush() once per request or batch before it answers. The constructor loads
-// the log (dropping a torn tail) and compacts it; flush() compacts when the log has grown well
-// beyond the live data.
+// appended to an in-memory log buffer. The log's commit thread writes and fdatasyncs it in groups:
+// the caller (service.cpp) waits with when_durable() after each request or batch before it
+// answers, so the I/O threads never sync. The constructor loads the log (a damaged record stops
+// it with an error naming the file and offset; a torn tail is dropped and reported on stderr) and
+// compacts it; later, the log's compaction thread compacts whenever the log has grown well beyond
+// the live data, blocking writers only while it captures a snapshot.
 
 #include "tools/cosmos-emulator/query.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -144,7 +147,7 @@ struct store_options {
   std::function<std::chrono::steady_clock::time_point()> steady_now;
   /// _ts clock in Unix seconds; default the system clock. _ts never goes backwards per collection.
   std::function<std::int64_t()> unix_now;
-  /// flush() compacts when the log exceeds max(this, 2 x live bytes).
+  /// The log is compacted when it exceeds max(this, 2 x live bytes).
   std::uint64_t compaction_min_bytes = 64ull << 20;
 };
 
@@ -220,9 +223,14 @@ class store {
   query_page query(std::string_view db, std::string_view coll, const parsed_query& query,
                    const query_options& options);
 
-  /// Group commit: writes and fsyncs every change applied so far (no-op without data_dir), and
-  /// compacts when due. Throws std::runtime_error naming the file on I/O failure.
+  /// Writes and fsyncs every change applied so far on the calling thread (no-op without
+  /// data_dir). Throws std::runtime_error naming the file on I/O failure.
   void flush();
+
+  /// Calls `done(nullptr)` once every change applied so far is durable — on the log's commit
+  /// thread after its group's fdatasync, or at once (also without data_dir) — and `done(error)`
+  /// if the log could not be written. `done` must not block.
+  void when_durable(std::function<void(std::exception_ptr)> done);
 
   store_stats stats() const;
 

@@ -124,11 +124,14 @@ struct store::impl {
   void log_offer(const database& d, const collection& c);
   void log_counters();
   void log_document(const database& d, const collection& c, const stored_document& doc);
-  /// Opens the data dir's log, replays it and compacts it (constructor only).
+  /// Opens the data dir's log, replays it (reporting a torn tail on stderr), compacts it and
+  /// starts its commit and compaction threads (constructor only).
   void open_log();
   void replay(std::uint8_t type, std::span<const std::string_view> fields);
-  /// mu held exclusively.
-  void compact();
+  /// The live state and its log position, captured under mu held exclusively (takes mu).
+  durable_log::snapshot take_snapshot();
+  /// The log exceeds max(compaction_min_bytes, 2 x live bytes) (takes mu shared).
+  bool compaction_due(std::uint64_t log_bytes) const;
   /// mu held.
   std::uint64_t live_bytes() const;
 };

@@ -1,6 +1,6 @@
-// The store's side of persistence (persistence.hpp frames the log): which record each change
-// writes, how records replay into the catalog and partitions, compaction into a snapshot of the
-// live state, and when flush() compacts.
+// The store's side of persistence (persistence.hpp frames, syncs and compacts the log): which
+// record each change writes, how records replay into the catalog and partitions, the snapshot of
+// the live state that compaction writes, and when compaction is due.
 #include "tools/cosmos-emulator/store_impl.hpp"
 
 #include "tools/cosmos-emulator/key_ranges.hpp"
@@ -10,6 +10,8 @@
 #include <charconv>
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
+#include <memory>
 #include <stdexcept>
 
 namespace idabus::emulator {
@@ -44,11 +46,47 @@ void emit_collection(const durable_log::emit_fn& emit, const database& d, const 
                             num(std::uint64_t{c.offer_number}), num(c.offer_ts), c.offer_etag});
 }
 
-void emit_document(const durable_log::emit_fn& emit, const database& d, const collection& c,
+void emit_document(const durable_log::emit_fn& emit, std::string_view db_id, std::string_view coll_id,
                    const stored_document& doc) {
-  emit(rec_document_put, {d.id, c.id, doc.pk_key, doc.epk, doc.id, num(doc.rid_number), doc.etag, num(doc.ts),
+  emit(rec_document_put, {db_id, coll_id, doc.pk_key, doc.epk, doc.id, num(doc.rid_number), doc.etag, num(doc.ts),
                           doc.bytes, num(doc.seq)});
 }
+
+// A record copied out of the live state (its fields owned).
+struct owned_record {
+  std::uint8_t type = 0;
+  std::vector<std::string> fields;
+
+  void emit_to(const durable_log::emit_fn& emit) const {
+    std::vector<std::string_view> views(fields.begin(), fields.end());
+    emit(type, std::span<const std::string_view>(views));
+  }
+};
+
+durable_log::emit_fn copy_into(std::vector<owned_record>& out) {
+  return [&out](std::uint8_t type, durable_log::fields fs) {
+    out.push_back(owned_record{type, std::vector<std::string>(fs.begin(), fs.end())});
+  };
+}
+
+// The live state at one log position: catalog records copied, documents shared (they are immutable).
+struct captured_collection {
+  std::string db_id;
+  std::string coll_id;
+  std::vector<document_ptr> documents;  // per partition, in (_ts, seq) order
+};
+
+struct captured_state {
+  std::vector<owned_record> catalog;  // counters, then each database before its collections
+  std::vector<captured_collection> collections;
+
+  void produce(const durable_log::emit_fn& emit) const {
+    for (const auto& r : catalog) r.emit_to(emit);
+    for (const auto& c : collections) {
+      for (const auto& doc : c.documents) emit_document(emit, c.db_id, c.coll_id, *doc);
+    }
+  }
+};
 
 }  // namespace
 
@@ -74,7 +112,7 @@ void store::impl::log_counters() {
 }
 
 void store::impl::log_document(const database& d, const collection& c, const stored_document& doc) {
-  emit_document([this](std::uint8_t type, durable_log::fields fs) { record(type, fs); }, d, c, doc);
+  emit_document([this](std::uint8_t type, durable_log::fields fs) { record(type, fs); }, d.id, c.id, doc);
 }
 
 void store::impl::open_log() {
@@ -82,10 +120,16 @@ void store::impl::open_log() {
   replaying = true;
   const auto loaded = log->load([&](std::uint8_t type, std::span<const std::string_view> f) { replay(type, f); });
   replaying = false;
-  if (loaded.records > 0 || loaded.dropped_bytes > 0) {
-    std::unique_lock lock(mu);
-    compact();
+  if (loaded.torn_tail_bytes > 0) {
+    std::cerr << "cosmos-emulator: " << log->path().string() << ": the last record was incomplete (a torn write): "
+              << "dropped 1 record, " << loaded.torn_tail_bytes << " bytes at byte offset " << loaded.torn_tail_offset
+              << "; " << loaded.records << " records loaded" << std::endl;
   }
+  if (loaded.records > 0 || loaded.torn_tail_bytes > 0) log->compact(take_snapshot());
+  durable_log::background_hooks hooks;
+  hooks.compaction_due = [this](std::uint64_t log_bytes) { return compaction_due(log_bytes); };
+  hooks.take_snapshot = [this] { return take_snapshot(); };
+  log->start(std::move(hooks));
 }
 
 void store::impl::replay(std::uint8_t type, std::span<const std::string_view> f) {
@@ -178,20 +222,31 @@ void store::impl::replay(std::uint8_t type, std::span<const std::string_view> f)
   }
 }
 
-void store::impl::compact() {
-  log->rewrite([&](const durable_log::emit_fn& emit) {
-    emit(rec_counters, {num(std::uint64_t{next_db_number}), num(std::uint64_t{next_coll_number}),
-                        num(std::uint64_t{next_offer_number})});
-    for (const auto& d : databases) {
-      emit_database(emit, *d);
-      for (const auto& c : d->collections) {
-        emit_collection(emit, *d, *c);
-        for (const auto& p : c->partitions) {
-          for (const auto& [k, doc] : p->by_ts()) emit_document(emit, *d, *c, *doc);
-        }
+durable_log::snapshot store::impl::take_snapshot() {
+  auto state = std::make_shared<captured_state>();
+  std::unique_lock lock(mu);  // no change is applied (and logged) meanwhile
+  const std::uint64_t mark = log->mark();
+  copy_into(state->catalog)(rec_counters, {num(std::uint64_t{next_db_number}), num(std::uint64_t{next_coll_number}),
+                                           num(std::uint64_t{next_offer_number})});
+  const auto catalog = copy_into(state->catalog);
+  for (const auto& d : databases) {
+    emit_database(catalog, *d);
+    for (const auto& c : d->collections) {
+      emit_collection(catalog, *d, *c);
+      captured_collection& cc = state->collections.emplace_back(captured_collection{d->id, c->id, {}});
+      for (const auto& p : c->partitions) {
+        std::lock_guard plock(p->mutex);
+        for (const auto& [k, doc] : p->by_ts()) cc.documents.push_back(doc);
       }
     }
-  });
+  }
+  return durable_log::snapshot{mark, [state](const durable_log::emit_fn& emit) { state->produce(emit); }};
+}
+
+bool store::impl::compaction_due(std::uint64_t log_bytes) const {
+  if (log_bytes <= opt.compaction_min_bytes) return false;
+  std::shared_lock lock(mu);
+  return log_bytes > 2 * live_bytes();
 }
 
 std::uint64_t store::impl::live_bytes() const {
@@ -209,17 +264,14 @@ std::uint64_t store::impl::live_bytes() const {
 }
 
 void store::flush() {
-  if (!impl_->log) return;
-  impl_->log->flush();
-  std::uint64_t live = 0;
-  {
-    std::shared_lock lock(impl_->mu);
-    live = impl_->live_bytes();
-  }
-  if (impl_->log->size_bytes() > std::max<std::uint64_t>(impl_->opt.compaction_min_bytes, 2 * live)) {
-    std::unique_lock lock(impl_->mu);
-    impl_->log->flush();
-    impl_->compact();
+  if (impl_->log) impl_->log->flush();
+}
+
+void store::when_durable(std::function<void(std::exception_ptr)> done) {
+  if (impl_->log) {
+    impl_->log->when_durable(std::move(done));
+  } else {
+    done(nullptr);
   }
 }
 

@@ -79,7 +79,7 @@ struct EmulatorRoutes : ::testing::Test {
     return req;
   }
   // Through the production entry point (what main's server handler calls), without faults or latency.
-  http::response serve(const http::request& req) { return serve_request(*api, no_faults, *data, 0ms, req).message; }
+  http::response serve(const http::request& req) { return serve_request(*api, no_faults, 0ms, req).message; }
   http::response call(std::string method, std::string target, std::string body = {}, http::header_list extra = {}) {
     return serve(signed_request(std::move(method), std::move(target), std::move(body), std::move(extra)));
   }

@@ -4,12 +4,18 @@
 #include "io/cosmos/base64.hpp"
 #include "tools/cosmos-emulator/options.hpp"
 
+#include "support/run_coro.hpp"
+#include "support/temp_dir.hpp"
+
 #include <gtest/gtest.h>
+
+#include <filesystem>
 
 namespace idabus::emulator {
 namespace {
 
 namespace http = io::http;
+namespace net = boost::asio;
 
 fault_options faults_with(double p429, double p503, double preset) {
   fault_options o;
@@ -46,38 +52,38 @@ struct EmulatorService : ::testing::Test {
 
 TEST_F(EmulatorService, InjectedThrottleAnswers429AndExecutesNothing) {
   fault_injector always_429(faults_with(1, 0, 0));
-  auto r = serve_request(api, always_429, data, 0ms, signed_request("POST", "/dbs", R"({"id":"db"})"));
+  auto r = serve_request(api, always_429, 0ms, signed_request("POST", "/dbs", R"({"id":"db"})"));
   EXPECT_EQ(r.message.status, 429u);
   EXPECT_EQ(r.message.header("x-ms-substatus"), "3200");
   EXPECT_EQ(r.message.header("x-ms-retry-after-ms"), "50");
   EXPECT_FALSE(r.message.header("x-ms-activity-id").empty());
   fault_injector none(fault_options{});
-  EXPECT_EQ(serve_request(api, none, data, 0ms, signed_request("GET", "/dbs/db")).message.status, 404u)
+  EXPECT_EQ(serve_request(api, none, 0ms, signed_request("GET", "/dbs/db")).message.status, 404u)
       << "the throttled create must not have run";
 }
 
 TEST_F(EmulatorService, InjectedUnavailableAnswers503) {
   fault_injector always_503(faults_with(0, 1, 0));
-  auto r = serve_request(api, always_503, data, 0ms, signed_request("GET", "/dbs"));
+  auto r = serve_request(api, always_503, 0ms, signed_request("GET", "/dbs"));
   EXPECT_EQ(r.message.status, 503u);
   EXPECT_NE(r.message.body.find("ServiceUnavailable"), std::string::npos);
 }
 
 TEST_F(EmulatorService, InjectedResetExecutesAndAsksForAResetDelivery) {
   fault_injector always_reset(faults_with(0, 0, 1));
-  auto r = serve_request(api, always_reset, data, 0ms, signed_request("POST", "/dbs", R"({"id":"db"})"));
+  auto r = serve_request(api, always_reset, 0ms, signed_request("POST", "/dbs", R"({"id":"db"})"));
   EXPECT_EQ(r.how, http::delivery::reset_mid_body);
   EXPECT_EQ(r.message.status, 201u);
   fault_injector none(fault_options{});
-  EXPECT_EQ(serve_request(api, none, data, 0ms, signed_request("GET", "/dbs/db")).message.status, 200u);
+  EXPECT_EQ(serve_request(api, none, 0ms, signed_request("GET", "/dbs/db")).message.status, 200u);
 }
 
 TEST_F(EmulatorService, UnauthorizedRequestsAndTheAccountReadGetNoFault) {
   fault_injector always_429(faults_with(1, 0, 0));
   auto unsigned_req = signed_request("GET", "/dbs");
   http::set_header(unsigned_req.headers, "authorization", "type%3Dmaster%26ver%3D1.0%26sig%3Dx");
-  EXPECT_EQ(serve_request(api, always_429, data, 0ms, unsigned_req).message.status, 401u);
-  EXPECT_EQ(serve_request(api, always_429, data, 0ms, signed_request("GET", "/")).message.status, 200u);
+  EXPECT_EQ(serve_request(api, always_429, 0ms, unsigned_req).message.status, 401u);
+  EXPECT_EQ(serve_request(api, always_429, 0ms, signed_request("GET", "/")).message.status, 200u);
 }
 
 TEST_F(EmulatorService, HeadCheckRefusesAHeadWithoutAValidSignatureAndAdmitsASignedOne) {
@@ -98,9 +104,37 @@ TEST_F(EmulatorService, HeadCheckRefusesAHeadWithoutAValidSignatureAndAdmitsASig
 
 TEST_F(EmulatorService, LatencyBecomesTheReplyDelay) {
   fault_injector none(fault_options{});
-  auto r = serve_request(api, none, data, 25ms, signed_request("GET", "/dbs"));
+  auto r = serve_request(api, none, 25ms, signed_request("GET", "/dbs"));
   EXPECT_EQ(r.delay, 25ms);
   EXPECT_EQ(r.how, http::delivery::complete);
+}
+
+// The handler acknowledges a write only once the log's commit thread has written and synced its
+// group: when the reply exists, the file holds every record the store appended.
+TEST_F(EmulatorService, HandlerAnswersAWriteOnlyOnceItIsInTheLogFile) {
+  test::temp_dir dir;
+  store_options persistent;
+  persistent.data_dir = dir.path.string();
+  store durable_data(persistent);
+  routes durable_api(durable_data, options());
+  fault_injector none(fault_options{});
+  auto handler = make_handler(durable_api, none, durable_data, 0ms);
+  const auto log_file = dir.path / "emulator.log";
+  const auto before = std::filesystem::file_size(log_file);
+  for (int i = 0; i < 3; ++i) {
+    auto request = signed_request("POST", "/dbs", R"({"id":"db)" + std::to_string(i) + R"("})");
+    auto reply = test::run_coro([&](net::io_context&) { return handler(std::move(request)); });
+    ASSERT_EQ(reply.message.status, 201u);
+    EXPECT_EQ(std::filesystem::file_size(log_file), durable_data.stats().log_bytes);
+  }
+  EXPECT_GT(std::filesystem::file_size(log_file), before);
+}
+
+TEST_F(EmulatorService, HandlerAnswersAtOnceWithoutADataDir) {
+  fault_injector none(fault_options{});
+  auto handler = make_handler(api, none, data, 0ms);
+  auto reply = test::run_coro([&](net::io_context&) { return handler(signed_request("POST", "/dbs", R"({"id":"db"})")); });
+  EXPECT_EQ(reply.message.status, 201u);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <vector>
@@ -163,10 +164,10 @@ TEST_F(persistent_store, CompactionShrinksTheLogAndKeepsState) {
       for (int i = 0; i < 50; ++i) {
         ASSERT_TRUE(upsert(s, "d" + std::to_string(i), "p", R"(,"round":)" + std::to_string(round)).succeeded());
       }
-      s.flush();
+      s.flush();  // a sync: the log's compaction thread compacts when the owner says it is due
     }
-    grown = fs::file_size(dir.path / "emulator.log");
-  }
+  }  // closing lets a compaction in progress or asked for finish
+  grown = fs::file_size(dir.path / "emulator.log");
   store s(options());
   EXPECT_EQ(s.stats().documents, 50u);
   auto d = read(s, "d7", "p");
@@ -174,6 +175,32 @@ TEST_F(persistent_store, CompactionShrinksTheLogAndKeepsState) {
   EXPECT_NE(d.body.find("\"round\":4"), std::string::npos) << d.body;
   // Compaction at runtime kept the log below 2x the live data (plus metadata).
   EXPECT_LT(grown, 3 * s.stats().document_bytes + 16 * 1024);
+}
+
+TEST_F(persistent_store, DamagedLogStopsTheStoreAndIsNotRewritten) {
+  {
+    store s(options());
+    create_schema(s);
+    for (int i = 0; i < 20; ++i) ASSERT_TRUE(upsert(s, "d" + std::to_string(i), "p").succeeded());
+  }
+  const auto file = dir.path / "emulator.log";
+  std::string bytes;
+  {
+    std::ifstream in(file, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const auto at = bytes.find(R"("id":"d10")");
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 2] = 'I';
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << bytes;
+  try {
+    store s(options());
+    ADD_FAILURE() << "a damaged log opened";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(file.string() + " is damaged at byte offset "), std::string::npos) << e.what();
+  }
+  std::ifstream in(file, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), bytes);
 }
 
 TEST_F(persistent_store, UnwritableDataDirThrowsNamingThePath) {
