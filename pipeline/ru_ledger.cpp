@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -63,10 +64,27 @@ void ru_ledger::advance(time_point now) {
   }
   earned_ += earned;
   clamp_balance();
+  pass_on_returned();
 }
 
 void ru_ledger::clamp_balance() noexcept {
   if (earned_ - committed_ > burst()) earned_ = committed_ + burst();
+}
+
+double ru_ledger::returned_before(double ahead) const noexcept {
+  double sum = 0;
+  for (auto it = returned_.begin(); it != returned_.end() && it->first < ahead; ++it) sum += it->second;
+  return sum;
+}
+
+void ru_ledger::pass_on_returned() noexcept {
+  // Once `earned` reaches a withdrawn ticket's position, every ticket ahead of it can be granted
+  // already: from then on its estimate may serve anyone.
+  while (!returned_.empty() && earned_ >= returned_.begin()->first) {
+    earned_ += returned_.begin()->second;
+    returned_.erase(returned_.begin());
+    clamp_balance();
+  }
 }
 
 ru_ledger::ticket ru_ledger::enqueue(double estimate, time_point now) {
@@ -78,6 +96,7 @@ ru_ledger::ticket ru_ledger::enqueue(double estimate, time_point now) {
   t.estimate = estimate;
   t.enqueued = now;
   if (!unlimited()) {
+    t.ahead = committed_;
     t.threshold = committed_ + std::min(estimate, burst());
     committed_ += estimate;
   }
@@ -92,7 +111,7 @@ ru_ledger::decision ru_ledger::try_grant(const ticket& t, time_point now) {
     return d;
   }
   if (!unlimited()) {
-    const double missing = t.threshold - earned_;
+    const double missing = t.threshold - earned_ - returned_before(t.ahead);
     // Relative tolerance: the integration above is in floating point.
     if (missing > 1e-12 * std::max(1.0, std::abs(t.threshold))) {
       // The rate only grows until the next throttle, so retry_at is never early.
@@ -111,8 +130,8 @@ ru_ledger::decision ru_ledger::try_grant(const ticket& t, time_point now) {
 void ru_ledger::withdraw(const ticket& t, time_point now) {
   advance(now);
   if (unlimited()) return;
-  earned_ += t.estimate;
-  clamp_balance();
+  returned_[t.ahead] += t.estimate;
+  pass_on_returned();
 }
 
 void ru_ledger::revoke(const ticket& t, time_point now) {
@@ -129,6 +148,7 @@ void ru_ledger::set_budget(double ru_per_second, time_point now) {
   options_.ru_per_second = ru_per_second;
   if (unlimited()) {
     rate_ = 0;
+    returned_.clear();  // no bucket, no queue to pass them on to
     return;
   }
   if (old_budget == 0) {
@@ -150,6 +170,7 @@ void ru_ledger::settle(double estimate, double actual_charge, time_point now) {
   if (unlimited()) return;
   earned_ += estimate - actual_charge;
   clamp_balance();
+  pass_on_returned();
 }
 
 void ru_ledger::throttled(std::chrono::milliseconds retry_after, time_point now) {
@@ -168,7 +189,7 @@ ru_counters ru_ledger::counters(time_point now) {
   advance(now);
   ru_counters c = counters_;
   c.current_rate = unlimited() ? 0 : rate_;
-  c.balance_ru = unlimited() ? 0 : earned_ - committed_;
+  c.balance_ru = unlimited() ? 0 : earned_ + returned_before(std::numeric_limits<double>::infinity()) - committed_;
   return c;
 }
 

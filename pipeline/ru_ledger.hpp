@@ -12,6 +12,9 @@
 //   the commitments ahead of it plus its own estimate (an estimate larger than one burst needs
 //   a full bucket, then leaves a debt). Over any window of length W the estimates granted are at
 //   most burst + rate × W.
+// - withdraw() returns a waiting ticket's estimate to the tickets *behind* it at once; those ahead
+//   of it get it only once `earned` has reached them (they were never waiting for it), so a
+//   cancelled waiter never lets an earlier one through before its time.
 // - settle() replaces an estimate by the real charge: a larger charge is a debt every later
 //   grant waits for; a smaller one is credited back.
 // - throttled() (a 429) pauses all grants until now + retry_after, drops any saved-up balance,
@@ -25,6 +28,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 
 namespace idabus::pipeline {
 
@@ -59,6 +63,7 @@ class ru_ledger {
   struct ticket {
     double estimate = 0;
     double threshold = 0;  ///< `earned` needed before the grant
+    double ahead = 0;      ///< commitments ahead of it when it joined
     time_point enqueued{};
   };
 
@@ -104,6 +109,10 @@ class ru_ledger {
   void advance(time_point now);
   double burst() const noexcept { return rate_ * options_.burst_seconds; }
   void clamp_balance() noexcept;
+  /// Estimates withdrawn behind position `ahead` (owed to a ticket with that many RU ahead of it).
+  double returned_before(double ahead) const noexcept;
+  /// Moves into `earned` every returned estimate that no waiting ticket ahead of it can still use.
+  void pass_on_returned() noexcept;
 
   ru_budget_options options_;
   double rate_;
@@ -112,6 +121,9 @@ class ru_ledger {
   time_point last_;
   time_point paused_until_{};
   time_point next_decrease_{};
+  /// Withdrawn estimates by their position in the queue (commitments ahead of them), waiting
+  /// until `earned` reaches that position.
+  std::map<double, double> returned_;
   ru_counters counters_;
 };
 

@@ -143,6 +143,29 @@ TEST(keyed_ru_ledger, WithdrawWhileWaitingForTheCapReturnsBothPlacesAndTheGrant)
   EXPECT_EQ(ledger.total_counters(t0 + 100ms).reservations, 1u);
 }
 
+TEST(keyed_ru_ledger, WithdrawBehindInTheCapsQueueDoesNotLetTheOneAheadPassTheCap) {
+  keyed_ru_ledger ledger(per_key(0, 100), t0);  // unlimited keys under a 100 RU/s cap
+  auto ahead = ledger.enqueue("a", 50, t0);
+  auto gone = ledger.enqueue("b", 50, t0);
+  ASSERT_FALSE(ledger.try_grant(ahead, t0).granted);
+  ASSERT_FALSE(ledger.try_grant(gone, t0).granted);
+  ASSERT_TRUE(gone.on_cap.has_value());
+  ledger.withdraw(gone, t0 + 100ms);
+  auto d = ledger.try_grant(ahead, t0 + 100ms);  // the cap has earned 10 RU, not 50
+  ASSERT_FALSE(d.granted);
+  EXPECT_NEAR(seconds_d(d.retry_at - t0).count(), 0.5, 1e-6);
+  EXPECT_TRUE(ledger.try_grant(ahead, d.retry_at).granted);
+}
+
+TEST(keyed_ru_ledger, TotalWaitedRunsFromEnqueueToTheCapsGrant) {
+  keyed_ru_ledger ledger(per_key(1000, 100), t0);
+  auto t = ledger.enqueue("k", 50, t0);
+  ASSERT_FALSE(ledger.try_grant(t, t0 + 50ms).granted);  // the key grants; the cap needs 500 ms
+  ASSERT_TRUE(ledger.try_grant(t, t0 + 500ms).granted);
+  EXPECT_EQ(ledger.total_counters(t0 + 500ms).waited, 500ms);
+  EXPECT_EQ(ledger.counters("k", t0 + 500ms).waited, 50ms);  // the key granted at 50 ms
+}
+
 TEST(keyed_ru_ledger, SettleCorrectsTheKeyAndTheCap) {
   keyed_ru_ledger ledger(per_key(100, 100), t0);
   auto t = ledger.enqueue("k", 10, t0);

@@ -178,6 +178,22 @@ TEST(ru_ledger, WithdrawnTicketReturnsItsPlace) {
   EXPECT_TRUE(ledger.try_grant(next, t0 + 100ms).granted);
 }
 
+TEST(ru_ledger, AWithdrawnTicketsPlaceGoesToThoseBehindItNotToThoseAhead) {
+  ru_ledger ledger(budget(100), t0);
+  auto ahead = ledger.enqueue(50, t0);
+  auto gone = ledger.enqueue(50, t0);
+  ledger.withdraw(gone, t0 + 100ms);
+  // 10 RU earned by 100 ms: the 50 RU given back must not pay for the ticket ahead of them.
+  auto d = ledger.try_grant(ahead, t0 + 100ms);
+  ASSERT_FALSE(d.granted);
+  EXPECT_NEAR(seconds_d(d.retry_at - t0).count(), 0.5, 1e-6);
+  auto behind = ledger.enqueue(10, t0 + 100ms);
+  EXPECT_TRUE(ledger.try_grant(ahead, t0 + 500ms).granted);
+  EXPECT_FALSE(ledger.try_grant(behind, t0 + 590ms).granted);  // 50 + 10 RU at 100 RU/s
+  EXPECT_TRUE(ledger.try_grant(behind, t0 + 600ms + 1us).granted);
+  EXPECT_NEAR(ledger.counters(t0 + 600ms + 1us).balance_ru, 0, 1e-3);
+}
+
 TEST(ru_ledger, RevokedGrantReturnsItsEstimateAndNoLongerCounts) {
   ru_ledger ledger(budget(100), t0);
   auto gone = ledger.enqueue(50, t0);
