@@ -130,9 +130,13 @@ struct client::impl {
   impl(net::any_io_executor ex, endpoint ep, client_options opts)
       : executor(std::move(ex)), target(std::move(ep)), options(std::move(opts)) {}
 
+  /// A request waiting for a connection. Whatever frees up (a returned connection, or the slot
+  /// of a closed one) is handed to the first waiter directly, so no later request can take it
+  /// first: waiters are served first come, first served.
   struct waiter {
     net::steady_timer timer;
-    bool notified = false;
+    bool granted = false;              ///< got `conn`, or a slot to open a new connection in
+    std::unique_ptr<connection> conn{};  ///< the returned connection, if one was handed over
   };
 
   /// A connection taken from the pool. Destroying a lease discards (closes) its connection;
@@ -185,27 +189,33 @@ struct client::impl {
     return ec == net::error::would_block;
   }
 
-  void notify_one() {
-    for (waiter* w : waiters) {
-      if (!w->notified) {
-        w->notified = true;
-        w->timer.cancel();
-        return;
-      }
-    }
+  /// Hands `c` (a returned connection, or nullptr: the slot of a closed one) to the first
+  /// waiter; false when nobody waits.
+  bool hand_over(std::unique_ptr<connection>& c) {
+    if (waiters.empty()) return false;
+    waiter* w = waiters.front();
+    waiters.pop_front();
+    w->granted = true;
+    w->conn = std::move(c);
+    w->timer.cancel();
+    return true;
+  }
+
+  /// A connection slot became free: the first waiter opens a new connection in it.
+  void release_slot() {
+    std::unique_ptr<connection> none;
+    if (!hand_over(none)) --open;
   }
 
   void discard(std::unique_ptr<connection> c) {
     c->close();
     ++stats.connections_discarded;
-    --open;
-    notify_one();
+    release_slot();
   }
 
   void give_back(std::unique_ptr<connection> c) {
     c->idle_since = steady::now();
-    idle.push_back(std::move(c));
-    notify_one();
+    if (!hand_over(c)) idle.push_back(std::move(c));
   }
 
   std::unique_ptr<connection> make_connection() {
@@ -219,7 +229,9 @@ struct client::impl {
   }
 
   net::awaitable<lease> acquire() {
-    for (;;) {
+    // Idle connections and free slots exist only while nobody waits (they are handed over
+    // otherwise), so a newcomer never overtakes a waiter.
+    if (waiters.empty()) {
       while (!idle.empty()) {
         std::unique_ptr<connection> c = std::move(idle.back());
         idle.pop_back();
@@ -230,19 +242,30 @@ struct client::impl {
         ++open;
         co_return lease(this, make_connection());
       }
-      waiter w{net::steady_timer(executor, steady::time_point::max())};
-      waiters.push_back(&w);
-      const auto self = std::prev(waiters.end());
-      co_await w.timer.async_wait(use_tuple);
-      waiters.erase(self);
-      const auto state = co_await net::this_coro::cancellation_state;
-      if (state.cancelled() != net::cancellation_type::none || !w.notified) {
-        // Pass a wake-up this waiter got but will not use on to the next one.
-        if (w.notified) notify_one();
-        throw error(transport_error_kind::cancelled, net::error::operation_aborted,
-                    "cancelled while waiting for a free connection");
-      }
     }
+    waiter w{net::steady_timer(executor, steady::time_point::max())};
+    waiters.push_back(&w);
+    const auto self = std::prev(waiters.end());
+    co_await w.timer.async_wait(use_tuple);
+    if (!w.granted) waiters.erase(self);  // a grant already took it off the list
+    const auto state = co_await net::this_coro::cancellation_state;
+    if (state.cancelled() != net::cancellation_type::none || !w.granted) {
+      // Pass what this waiter was handed but will not use on to the next one.
+      if (w.conn) {
+        give_back(std::move(w.conn));
+      } else if (w.granted) {
+        release_slot();
+      }
+      throw error(transport_error_kind::cancelled, net::error::operation_aborted,
+                  "cancelled while waiting for a free connection");
+    }
+    if (w.conn) {
+      if (reusable(*w.conn)) co_return lease(this, std::move(w.conn));
+      // Stale: close it but keep its slot for a new connection.
+      w.conn->close();
+      ++stats.connections_discarded;
+    }
+    co_return lease(this, make_connection());
   }
 
   // ---- connect ----

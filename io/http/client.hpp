@@ -6,7 +6,9 @@
 //   a Content-Length or Transfer-Encoding header given by the caller is replaced.
 // - Pool: at most options.max_connections connections exist at once (idle + busy + connecting).
 //   A request takes the most recently used idle connection, or opens a new one while under the
-//   bound, or waits (asynchronously, first come first served) until one is returned. Connections
+//   bound, or waits (asynchronously) until one is returned. Waiters are served first come, first
+//   served: a returned connection (or the slot of a closed one) goes straight to the oldest
+//   waiter, and a new request queues behind existing waiters instead of taking it. Connections
 //   idle longer than idle_timeout, closed by the server, or with unexpected bytes pending are
 //   discarded when found, not reused. A connection goes back to the pool only after a complete
 //   response that allows keep-alive (no "Connection: close"); after any error it is closed.

@@ -271,6 +271,46 @@ TEST(HttpClient, WaitersAreServedAsConnectionsReturn) {
   });
 }
 
+/// GETs `first`, then at once `then` (the second request starts the moment the first returns its
+/// connection), appending each body to `bodies`.
+net::awaitable<void> fetch_two_in_a_row(client& c, std::string first, std::string then,
+                                        std::vector<std::string>& bodies) {
+  bodies.push_back(co_await body_of(c, std::move(first)));
+  bodies.push_back(co_await body_of(c, std::move(then)));
+}
+
+TEST(HttpClient, WaitersAreServedFirstComeFirstServedBeforeALaterRequest) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    scripted_server server(ctx.get_executor(), [](const test::recorded_request& req) { return reply::ok(req.target); });
+    client_options options;
+    options.max_connections = 1;
+    client c(ctx.get_executor(), endpoint_of(server), options);
+    std::vector<std::string> bodies;
+    int finished = 0;
+    auto count = [&finished](std::exception_ptr e) {
+      EXPECT_FALSE(e);
+      ++finished;
+    };
+    // "/a" takes the only connection; "/b" and "/c" queue behind it; "/late" asks for the
+    // connection in the very step "/a" returns it, before the woken "/b" runs.
+    net::co_spawn(ctx, fetch_two_in_a_row(c, "/a", "/late", bodies), count);
+    net::co_spawn(ctx, body_of(c, "/b"), [&](std::exception_ptr e, std::string body) {
+      bodies.push_back(std::move(body));
+      count(e);
+    });
+    net::co_spawn(ctx, body_of(c, "/c"), [&](std::exception_ptr e, std::string body) {
+      bodies.push_back(std::move(body));
+      count(e);
+    });
+    while (finished < 3) co_await sleep_for(5ms);
+    std::vector<std::string> served;
+    for (const auto& req : server.requests()) served.push_back(req.target);
+    EXPECT_EQ(served, (std::vector<std::string>{"/a", "/b", "/c", "/late"}));
+    EXPECT_EQ(bodies, served);
+    EXPECT_EQ(server.connections_accepted(), 1u);
+  });
+}
+
 TEST(HttpClient, ConnectionCloseHeaderKeepsTheConnectionOutOfThePool) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     scripted_server server(ctx.get_executor(), {reply::ok("a").header("Connection", "close"), reply::ok("b")});
