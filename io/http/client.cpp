@@ -245,9 +245,18 @@ struct client::impl {
     }
     waiter w{net::steady_timer(executor, steady::time_point::max())};
     waiters.push_back(&w);
-    const auto self = std::prev(waiters.end());
+    // Leaves the list also when this frame is destroyed while suspended (its io_context shutting
+    // down), so that no later hand-over writes into a destroyed frame.
+    struct unlist_guard {
+      impl* pool;
+      std::list<waiter*>::iterator self;
+      bool listed = true;
+      ~unlist_guard() {
+        if (listed) pool->waiters.erase(self);
+      }
+    } unlist{this, std::prev(waiters.end())};
     co_await w.timer.async_wait(use_tuple);
-    if (!w.granted) waiters.erase(self);  // a grant already took it off the list
+    if (w.granted) unlist.listed = false;  // a grant already took it off the list
     const auto state = co_await net::this_coro::cancellation_state;
     if (state.cancelled() != net::cancellation_type::none || !w.granted) {
       // Pass what this waiter was handed but will not use on to the next one.
