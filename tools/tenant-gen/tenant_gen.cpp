@@ -175,6 +175,34 @@ net::awaitable<run_summary> run_tenant(tenant_options options, cosmos::client& c
   co_return summary;
 }
 
+namespace {
+
+// The top coroutine of the program. It owns the HTTP client, the RU budget, the gate and the
+// Cosmos client in its frame: when a second signal stops the io_context with coroutines still
+// suspended, the context destroys them, and this frame (awaiting all of them) goes last, so no
+// suspended coroutine outlives what it references.
+net::awaitable<run_summary> run_program(tenant_options opts, progress_function progress) {
+  auto executor = co_await net::this_coro::executor;
+  io::http::client_options http_base;
+  // Every sub-lane of every range of the three collections may have a request in flight.
+  http_base.max_connections = std::min<std::size_t>(opts.writers * 3 * 8 + 2, 512);
+  io::http::client http(executor, cosmos::endpoint_of(opts.connection),
+                        cosmos::http_options_for(opts.connection, http_base));
+  // One budget per range (the collection's offer ÷ its ranges, set by run_tenant) under the
+  // job-wide cap --ru-budget.
+  pipeline::keyed_ru_budget_options budget_options;
+  budget_options.cap_ru_per_second = opts.ru_budget;
+  pipeline::keyed_ru_budget budget(budget_options);
+  stages::ru_budget_gate gate(budget);
+  cosmos::client_options client_options;
+  client_options.gate = &gate;
+  cosmos::client client(http, opts.connection, client_options);
+  run_summary summary = co_await run_tenant(std::move(opts), client, &gate, std::move(progress));
+  co_return summary;
+}
+
+}  // namespace
+
 std::string summary_line(const run_summary& s) {
   const double rate = s.seconds > 0 ? static_cast<double>(s.total_written()) / s.seconds : 0;
   std::string line = "tenant-gen: wrote";
@@ -201,28 +229,15 @@ int tenant_gen_main(std::span<const std::string_view> args, std::ostream& out, s
   }
   const tenant_options& opts = *parsed.options;
   try {
-    net::io_context ctx(1);
-    io::http::client_options http_base;
-    // Every sub-lane of every range of the three collections may have a request in flight.
-    http_base.max_connections = std::min<std::size_t>(opts.writers * 3 * 8 + 2, 512);
-    io::http::client http(ctx.get_executor(), cosmos::endpoint_of(opts.connection),
-                          cosmos::http_options_for(opts.connection, http_base));
-    // One budget per range (the collection's offer ÷ its ranges, set by run_tenant) under the
-    // job-wide cap --ru-budget.
-    pipeline::keyed_ru_budget_options budget_options;
-    budget_options.cap_ru_per_second = opts.ru_budget;
-    pipeline::keyed_ru_budget budget(budget_options);
-    stages::ru_budget_gate gate(budget);
-    cosmos::client_options client_options;
-    client_options.gate = &gate;
-    cosmos::client client(http, opts.connection, client_options);
-
     std::exception_ptr failure;
     run_summary summary;
     auto progress = [&err](std::string_view line) { err << line << std::endl; };
     // First SIGINT/SIGTERM cancels the run (requests in flight are aborted; documents already
-    // acknowledged stay written); a second one stops the event loop at once.
+    // acknowledged stay written); a second one stops the event loop at once. Whatever the
+    // coroutines a second signal leaves suspended still use lives in run_program's frame or is
+    // declared before the io_context (`cancel` holds their cancellation slot's handler).
     net::cancellation_signal cancel;
+    net::io_context ctx(1);
     net::signal_set signals(ctx, SIGINT, SIGTERM);
     int signals_seen = 0;
     std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int) {
@@ -235,7 +250,7 @@ int tenant_gen_main(std::span<const std::string_view> args, std::ostream& out, s
       }
     };
     signals.async_wait(on_signal);
-    net::co_spawn(ctx, run_tenant(opts, client, &gate, progress),
+    net::co_spawn(ctx, run_program(opts, progress),
                   net::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, run_summary s) {
                     failure = e;
                     summary = std::move(s);
