@@ -14,9 +14,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace {
@@ -136,25 +138,50 @@ TEST(channel, SendAfterFinishIsAWiringError) {
                std::logic_error);
 }
 
-TEST(channel, UpstreamErrorTravelsAsAnExceptionNotAsEndOfStream) {
-  // An upstream failure is not end of stream: the consumer stays blocked until teardown.
+// A stream whose items are values or the producer's failure (folly's AsyncPipe style).
+using item_or_error = std::variant<int, std::exception_ptr>;
+
+// Sends 1, 2, then its failure, then finishes; ends once all are accepted.
+net::awaitable<void> produce_then_fail(channel<item_or_error>& ch) {
+  for (int i = 1; i <= 2; ++i) {
+    item_or_error value = i;
+    co_await ch.send(std::move(value));
+  }
+  item_or_error failure = std::make_exception_ptr(std::runtime_error("upstream failed"));
+  co_await ch.send(std::move(failure));
+  ch.finish();
+}
+
+// Collects values into `got` until end of stream; rethrows a failure that arrives in the stream.
+net::awaitable<void> consume_rethrowing(channel<item_or_error>& ch, std::vector<int>& got) {
+  for (;;) {
+    auto next = co_await ch.receive();
+    if (!next) co_return;
+    if (auto* error = std::get_if<std::exception_ptr>(&*next)) std::rethrow_exception(*error);
+    got.push_back(std::get<int>(*next));
+  }
+}
+
+TEST(channel, UpstreamErrorTravelsThroughTheChannelAfterTheItemsBeforeIt) {
+  // The producer finishes right after its failure is buffered: the failure must still reach the
+  // consumer, after the items sent before it and before end of stream.
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    channel<int> ch(2);
-    bool consumer_aborted = false;
-    auto consumer = [&]() -> net::awaitable<void> {
-      try {
-        co_await consume(ch);
-      } catch (const boost::system::system_error& e) {
-        consumer_aborted = e.code() == net::error::operation_aborted;
-      }
-    };
-    net::co_spawn(ctx, consumer(), net::detached);
-    co_await ch.send(1);
-    co_await yield_a_few();
-    EXPECT_FALSE(consumer_aborted);
-    ch.cancel();  // what teardown after an upstream error does
-    co_await yield_a_few();
-    EXPECT_TRUE(consumer_aborted);
+    channel<item_or_error> ch(1);
+    net::co_spawn(ctx, produce_then_fail(ch), net::detached);
+    std::vector<int> got;
+    std::string error;
+    bool reached_end_of_stream = false;
+    try {
+      co_await consume_rethrowing(ch, got);
+      reached_end_of_stream = true;
+    } catch (const std::runtime_error& e) {
+      error = e.what();
+    }
+    EXPECT_EQ(got, (std::vector<int>{1, 2}));
+    EXPECT_EQ(error, "upstream failed");
+    EXPECT_FALSE(reached_end_of_stream);
+    auto after = co_await ch.receive();
+    EXPECT_FALSE(after.has_value()) << "end of stream follows the failure";
   });
 }
 

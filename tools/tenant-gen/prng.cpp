@@ -28,6 +28,15 @@ prng::prng(std::uint64_t seed) noexcept {
   if ((s_[0] | s_[1] | s_[2] | s_[3]) == 0) s_[0] = 1;
 }
 
+prng prng::from_state(std::uint64_t s0, std::uint64_t s1, std::uint64_t s2, std::uint64_t s3) noexcept {
+  prng p(0);
+  p.s_[0] = (s0 | s1 | s2 | s3) == 0 ? 1 : s0;
+  p.s_[1] = s1;
+  p.s_[2] = s2;
+  p.s_[3] = s3;
+  return p;
+}
+
 std::uint64_t prng::next() noexcept {
   const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
   const std::uint64_t t = s_[1] << 17;

@@ -20,6 +20,9 @@ class prng {
  public:
   /// Seeds the four state words from `seed` with splitmix64 (never all zero).
   explicit prng(std::uint64_t seed) noexcept;
+  /// A generator in the given state (s[0..3] of the reference xoshiro256starstar.c; all zero
+  /// becomes s0 = 1). For checking against the reference implementation's outputs.
+  static prng from_state(std::uint64_t s0, std::uint64_t s1, std::uint64_t s2, std::uint64_t s3) noexcept;
 
   /// The next 64 random bits (xoshiro256**).
   std::uint64_t next() noexcept;

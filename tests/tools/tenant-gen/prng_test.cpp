@@ -2,15 +2,47 @@
 
 #include <gtest/gtest.h>
 
+#include <iterator>
 #include <regex>
 #include <set>
 
 namespace tg = idabus::tenant_gen;
 
 TEST(Splitmix64, MatchesTheReferenceSequence) {
+  // splitmix64.c (Vigna) from x = 1234567.
   std::uint64_t state = 1234567;
   EXPECT_EQ(tg::splitmix64_next(state), 6457827717110365317ULL);
   EXPECT_EQ(tg::splitmix64_next(state), 3203168211198807973ULL);
+  EXPECT_EQ(tg::splitmix64_next(state), 9817491932198370423ULL);
+  EXPECT_EQ(tg::splitmix64_next(state), 4593380528125082431ULL);
+  EXPECT_EQ(tg::splitmix64_next(state), 16408922859458223821ULL);
+}
+
+TEST(Prng, Xoshiro256StarStarMatchesTheReferenceOutputs) {
+  // xoshiro256starstar.c (Blackman & Vigna) with s = {1, 2, 3, 4}: its first ten next() values.
+  auto p = tg::prng::from_state(1, 2, 3, 4);
+  const std::uint64_t expected[] = {11520ULL,
+                                    0ULL,
+                                    1509978240ULL,
+                                    1215971899390074240ULL,
+                                    1216172134540287360ULL,
+                                    607988272756665600ULL,
+                                    16172922978634559625ULL,
+                                    8476171486693032832ULL,
+                                    10595114339597558777ULL,
+                                    2904607092377533576ULL};
+  for (std::size_t i = 0; i < std::size(expected); ++i) EXPECT_EQ(p.next(), expected[i]) << "output " << i;
+}
+
+TEST(Prng, SeedsTheFourStateWordsWithSplitmix64) {
+  // The reference algorithms composed: s = four splitmix64 outputs from x = 42, then xoshiro256**.
+  tg::prng seeded(42);
+  auto explicit_state = tg::prng::from_state(13679457532755275413ULL, 2949826092126892291ULL,
+                                             5139283748462763858ULL, 6349198060258255764ULL);
+  EXPECT_EQ(seeded.next(), 1546998764402558742ULL);
+  EXPECT_EQ(seeded.next(), 6990951692964543102ULL);
+  EXPECT_EQ(seeded.next(), 12544586762248559009ULL);
+  EXPECT_EQ(explicit_state.next(), 1546998764402558742ULL);
 }
 
 TEST(Prng, SameSeedGivesTheSameSequence) {
