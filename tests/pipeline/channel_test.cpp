@@ -163,11 +163,12 @@ net::awaitable<void> consume_rethrowing(channel<item_or_error>& ch, std::vector<
 }
 
 TEST(channel, UpstreamErrorTravelsThroughTheChannelAfterTheItemsBeforeIt) {
-  // The producer finishes right after its failure is buffered: the failure must still reach the
-  // consumer, after the items sent before it and before end of stream.
-  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    channel<item_or_error> ch(1);
-    net::co_spawn(ctx, produce_then_fail(ch), net::detached);
+  // The producer has sent its items and its failure and finished before the consumer starts, so
+  // the failure sits in the buffer at end of stream: it must still reach the consumer, after the
+  // items sent before it and before end of stream.
+  run_coro([](net::io_context&) -> net::awaitable<void> {
+    channel<item_or_error> ch(3);
+    co_await produce_then_fail(ch);
     std::vector<int> got;
     std::string error;
     bool reached_end_of_stream = false;
