@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,7 +36,7 @@ struct bulk_operation {
 struct bulk_result {
   unsigned status = 0;  ///< per-operation status (201, 200, 204, 404, 409, 412, ...)
   int substatus = 0;
-  double request_charge = 0;
+  std::optional<double> request_charge;  ///< requestCharge; absent when the server sent none
   std::string etag;
   std::string message;  ///< server message for failed operations
   std::chrono::milliseconds retry_after{-1};  ///< retryAfterMilliseconds; -1 when absent

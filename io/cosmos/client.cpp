@@ -556,11 +556,14 @@ net::awaitable<bulk_outcome> client::send_to_range(std::string database, std::st
     for (std::size_t k = 0; k < parsed.size(); ++k) {
       const std::size_t index = pending[k];
       bulk_result& r = parsed[k];
-      operations_charge += r.request_charge;
+      operations_charge += r.request_charge.value_or(0);
       switch (bulk_disposition_of(r)) {
         case bulk_disposition::done:
           if (r.status >= 200 && r.status < 300) {
-            costs_->observe(link, operation_kind::bulk_write, operations[index].body.size(), r.request_charge);
+            // An operation without requestCharge teaches nothing (learning 0 would drag estimates down).
+            if (r.request_charge) {
+              costs_->observe(link, operation_kind::bulk_write, operations[index].body.size(), *r.request_charge);
+            }
             progress = true;
           }
           outcome.results[index] = std::move(r);

@@ -71,7 +71,9 @@ TEST(ParseBulkResponse, ReadsEachOperationsResultInOrder) {
       2);
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[0].status, 201u);
-  EXPECT_DOUBLE_EQ(results[0].request_charge, 5.5);
+  ASSERT_TRUE(results[0].request_charge.has_value());
+  EXPECT_DOUBLE_EQ(*results[0].request_charge, 5.5);
+  EXPECT_FALSE(results[1].request_charge.has_value());
   EXPECT_EQ(results[0].etag, "\"e\"");
   EXPECT_EQ(results[0].retry_after.count(), -1);
   EXPECT_EQ(results[1].status, 429u);

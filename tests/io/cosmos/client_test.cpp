@@ -977,3 +977,22 @@ TEST(CosmosClientBulk, CountsEveryOperationOfARequestThrottledAsAWhole) {
     EXPECT_EQ(outcome.requests, 2u);
   });
 }
+
+TEST(CosmosClientBulk, OperationsWithoutARequestChargeTeachTheCostModelNothing) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, [](const idabus::test::recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(one_range_body);
+      std::string body = "[";
+      for (std::size_t i = 0; i < pk_values_in(req.body).size(); ++i) body += std::string(i ? "," : "") + R"({"statusCode":201})";
+      return reply::with_status(207, body + "]");
+    });
+    const std::string link = "dbs/idabus/colls/Events";
+    const double before = r.client.costs().estimate(link, cosmos::operation_kind::bulk_write, 1024);
+    for (int round = 0; round < 5; ++round) {
+      auto outcome = co_await r.client.bulk_range("idabus", "Events", "0", upserts(40));
+      for (const auto& result : outcome.results) EXPECT_EQ(result.status, 201u);
+    }
+    // Learning a charge of 0 for each of the 200 operations would pull the estimate towards 0.
+    EXPECT_DOUBLE_EQ(r.client.costs().estimate(link, cosmos::operation_kind::bulk_write, 1024), before);
+  });
+}

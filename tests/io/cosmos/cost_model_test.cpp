@@ -60,3 +60,16 @@ TEST(CostModel, IgnoresNegativeChargesAndRejectsBadOptions) {
   bad.decay = 0;
   EXPECT_THROW(cosmos::cost_model{bad}, std::invalid_argument);
 }
+
+TEST(CostModel, ChargesOnALineWithANegativeInterceptNeverGiveANegativeEstimate) {
+  cosmos::cost_model model;
+  // 2 KB -> 0.1 RU and 100 KB -> 60 RU fit a line through about -1.1 RU at 0 KB (-0.5 RU at 1 KB).
+  for (int i = 0; i < 200; ++i) {
+    model.observe(resources, cosmos::operation_kind::point_write, 2048, 0.1);
+    model.observe(resources, cosmos::operation_kind::point_write, 100 * 1024, 60);
+  }
+  for (std::size_t bytes : {std::size_t{1}, std::size_t{512}, std::size_t{1024}, std::size_t{4096}}) {
+    EXPECT_GE(model.estimate(resources, cosmos::operation_kind::point_write, bytes), 0.0) << bytes << " bytes";
+  }
+  EXPECT_GT(model.estimate(resources, cosmos::operation_kind::point_write, 100 * 1024), 50.0);
+}
