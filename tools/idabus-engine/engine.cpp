@@ -41,7 +41,11 @@ engine_host::engine_host(net::any_io_executor executor, config settings, backup_
       writes_(executor),
       steps_(executor),
       runner_(store_, modes_, steps_, workflow_options{std::chrono::milliseconds(settings_.engine.workflow_step_milliseconds)}),
-      orchestrator_(executor, store_, modes_, lease_, writes_, steps_, metrics_, settings_.backup, std::move(pass)),
+      pipeline_(pass ? nullptr
+                     : std::make_unique<pipeline_pass>(executor, connection_, settings_.cosmos, settings_.backup)),
+      orchestrator_(executor, store_, modes_, lease_, writes_, steps_, metrics_, settings_.backup,
+                    pipeline_ ? pipeline_->as_pass() : std::move(pass),
+                    pipeline_ ? pipeline_->as_finalizer() : backup_finalizer{}),
       keys_(settings_.api.api_keys),
       api_(api_parts{settings_, keys_, store_, modes_, writes_, runner_, orchestrator_, metrics_}),
       background_done_(executor) {}

@@ -24,6 +24,7 @@
 #include "tools/idabus-engine/metrics.hpp"
 #include "tools/idabus-engine/modes.hpp"
 #include "tools/idabus-engine/orchestrator.hpp"
+#include "tools/idabus-engine/pipeline_pass.hpp"
 #include "tools/idabus-engine/store.hpp"
 #include "tools/idabus-engine/workflow_runner.hpp"
 
@@ -34,6 +35,7 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -42,7 +44,9 @@ namespace idabus::engine {
 class engine_host {
  public:
   /// Throws config_error when the connection string cannot be parsed (without quoting it).
-  engine_host(net::any_io_executor executor, config settings, backup_pass pass);
+  /// An empty `pass` runs the streaming pipeline (pipeline_pass: chunks and the manifest); tests
+  /// inject their own pass (then no manifest is written).
+  engine_host(net::any_io_executor executor, config settings, backup_pass pass = {});
 
   net::awaitable<void> start();
   net::awaitable<void> stop();
@@ -68,6 +72,7 @@ class engine_host {
   activity_counter steps_;
   engine::metrics metrics_;
   workflow_runner runner_;
+  std::unique_ptr<pipeline_pass> pipeline_;  ///< set when no pass was injected
   orchestrator orchestrator_;
   api_keys keys_;
   engine::api api_;
@@ -78,7 +83,8 @@ class engine_host {
 };
 
 /// The program. `args` without argv[0]; `program_dir` is where appsettings.json is looked for first.
+/// An empty `pass` runs the streaming pipeline (see engine_host).
 int engine_main(std::vector<std::string_view> args, const std::filesystem::path& program_dir, std::ostream& out,
-                std::ostream& err, backup_pass pass);
+                std::ostream& err, backup_pass pass = {});
 
 }  // namespace idabus::engine

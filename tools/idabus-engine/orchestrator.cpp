@@ -70,7 +70,7 @@ struct orchestrator::running {
 
 orchestrator::orchestrator(net::any_io_executor executor, store& documents, modes_registry& modes,
                            backup_lease& lease, activity_counter& writes, activity_counter& steps, metrics& counters,
-                           backup_settings settings, backup_pass pass)
+                           backup_settings settings, backup_pass pass, backup_finalizer finalize)
     : executor_(executor),
       store_(documents),
       modes_(modes),
@@ -80,6 +80,7 @@ orchestrator::orchestrator(net::any_io_executor executor, store& documents, mode
       metrics_(counters),
       settings_(std::move(settings)),
       pass_(std::move(pass)),
+      finalize_(std::move(finalize)),
       idle_(executor) {}
 
 orchestrator::~orchestrator() = default;
@@ -286,6 +287,8 @@ net::awaitable<void> orchestrator::phases(running& r) {
                              std::to_string(settings_.max_read_only_seconds) + " s)");
   }
   co_await enter_phase(r, backup_phase::finalizing);
+  if (finalize_) co_await finalize_(r.event);
+  r.cleaning_up = true;  // the set is complete: a cancel from now on would contradict its manifest
   co_await save_event(r);
 }
 

@@ -12,8 +12,10 @@
 // - InMaintenanceAndReadonlyMode: read-only on; waits the modes cache ttl (other processes), drains
 //   this process's writes in flight, runs the delta pass (`_ts >= basisStart - margin`), takes
 //   completedtime at its end. The whole phase is bounded by Backup.MaxReadOnlySeconds.
-// - Finalizing: then, in every outcome (success, cancel, failure, shutdown), the modes are set back
-//   to exactly those before the backup, the event gets its final status, and the lease is released.
+// - Finalizing: the injected finalizer (the set's manifest) runs, only after a successful delta
+//   pass; a cancel after it no longer applies. Then, in every outcome (success, cancel, failure,
+//   shutdown), the modes are set back to exactly those before the backup, the event gets its
+//   final status, and the lease is released.
 // - While it runs, the lease is renewed every ttl/3 and progress written at most every
 //   Backup.ProgressSeconds; losing the lease fails the backup.
 // Runs on one executor (not thread-safe). Cancellation: cancel() stops the running backup at its
@@ -74,6 +76,9 @@ struct pass_progress {
 
 using pass_result = std::array<collection_totals, 3>;  ///< indexed by collection_kind
 using backup_pass = std::function<net::awaitable<pass_result>(pass_request, pass_progress*)>;
+/// Runs last in Finalizing, after the delta pass (the event has its completedtime): writes the
+/// set's manifest. Optional; when it throws, the backup fails.
+using backup_finalizer = std::function<net::awaitable<void>(backup_event)>;
 
 enum class start_outcome { started, busy };
 struct start_result {
@@ -85,7 +90,7 @@ class orchestrator {
  public:
   orchestrator(net::any_io_executor executor, store& documents, modes_registry& modes, backup_lease& lease,
                activity_counter& writes, activity_counter& steps, metrics& counters, backup_settings settings,
-               backup_pass pass);
+               backup_pass pass, backup_finalizer finalize = {});
   ~orchestrator();
 
   net::awaitable<start_result> start(backup_spec spec, std::string spec_json, std::filesystem::path folder,
@@ -127,6 +132,7 @@ class orchestrator {
   metrics& metrics_;
   backup_settings settings_;
   backup_pass pass_;
+  backup_finalizer finalize_;
   std::unique_ptr<running> current_;
   bool starting_ = false;
   net::cancellation_signal cancel_;  ///< outlives every backup coroutine bound to its slot

@@ -24,7 +24,8 @@ namespace http = idabus::io::http;
 inline const std::string test_key = "test-key-0123456789";
 
 struct engine_env {
-  engine_env() {
+  /// `emulator_args`: extra cosmos-emulator arguments ("--partitions", "4").
+  explicit engine_env(std::vector<std::string> emulator_args = {}) : emu(std::move(emulator_args)) {
     settings.cosmos.connection_string = emu.connection();
     settings.cosmos.database = "idabus";
     settings.api.api_keys = {test_key};
