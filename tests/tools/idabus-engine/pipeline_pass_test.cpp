@@ -232,5 +232,34 @@ TEST_F(PipelinePass, FullThenIncrementalBackupThroughTheApiHoldExactlyTheDocumen
   }, std::chrono::seconds(120));
 }
 
+TEST_F(PipelinePass, ACancelledBackupLeavesNoManifest) {
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    engine_host host(ctx.get_executor(), env.settings);
+    std::function<net::awaitable<void>()> body = [&]() -> net::awaitable<void> {
+      integration::session s(ctx, env.emu.connection());
+      std::vector<gen::generated_document> docs;
+      for (std::uint64_t i = 0; i < tenant.plan().count(gen::collection_kind::resources); ++i) {
+        docs.push_back(tenant.generate(gen::collection_kind::resources, i));
+      }
+      co_await upsert_all(s.client, "Resources", std::move(docs));
+      auto created = co_await host.http_api().handle(make_request(
+          "PUT", "/api/v1/Backup/create?folderPathForBackup=" + env.roots.string(), R"({"Resources":{"isincluded":true}})"));
+      CO_ASSERT_EQ(created.status, 202u);
+      const auto id = created.body.substr(1, created.body.size() - 2);
+      auto cancelled = co_await host.http_api().handle(make_request("POST", "/api/v1/Backup/cancel"));
+      EXPECT_EQ(cancelled.status, 202u);
+      co_await host.backups().wait_idle();
+      auto doc = co_await host.documents().read_event(id);
+      CO_ASSERT_TRUE(doc.has_value());
+      const auto e = parse_backup_event(doc->body);
+      EXPECT_EQ(e.status, backup_status::canceled);
+      EXPECT_TRUE(std::filesystem::exists(e.folder));
+      EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(e.folder) / files::manifest_file_name));
+      EXPECT_EQ(files::verify_backup_set(e.folder).status, files::set_status::incomplete);
+    };
+    co_await with_host(host, std::move(body));
+  }, std::chrono::seconds(60));
+}
+
 }  // namespace
 }  // namespace idabus::engine
