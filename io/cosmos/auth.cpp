@@ -1,6 +1,8 @@
 #include "io/cosmos/auth.hpp"
 
 #include "io/cosmos/base64.hpp"
+#include "io/http/message.hpp"
+#include "io/http/url.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -16,6 +18,8 @@ namespace idabus::io::cosmos {
 
 namespace {
 
+using http::iequals;
+
 constexpr std::array<std::string_view, 7> day_names = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
 constexpr std::array<std::string_view, 12> month_names = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
@@ -24,21 +28,6 @@ std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
-}
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 bool parse_digits(std::string_view s, int& out) {
@@ -102,16 +91,16 @@ std::string http_date(std::chrono::system_clock::time_point when) {
 std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view s) {
   // "Thu, 27 Apr 2017 00:51:12 GMT" — fixed width, 29 characters.
   if (s.size() != 29 || s.substr(3, 2) != ", " || s[7] != ' ' || s[11] != ' ' || s[16] != ' ' || s[19] != ':' ||
-      s[22] != ':' || s[25] != ' ' || !iequal(s.substr(26), "GMT")) {
+      s[22] != ':' || s[25] != ' ' || !iequals(s.substr(26), "GMT")) {
     return std::nullopt;
   }
   int wday = -1;
   for (std::size_t i = 0; i < day_names.size(); ++i) {
-    if (iequal(s.substr(0, 3), day_names[i])) wday = static_cast<int>(i);
+    if (iequals(s.substr(0, 3), day_names[i])) wday = static_cast<int>(i);
   }
   int mon = -1;
   for (std::size_t i = 0; i < month_names.size(); ++i) {
-    if (iequal(s.substr(8, 3), month_names[i])) mon = static_cast<int>(i);
+    if (iequals(s.substr(8, 3), month_names[i])) mon = static_cast<int>(i);
   }
   int day = 0, year = 0, hour = 0, minute = 0, second = 0;
   if (wday < 0 || mon < 0 || !parse_digits(s.substr(5, 2), day) || !parse_digits(s.substr(12, 4), year) ||
@@ -157,14 +146,14 @@ std::string authorization_header(std::string_view decoded_key, std::string_view 
                                  const resource_address& address, std::string_view date) {
   std::string token = "type=master&ver=1.0&sig=";
   token += sign(decoded_key, string_to_sign(verb, address, date));
-  return url_encode_component(token);
+  return http::percent_encode_path_segment(token);
 }
 
 auth_check verify_authorization(std::string_view header_value, std::string_view decoded_key,
                                 std::string_view verb, const resource_address& address,
                                 std::string_view date) {
   if (header_value.empty()) return auth_check::missing;
-  const auto decoded = percent_decode(header_value);
+  const auto decoded = http::percent_decode(header_value);
   if (!decoded) return auth_check::malformed;
   std::string_view rest = *decoded;
   std::optional<std::string_view> type, ver, sig;
@@ -180,48 +169,12 @@ auth_check verify_authorization(std::string_view header_value, std::string_view 
     else if (key == "ver") ver = value;
     else if (key == "sig") sig = value;
   }
-  if (!type || !ver || !sig || !iequal(*type, "master") || *ver != "1.0") return auth_check::malformed;
+  if (!type || !ver || !sig || !iequals(*type, "master") || *ver != "1.0") return auth_check::malformed;
   const auto given = base64_decode(*sig);
   if (!given || given->size() != 32) return auth_check::malformed;
   const std::string expected = mac_bytes(decoded_key, string_to_sign(verb, address, date));
   if (CRYPTO_memcmp(expected.data(), given->data(), expected.size()) != 0) return auth_check::bad_signature;
   return auth_check::ok;
-}
-
-std::string url_encode_component(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() * 3);
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '!' || c == '~' || c == '*' || c == '\'' ||
-        c == '(' || c == ')') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
-std::optional<std::string> percent_decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size()) return std::nullopt;
-    const int hi = hex_value(text[i + 1]);
-    const int lo = hex_value(text[i + 2]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return out;
 }
 
 }  // namespace idabus::io::cosmos

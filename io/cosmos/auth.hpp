@@ -60,10 +60,4 @@ auth_check verify_authorization(std::string_view header_value, std::string_view 
                                 std::string_view verb, const resource_address& address,
                                 std::string_view date);
 
-/// Percent-encodes like JavaScript's encodeURIComponent (keeps A-Z a-z 0-9 - _ . ! ~ * ' ( )).
-std::string url_encode_component(std::string_view text);
-
-/// Decodes %XX escapes (either hex case); '+' stays '+'. std::nullopt on a broken escape.
-std::optional<std::string> percent_decode(std::string_view text);
-
 }  // namespace idabus::io::cosmos

@@ -1,6 +1,7 @@
 #include "io/cosmos/connection_string.hpp"
 
 #include "io/cosmos/base64.hpp"
+#include "io/http/message.hpp"
 
 #include <cctype>
 #include <optional>
@@ -10,13 +11,7 @@ namespace idabus::io::cosmos {
 
 namespace {
 
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
+using http::iequals;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -46,17 +41,17 @@ connection_string parse_connection_string(std::string_view text) {
     }
     const std::string_view name = trim(part.substr(0, eq));
     const std::string_view value = trim(part.substr(eq + 1));
-    if (iequal(name, "AccountEndpoint")) endpoint = value;
-    else if (iequal(name, "AccountKey")) key = value;
-    else if (iequal(name, "DisableServerCertificateValidation")) disable_validation = value;
+    if (iequals(name, "AccountEndpoint")) endpoint = value;
+    else if (iequals(name, "AccountKey")) key = value;
+    else if (iequals(name, "DisableServerCertificateValidation")) disable_validation = value;
   }
   if (!endpoint || endpoint->empty()) fail("AccountEndpoint is missing");
   if (!key || key->empty()) fail("AccountKey is missing");
 
   connection_string out;
   out.endpoint = std::string(*endpoint);
-  const bool http = out.endpoint.size() > 7 && iequal(std::string_view(out.endpoint).substr(0, 7), "http://");
-  const bool https = out.endpoint.size() > 8 && iequal(std::string_view(out.endpoint).substr(0, 8), "https://");
+  const bool http = out.endpoint.size() > 7 && iequals(std::string_view(out.endpoint).substr(0, 7), "http://");
+  const bool https = out.endpoint.size() > 8 && iequals(std::string_view(out.endpoint).substr(0, 8), "https://");
   if (!http && !https) fail("AccountEndpoint must start with http:// or https:// and name a host, got '" + out.endpoint + "'");
   const std::string_view host = std::string_view(out.endpoint).substr(http ? 7 : 8);
   if (host.empty() || host.front() == '/' || host.front() == ':') fail("AccountEndpoint names no host: '" + out.endpoint + "'");
@@ -67,8 +62,8 @@ connection_string parse_connection_string(std::string_view text) {
   out.decoded_key = std::move(*decoded);
 
   if (disable_validation) {
-    if (iequal(*disable_validation, "true")) out.disable_server_certificate_validation = true;
-    else if (iequal(*disable_validation, "false")) out.disable_server_certificate_validation = false;
+    if (iequals(*disable_validation, "true")) out.disable_server_certificate_validation = true;
+    else if (iequals(*disable_validation, "false")) out.disable_server_certificate_validation = false;
     else fail("DisableServerCertificateValidation must be True or False, got '" + std::string(*disable_validation) + "'");
   }
   return out;

@@ -140,7 +140,7 @@ std::string percent_encode_path_segment(std::string_view text) {
   return out;
 }
 
-std::string percent_decode(std::string_view text) {
+std::optional<std::string> percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -150,10 +150,7 @@ std::string percent_decode(std::string_view text) {
     }
     const int hi = i + 1 < text.size() ? hex_value(text[i + 1]) : -1;
     const int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
-    if (hi < 0 || lo < 0) {
-      throw std::invalid_argument("percent_decode: '%' at offset " + std::to_string(i) + " of '" +
-                                  std::string(text) + "' is not followed by two hex digits");
-    }
+    if (hi < 0 || lo < 0) return std::nullopt;
     out += static_cast<char>(hi * 16 + lo);
     i += 2;
   }

@@ -6,9 +6,10 @@
 //   in a log line that prints the URL.
 // - Cosmos DB resource names travel percent-encoded in the URL path but are signed unescaped:
 //   percent_encode_path_segment / percent_decode convert between the two.
-// Errors are std::invalid_argument naming the input and what was wrong.
+// parse_url errors are std::invalid_argument naming the input and what was wrong.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,8 +49,8 @@ std::uint16_t default_port(url_scheme scheme) noexcept;
 /// result is one path segment ('/' becomes %2F). Upper-case hex digits.
 std::string percent_encode_path_segment(std::string_view text);
 
-/// Decodes %XX escapes ('+' stays '+': path semantics). Throws std::invalid_argument naming the
-/// offset of a '%' that is not followed by two hex digits.
-std::string percent_decode(std::string_view text);
+/// Decodes %XX escapes in either hex case ('+' stays '+': path semantics). std::nullopt when a '%'
+/// is not followed by two hex digits.
+std::optional<std::string> percent_decode(std::string_view text);
 
 }  // namespace idabus::io::http

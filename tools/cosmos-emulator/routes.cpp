@@ -2,6 +2,7 @@
 
 #include "io/cosmos/auth.hpp"
 #include "io/cosmos/epk.hpp"
+#include "io/http/url.hpp"
 #include "io/json/write.hpp"
 #include "tools/cosmos-emulator/account.hpp"
 #include "tools/cosmos-emulator/bulk.hpp"
@@ -571,7 +572,7 @@ std::optional<http::response> routes::authorize(const http::request& req) const 
   };
   std::string_view target = req.target;
   std::string_view raw_path = target.substr(0, target.find('?'));
-  auto path = io::cosmos::percent_decode(raw_path);
+  auto path = http::percent_decode(raw_path);
   if (!path) return deny(400, "BadRequest", "request path has a broken percent-escape: " + std::string(raw_path));
   std::string_view auth = req.header("authorization");
   if (auth.empty()) return deny(401, "Unauthorized", "Required Header authorization is missing. Ensure a valid Authorization token is passed.");
@@ -619,7 +620,7 @@ http::response routes::route(const http::request& req, std::string_view raw_path
     auto next = raw_path.find('/', pos);
     if (next == std::string_view::npos) next = raw_path.size();
     if (next > pos) {
-      auto decoded = io::cosmos::percent_decode(raw_path.substr(pos, next - pos));
+      auto decoded = http::percent_decode(raw_path.substr(pos, next - pos));
       if (!decoded) {
         auto res = error_response(400, "BadRequest", "request path has a broken percent-escape");
         add_common_headers(res, 0, {});

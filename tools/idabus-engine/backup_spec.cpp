@@ -93,10 +93,15 @@ std::optional<std::string> query_parameter(std::string_view query, std::string_v
         if (c == '+') c = ' ';
       }
     }
-    try {
-      if (io::http::iequals(io::http::percent_decode(key), name)) return io::http::percent_decode(value);
-    } catch (const std::invalid_argument&) {
-      throw bad_request("query: malformed %-escape in parameter '" + std::string(name) + "'");
+    const auto malformed = [&] {
+      return bad_request("query: malformed %-escape in parameter '" + std::string(name) + "'");
+    };
+    const auto decoded_key = io::http::percent_decode(key);
+    if (!decoded_key) throw malformed();
+    if (io::http::iequals(*decoded_key, name)) {
+      auto decoded_value = io::http::percent_decode(value);
+      if (!decoded_value) throw malformed();
+      return decoded_value;
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);

@@ -52,11 +52,9 @@ bool fits(std::string_view pattern, const std::vector<std::string_view>& path, s
   for (std::size_t i = 0; i < want.size(); ++i) {
     if (want[i] == "{}") {
       if (path[i].empty()) return false;
-      try {
-        captured.push_back(io::http::percent_decode(path[i]));
-      } catch (const std::invalid_argument&) {
-        return false;
-      }
+      auto decoded = io::http::percent_decode(path[i]);
+      if (!decoded) return false;
+      captured.push_back(std::move(*decoded));
     } else if (!io::http::iequals(want[i], path[i])) {
       return false;
     }

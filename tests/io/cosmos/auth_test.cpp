@@ -162,16 +162,3 @@ TEST(VerifyAuthorization, ReportsMissingMalformedAndBadSignatureDistinctly) {
             cosmos::auth_check::bad_signature);
 }
 
-TEST(UrlEncodeComponent, EncodesLikeJavaScriptEncodeUriComponent) {
-  EXPECT_EQ(cosmos::url_encode_component("a b/c+d=e&f"), "a%20b%2Fc%2Bd%3De%26f");
-  EXPECT_EQ(cosmos::url_encode_component("AZaz09-_.!~*'()"), "AZaz09-_.!~*'()");
-  EXPECT_EQ(cosmos::url_encode_component("\xc3\xa9"), "%C3%A9");
-}
-
-TEST(PercentDecode, AcceptsBothHexCasesAndRejectsBrokenEscapes) {
-  EXPECT_EQ(cosmos::percent_decode("a%2fb%2Fc+d"), "a/b/c+d");
-  EXPECT_EQ(cosmos::percent_decode("My%20Coll"), "My Coll");
-  EXPECT_FALSE(cosmos::percent_decode("%"));
-  EXPECT_FALSE(cosmos::percent_decode("%4"));
-  EXPECT_FALSE(cosmos::percent_decode("%G0"));
-}

@@ -3,6 +3,7 @@
 #include "io/cosmos/auth.hpp"
 #include "io/cosmos/base64.hpp"
 #include "io/cosmos/errors.hpp"
+#include "io/http/url.hpp"
 #include "support/run_coro.hpp"
 #include "support/scripted_server.hpp"
 
@@ -119,7 +120,7 @@ std::vector<cosmos::pk_component> pk_of(std::string value) {
 }
 
 std::string decoded_path(std::string_view target) {
-  return *cosmos::percent_decode(target.substr(0, target.find('?')));
+  return *http::percent_decode(target.substr(0, target.find('?')));
 }
 
 }  // namespace

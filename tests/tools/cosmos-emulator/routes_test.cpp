@@ -4,6 +4,7 @@
 
 #include "io/cosmos/auth.hpp"
 #include "io/cosmos/base64.hpp"
+#include "io/http/url.hpp"
 #include "tools/cosmos-emulator/options.hpp"
 
 #include <gtest/gtest.h>
@@ -69,7 +70,7 @@ struct EmulatorRoutes : ::testing::Test {
     req.method = method;
     req.target = target;
     req.body = std::move(body);
-    std::string path = *cosmos::percent_decode(target.substr(0, target.find('?')));
+    std::string path = *http::percent_decode(target.substr(0, target.find('?')));
     std::string date = cosmos::http_date(wall);
     req.headers.emplace_back("x-ms-date", date);
     req.headers.emplace_back("x-ms-version", "2020-07-15");

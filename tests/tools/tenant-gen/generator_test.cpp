@@ -251,3 +251,11 @@ TEST(Iso8601Utc, FormatsMillisecondsSinceTheEpoch) {
   EXPECT_EQ(tg::iso8601_utc(1709164800000 + 3723004), "2024-02-29T01:02:03.004Z");
   EXPECT_EQ(tg::iso8601_utc(-1), "1969-12-31T23:59:59.999Z");
 }
+
+TEST(Iso8601Utc, CrossesYearEndsAndLeapDaysOfCenturies) {
+  EXPECT_EQ(tg::iso8601_utc(1704067199999), "2023-12-31T23:59:59.999Z");
+  EXPECT_EQ(tg::iso8601_utc(1704067200000), "2024-01-01T00:00:00.000Z");
+  EXPECT_EQ(tg::iso8601_utc(1735603200000), "2024-12-31T00:00:00.000Z");  // day 366 of a leap year
+  EXPECT_EQ(tg::iso8601_utc(951825600000), "2000-02-29T12:00:00.000Z");   // 2000 is a leap year
+  EXPECT_EQ(tg::iso8601_utc(4107542399000 + 1000), "2100-03-01T00:00:00.000Z");  // 2100 is not
+}
