@@ -89,7 +89,9 @@ struct scripted_pass {
   bool hold_delta = false;
   std::function<void()> on_delta;  ///< runs when the delta pass starts
   engine_host* host = nullptr;
-  std::optional<net::steady_timer> gate;
+  /// The timer a held pass waits on. It lives in the pass's coroutine frame (a member timer would
+  /// outlive the io_context that owns its service); the frame clears this pointer when it goes.
+  net::steady_timer* gate = nullptr;
   bool released = false;
   pass_result totals{};
 
@@ -110,7 +112,12 @@ struct scripted_pass {
       if (request.kind == pass_kind::delta && on_delta) on_delta();
       const bool hold = request.kind == pass_kind::basis ? hold_basis : hold_delta;
       if (hold && !released) {
-        gate.emplace(co_await net::this_coro::executor, std::chrono::hours(1));
+        net::steady_timer timer(co_await net::this_coro::executor, std::chrono::hours(1));
+        struct clear_on_exit {
+          net::steady_timer*& slot;
+          ~clear_on_exit() { slot = nullptr; }
+        } clear{gate};
+        gate = &timer;
         try {
           co_await gate->async_wait(net::use_awaitable);
         } catch (const boost::system::system_error&) {
