@@ -130,6 +130,12 @@ response plain_error(unsigned status, std::string_view code, std::string_view me
   return res;
 }
 
+/// 413, for a Content-Length over the limit (seen in the head) and for a chunked body that grows past it.
+response body_too_large(std::size_t limit) {
+  return plain_error(413, "RequestEntityTooLarge",
+                     "request body exceeds the limit of " + std::to_string(limit) + " bytes");
+}
+
 response busy(std::string_view why, std::chrono::seconds retry_after) {
   response res = plain_error(503, "ServiceUnavailable", why);
   res.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
@@ -430,8 +436,7 @@ net::awaitable<bool> serve_requests(impl_ptr self, Stream& stream, session_entry
     if (ec == beast::error::timeout) self->timeouts.fetch_add(1, std::memory_order_relaxed);
     if (ec == bhttp::error::body_limit) {
       self->refused.fetch_add(1, std::memory_order_relaxed);
-      auto res = plain_error(413, "RequestEntityTooLarge",
-                             "request body exceeds the limit of " + std::to_string(opt.body_limit) + " bytes");
+      auto res = body_too_large(opt.body_limit);
       co_return co_await write_response(*self, stream, std::move(res), false);
     }
     if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
@@ -486,8 +491,7 @@ net::awaitable<bool> serve_requests(impl_ptr self, Stream& stream, session_entry
     if (ec == beast::error::timeout) self->timeouts.fetch_add(1, std::memory_order_relaxed);
     if (ec == bhttp::error::body_limit) {
       self->refused.fetch_add(1, std::memory_order_relaxed);
-      auto res = plain_error(413, "RequestEntityTooLarge",
-                             "request body exceeds the limit of " + std::to_string(opt.body_limit) + " bytes");
+      auto res = body_too_large(opt.body_limit);
       co_return co_await write_response(*self, stream, std::move(res), false);
     }
     stop = co_await stop_seen();
