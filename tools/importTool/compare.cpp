@@ -1,0 +1,8 @@
+#include "tools/importTool/commands.hpp"
+
+namespace idabus::import_tool {
+
+// Placeholder until the command lands (see the README's Status table).
+int run_compare(const command_line&) { throw command_error("--compare is not built yet"); }
+
+}  // namespace idabus::import_tool
