@@ -102,6 +102,11 @@ void append_collection(std::string& out, const collection_manifest& c) {
     out += "null";
   }
   out += ",\n";
+  if (c.delta_since) {
+    append_key(out, in, "deltaSince");
+    json::append_json_string(out, format_utc_time(*c.delta_since));
+    out += ",\n";
+  }
   append_key(out, in, "documents");
   append_number(out, c.documents);
   out += ",\n";
@@ -259,6 +264,10 @@ collection_manifest parse_collection(simdjson::dom::element e, const std::string
   }
   if (!member(o, path, "since").is_null()) c.since = get_time(o, path, "since");
   if (c.type == backup_type::incremental && !c.since) invalid(path + "since", "must be a time for an incremental");
+  simdjson::dom::element delta_since;
+  if (o.at_key("deltaSince").get(delta_since) == simdjson::SUCCESS && !delta_since.is_null()) {
+    c.delta_since = get_time(o, path, "deltaSince");
+  }
   c.documents = get_count(o, path, "documents");
   c.raw_bytes = get_count(o, path, "rawBytes");
   c.bytes = get_count(o, path, "bytes");

@@ -9,6 +9,7 @@
 //               "collections": [ { "name": "Resources", "partitionKeyPath": "/objecttype" } ] },
 //   "collections": [
 //     { "name": "Resources", "type": "full" | "incremental", "since": null | "<time>",
+//       "deltaSince": "<time>",
 //       "documents": N, "rawBytes": N, "bytes": N, "requestCharge": 12.5,
 //       "chunks": [ { "file": "Resources/000001.jsonl.zst", "phase": "basis" | "delta",
 //                     "documents": N, "rawBytes": N, "bytes": N, "sha256": "<64 hex>",
@@ -17,6 +18,8 @@
 //                              "rawBytes": N, "bytes": N, "sha256": "<64 hex>" } } ] }
 //
 // - Times are UTC ISO 8601 ("YYYY-MM-DDTHH:MM:SS[.fff]Z"); minTs/maxTs are Cosmos `_ts` seconds.
+// - deltaSince: the delta pass's lower `_ts` bound (basisStarted - margin, whole seconds); the
+//   restore's merge rule for deletes needs it (issue 10). Absent (or null) in older manifests.
 // - Chunk files are relative to the set folder, in order; they never leave it (no absolute
 //   path, no ".." segment). The connection key is never part of a manifest.
 // - parse_manifest / read_manifest throw manifest_error naming the field path
@@ -76,6 +79,7 @@ struct collection_manifest {
   std::string name;
   backup_type type = backup_type::full;
   std::optional<utc_time> since;  ///< set for incremental backups
+  std::optional<utc_time> delta_since;  ///< the delta pass's `_ts >=` bound; none in older manifests
   std::uint64_t documents = 0;
   std::uint64_t raw_bytes = 0;
   std::uint64_t bytes = 0;

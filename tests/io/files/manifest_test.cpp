@@ -25,6 +25,7 @@ manifest sample() {
   resources.name = "Resources";
   resources.type = backup_type::incremental;
   resources.since = *parse_utc_time("2026-11-29T01:07:10Z");
+  resources.delta_since = *parse_utc_time("2026-11-30T00:59:58Z");
   resources.documents = 3;
   resources.raw_bytes = 300;
   resources.bytes = 120;
@@ -68,7 +69,8 @@ TEST(Manifest, UsesTheKeysOfTheDesign) {
   for (const char* key : {"\"formatVersion\": 1", "\"backupId\"", "\"comment\"", "\"basisStarted\": \"2026-11-30T01:00:00.000Z\"",
                           "\"completedtime\": \"2026-11-30T01:07:12.345Z\"", "\"toolVersion\"", "\"endpointHost\"",
                           "\"partitionKeyPath\": \"/objecttype\"", "\"type\": \"incremental\"", "\"since\"",
-                          "\"requestCharge\": 12.75", "\"phase\": \"delta\"", "\"rawBytes\"", "\"sha256\"",
+                          "\"requestCharge\": 12.75",
+                          "\"deltaSince\": \"2026-11-30T00:59:58.000Z\"", "\"phase\": \"delta\"", "\"rawBytes\"", "\"sha256\"",
                           "\"minTs\": 1700000000", "\"maxTs\": null", "\"tombstones\": null",
                           "\"file\": \"Resources/tombstones.jsonl.zst\""}) {
     EXPECT_NE(text.find(key), std::string::npos) << key;
@@ -136,6 +138,19 @@ TEST(Manifest, RejectsMalformedJsonAndOtherVersions) {
     EXPECT_EQ(e.problem(), manifest_problem::unsupported_version);
   }
   EXPECT_NE(error_of("[1]").find("not an object"), std::string::npos);
+}
+
+TEST(Manifest, DeltaSinceIsOptionalForOlderManifests) {
+  auto m = sample();
+  m.collections[0].delta_since.reset();
+  const auto text = to_json(m);
+  EXPECT_EQ(text.find("deltaSince"), std::string::npos);
+  EXPECT_EQ(parse_manifest(text), m);
+  const auto with_null = replaced(to_json(sample()), "\"deltaSince\": \"2026-11-30T00:59:58.000Z\"", "\"deltaSince\": null");
+  EXPECT_EQ(parse_manifest(with_null), m);
+  EXPECT_NE(error_of(replaced(to_json(sample()), "\"deltaSince\": \"2026-11-30T00:59:58.000Z\"", "\"deltaSince\": 5"))
+                .find("collections[0].deltaSince"),
+            std::string::npos);
 }
 
 TEST(Manifest, IgnoresUnknownKeys) {
