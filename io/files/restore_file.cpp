@@ -1,0 +1,355 @@
+#include "io/files/restore_file.hpp"
+
+#include "io/files/atomic_file.hpp"
+#include "io/files/chunk.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdio>
+
+namespace idabus::io::files {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+std::string_view trim_right(std::string_view s) {
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+constexpr std::array<std::string_view, 4> system_properties = {"_rid", "_self", "_etag", "_attachments"};
+
+constexpr std::string_view file_header = "[\n";
+constexpr std::string_view file_separator = ",\n";
+constexpr std::string_view file_footer = "\n]\n";
+
+}  // namespace
+
+std::string_view to_string(restore_file_problem problem) noexcept {
+  switch (problem) {
+    case restore_file_problem::missing: return "missing";
+    case restore_file_problem::not_an_array: return "not a JSON array";
+    case restore_file_problem::not_an_object: return "not a JSON object";
+    case restore_file_problem::malformed: return "malformed JSON";
+    case restore_file_problem::too_large: return "too large";
+  }
+  return "unknown";
+}
+
+std::string restore_file_name(std::string_view collection, std::uint32_t sequence) {
+  std::array<char, 16> digits{};
+  std::snprintf(digits.data(), digits.size(), "%06u", sequence);
+  return std::string(collection) + "." + digits.data() + ".json";
+}
+
+std::optional<std::uint32_t> restore_file_sequence(std::string_view name, std::string_view collection) {
+  constexpr std::string_view suffix = ".json";
+  if (name.size() <= collection.size() + 1 + suffix.size() || !name.starts_with(collection) ||
+      name[collection.size()] != '.' || !name.ends_with(suffix)) {
+    return std::nullopt;
+  }
+  const auto digits = name.substr(collection.size() + 1, name.size() - collection.size() - 1 - suffix.size());
+  if (digits.size() < 6 || digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  std::uint32_t sequence = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), sequence);
+  if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
+  return sequence;
+}
+
+std::vector<fs::path> list_restore_files(const fs::path& folder, std::string_view collection) {
+  std::error_code ec;
+  std::vector<std::pair<std::uint32_t, fs::path>> found;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const auto name = it->path().filename().string();
+    if (auto sequence = restore_file_sequence(name, collection); sequence && it->is_regular_file()) {
+      found.emplace_back(*sequence, it->path());
+    }
+  }
+  if (ec) throw file_error("list " + folder.string() + ": " + ec.message());
+  std::sort(found.begin(), found.end());
+  std::vector<fs::path> out;
+  out.reserve(found.size());
+  for (auto& [sequence, path] : found) out.push_back(std::move(path));
+  return out;
+}
+
+// ---- system_property_stripper ----
+
+struct system_property_stripper::impl {
+  simdjson::ondemand::parser parser;
+  std::string padded;
+  std::string out;
+  std::vector<std::size_t> key_starts;
+  std::vector<bool> strip;
+
+  [[noreturn]] static void fail(restore_file_problem problem, std::string_view what, simdjson::error_code e) {
+    throw restore_file_error(problem, std::string(what) + ": " + simdjson::error_message(e));
+  }
+
+  std::string_view run(std::string_view raw) {
+    padded.assign(raw);
+    padded.append(simdjson::SIMDJSON_PADDING, '\0');
+    simdjson::ondemand::document doc;
+    if (auto e = parser.iterate(padded.data(), raw.size(), padded.size()).get(doc)) {
+      fail(restore_file_problem::malformed, "document", e);
+    }
+    simdjson::ondemand::object object;
+    if (auto e = doc.get_object().get(object)) {
+      fail(e == simdjson::INCORRECT_TYPE ? restore_file_problem::not_an_object : restore_file_problem::malformed,
+           "document", e);
+    }
+    key_starts.clear();
+    strip.clear();
+    bool any = false;
+    for (auto field_result : object) {
+      simdjson::ondemand::field field;
+      if (auto e = std::move(field_result).get(field)) fail(restore_file_problem::malformed, "document member", e);
+      key_starts.push_back(static_cast<std::size_t>(field.key().raw() - 1 - padded.data()));
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) fail(restore_file_problem::malformed, "document key", e);
+      const bool is_system =
+          std::find(system_properties.begin(), system_properties.end(), key) != system_properties.end();
+      strip.push_back(is_system);
+      any = any || is_system;
+    }
+    const char* location = nullptr;
+    if (doc.current_location().get(location) != simdjson::OUT_OF_BOUNDS) {
+      throw restore_file_error(restore_file_problem::malformed, "document: bytes after the JSON object");
+    }
+    if (!any) return raw;
+    return cut(raw);
+  }
+
+  // Removes the flagged members: a member followed by another loses itself and its separator
+  // ([key, next key)); a trailing run of flagged members is cut from the comma after the last kept
+  // member's value up to the end of the last value, so whatever stood before '}' stays.
+  std::string_view cut(std::string_view raw) {
+    const std::size_t n = key_starts.size();
+    std::size_t trailing = n;  // first index of the trailing run of stripped members
+    while (trailing > 0 && strip[trailing - 1]) --trailing;
+    const auto close = trim_right(raw).size() - 1;  // the '}'
+    const auto last_value_end = trim_right(raw.substr(0, close)).size();
+    out.clear();
+    std::size_t copied = 0;
+    auto remove = [&](std::size_t from, std::size_t to) {
+      out.append(raw.substr(copied, from - copied));
+      copied = to;
+    };
+    for (std::size_t i = 0; i < trailing; ++i) {
+      if (strip[i]) remove(key_starts[i], key_starts[i + 1]);
+    }
+    if (trailing < n) {
+      std::size_t from = key_starts[trailing];
+      if (trailing > 0) {
+        from = trim_right(raw.substr(0, key_starts[trailing])).size() - 1;  // the ',' before the run
+      }
+      remove(from, trailing == 0 ? close : last_value_end);
+    }
+    out.append(raw.substr(copied));
+    return out;
+  }
+};
+
+system_property_stripper::system_property_stripper() : impl_(std::make_unique<impl>()) {}
+system_property_stripper::~system_property_stripper() = default;
+system_property_stripper::system_property_stripper(system_property_stripper&&) noexcept = default;
+system_property_stripper& system_property_stripper::operator=(system_property_stripper&&) noexcept = default;
+
+std::string_view system_property_stripper::strip(std::string_view raw_document) {
+  return impl_->run(raw_document);
+}
+
+// ---- restore_file_writer ----
+
+struct restore_file_writer::impl {
+  fs::path folder;
+  std::string collection;
+  restore_file_options options;
+  std::uint32_t next_sequence;
+  system_property_stripper stripper;
+  std::string current;
+  std::uint64_t current_documents = 0;
+  std::vector<restore_file_entry> written;
+  bool finished = false;
+
+  void flush() {
+    if (current_documents == 0) return;
+    current.append(file_footer);
+    restore_file_entry entry{restore_file_name(collection, next_sequence), current_documents, current.size(),
+                             sha256_hex(current)};
+    write_file_atomically(folder / entry.file, current);
+    ++next_sequence;
+    written.push_back(std::move(entry));
+    current.clear();
+    current_documents = 0;
+  }
+};
+
+restore_file_writer::restore_file_writer(fs::path folder, std::string collection, restore_file_options options)
+    : impl_(std::make_unique<impl>()) {
+  if (options.max_file_bytes < file_header.size() + file_footer.size() + 2) {
+    throw std::invalid_argument("restore_file_writer: max_file_bytes " + std::to_string(options.max_file_bytes) +
+                                " is too small for a restore file");
+  }
+  impl_->folder = std::move(folder);
+  impl_->collection = std::move(collection);
+  impl_->options = options;
+  impl_->next_sequence = options.first_sequence;
+}
+
+restore_file_writer::~restore_file_writer() = default;
+restore_file_writer::restore_file_writer(restore_file_writer&&) noexcept = default;
+restore_file_writer& restore_file_writer::operator=(restore_file_writer&&) noexcept = default;
+
+void restore_file_writer::add(std::string_view raw_document) {
+  auto& s = *impl_;
+  if (s.finished) throw std::logic_error("restore_file_writer: add() after finish()");
+  const auto document = s.stripper.strip(raw_document);
+  const auto alone = file_header.size() + document.size() + file_footer.size();
+  if (alone > s.options.max_file_bytes) {
+    throw restore_file_error(restore_file_problem::too_large,
+                             "a document of " + std::to_string(document.size()) + " bytes does not fit into a " +
+                                 s.collection + " restore file of at most " +
+                                 std::to_string(s.options.max_file_bytes) + " bytes");
+  }
+  if (s.current_documents > 0 &&
+      s.current.size() + file_separator.size() + document.size() + file_footer.size() > s.options.max_file_bytes) {
+    s.flush();
+  }
+  s.current.append(s.current_documents == 0 ? file_header : file_separator);
+  s.current.append(document);
+  ++s.current_documents;
+}
+
+const std::vector<restore_file_entry>& restore_file_writer::finish() {
+  if (!impl_->finished) {
+    impl_->flush();
+    impl_->finished = true;
+  }
+  return impl_->written;
+}
+
+const std::vector<restore_file_entry>& restore_file_writer::written() const noexcept { return impl_->written; }
+
+void restore_file_writer::discard() noexcept {
+  for (const auto& entry : impl_->written) {
+    std::error_code ec;
+    fs::remove(impl_->folder / entry.file, ec);
+  }
+  impl_->written.clear();
+  impl_->current.clear();
+  impl_->current_documents = 0;
+  impl_->finished = true;
+}
+
+// ---- restore_file_reader ----
+
+struct restore_file_reader::impl {
+  fs::path path;
+  std::string buffer;  // the file's bytes followed by simdjson's padding
+  std::size_t length = 0;
+  simdjson::ondemand::parser parser;
+  simdjson::dom::parser validator;  // checks each document completely (on-demand skips what it is not asked)
+  simdjson::ondemand::document doc;
+  simdjson::ondemand::array array;
+  simdjson::ondemand::array_iterator it;
+  simdjson::ondemand::array_iterator end;
+  bool done = false;
+  std::uint64_t offset = 0;
+  std::uint64_t documents = 0;
+
+  std::uint64_t offset_of(const char* p) const { return static_cast<std::uint64_t>(p - buffer.data()); }
+
+  std::uint64_t first_non_space() const {
+    std::uint64_t i = 0;
+    while (i < length && is_space(buffer[i])) ++i;
+    return i;
+  }
+
+  // Where simdjson stopped, or the end of the last good document when it cannot say.
+  std::uint64_t error_offset() {
+    const char* location = nullptr;
+    if (doc.current_location().get(location) == simdjson::SUCCESS) return offset_of(location);
+    return offset;
+  }
+
+  [[noreturn]] void fail(restore_file_problem problem, std::uint64_t at, std::string_view what) const {
+    throw restore_file_error(problem, path.string() + ": " + std::string(what) + " at byte offset " +
+                                          std::to_string(at) + " (" + std::string(to_string(problem)) + ")");
+  }
+};
+
+restore_file_reader::restore_file_reader(fs::path path) : impl_(std::make_unique<impl>()) {
+  auto& s = *impl_;
+  s.path = std::move(path);
+  try {
+    s.buffer = read_file(s.path);
+  } catch (const file_error& e) {
+    throw restore_file_error(restore_file_problem::missing, e.what());
+  }
+  s.length = s.buffer.size();
+  s.buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+  if (auto e = s.parser.iterate(s.buffer.data(), s.length, s.buffer.size()).get(s.doc)) {
+    s.fail(restore_file_problem::malformed, s.first_non_space(), simdjson::error_message(e));
+  }
+  if (auto e = s.doc.get_array().get(s.array)) {
+    s.fail(e == simdjson::INCORRECT_TYPE ? restore_file_problem::not_an_array : restore_file_problem::malformed, s.first_non_space(),
+           std::string("the file is not a JSON array of documents: ") + simdjson::error_message(e));
+  }
+  if (auto e = s.array.begin().get(s.it)) s.fail(restore_file_problem::malformed, s.error_offset(), simdjson::error_message(e));
+  if (auto e = s.array.end().get(s.end)) s.fail(restore_file_problem::malformed, s.error_offset(), simdjson::error_message(e));
+}
+
+restore_file_reader::~restore_file_reader() = default;
+restore_file_reader::restore_file_reader(restore_file_reader&&) noexcept = default;
+restore_file_reader& restore_file_reader::operator=(restore_file_reader&&) noexcept = default;
+
+std::optional<std::string_view> restore_file_reader::next() {
+  auto& s = *impl_;
+  if (s.done) return std::nullopt;
+  if (s.it == s.end) {
+    s.done = true;
+    const char* location = nullptr;
+    if (s.doc.current_location().get(location) != simdjson::OUT_OF_BOUNDS) {
+      s.fail(restore_file_problem::not_an_array, s.offset_of(location), "bytes after the closing ']'");
+    }
+    return std::nullopt;
+  }
+  simdjson::ondemand::value value;
+  if (auto e = (*s.it).get(value)) s.fail(restore_file_problem::malformed, s.error_offset(), simdjson::error_message(e));
+  const auto at = s.offset_of(value.raw_json_token().data());
+  simdjson::ondemand::json_type type;
+  if (auto e = value.type().get(type)) s.fail(restore_file_problem::malformed, at, simdjson::error_message(e));
+  if (type != simdjson::ondemand::json_type::object) {
+    s.fail(restore_file_problem::not_an_object,
+           at, "element " + std::to_string(s.documents) + " of the array is not a JSON object");
+  }
+  simdjson::ondemand::object object;
+  std::string_view raw;
+  if (auto e = value.get_object().get(object)) s.fail(restore_file_problem::malformed, at, simdjson::error_message(e));
+  if (auto e = object.raw_json().get(raw)) s.fail(restore_file_problem::malformed, at, simdjson::error_message(e));
+  raw = trim_right(raw);
+  // The view lies inside the padded buffer, so the padding simdjson needs follows it.
+  simdjson::dom::element checked;
+  if (auto e = s.validator.parse(raw.data(), raw.size(), false).get(checked)) {
+    s.fail(restore_file_problem::malformed, at,
+           "document " + std::to_string(s.documents) + ": " + simdjson::error_message(e));
+  }
+  ++s.it;
+  s.offset = at;
+  ++s.documents;
+  return raw;
+}
+
+std::uint64_t restore_file_reader::offset() const noexcept { return impl_->offset; }
+std::uint64_t restore_file_reader::documents_read() const noexcept { return impl_->documents; }
+std::uint64_t restore_file_reader::file_bytes() const noexcept { return impl_->length; }
+const fs::path& restore_file_reader::path() const noexcept { return impl_->path; }
+
+}  // namespace idabus::io::files
