@@ -23,7 +23,8 @@ done_step() { printf '[setup]   %s (%ss)\n' "$1" $(( $(date +%s) - step_start ))
 
 # 1. Debian packages.
 packages=(g++ cmake ninja-build pkg-config ccache libboost1.81-dev libssl-dev libsimdjson-dev
-  libzstd-dev zstd zlib1g-dev libtbb-dev libgtest-dev libgmock-dev libbenchmark-dev curl ca-certificates openssl)
+  libzstd-dev zstd zlib1g-dev libtbb-dev libgtest-dev libgmock-dev libbenchmark-dev curl ca-certificates openssl
+  gnuplot-nox time)  # the last two: bench/report's plots, bench/run.sh's peak RSS (/usr/bin/time -v)
 step "Debian packages"
 missing=()
 for p in "${packages[@]}"; do
