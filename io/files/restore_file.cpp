@@ -208,9 +208,12 @@ restore_file_writer::restore_file_writer(restore_file_writer&&) noexcept = defau
 restore_file_writer& restore_file_writer::operator=(restore_file_writer&&) noexcept = default;
 
 void restore_file_writer::add(std::string_view raw_document) {
+  append_stripped(impl_->stripper.strip(raw_document));
+}
+
+void restore_file_writer::append_stripped(std::string_view document) {
   auto& s = *impl_;
-  if (s.finished) throw std::logic_error("restore_file_writer: add() after finish()");
-  const auto document = s.stripper.strip(raw_document);
+  if (s.finished) throw std::logic_error("restore_file_writer: documents added after finish()");
   const auto alone = file_header.size() + document.size() + file_footer.size();
   if (alone > s.options.max_file_bytes) {
     throw restore_file_error(restore_file_problem::too_large,

@@ -109,6 +109,10 @@ class restore_file_writer {
   /// file_error.
   void add(std::string_view raw_document);
 
+  /// Appends one document whose system properties the caller already removed
+  /// (system_property_stripper, e.g. on a CPU worker); otherwise as add(). Throws too_large, file_error.
+  void append_stripped(std::string_view document);
+
   /// Writes the last file (if it holds documents) and returns every file written, in order.
   /// The writer takes no documents afterwards.
   const std::vector<restore_file_entry>& finish();

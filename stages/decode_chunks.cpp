@@ -1,0 +1,94 @@
+#include "stages/decode_chunks.hpp"
+
+#include "io/files/atomic_file.hpp"
+#include "io/files/restore_file.hpp"
+#include "io/json/document.hpp"
+
+#include <chrono>
+#include <limits>
+
+namespace idabus::stages {
+
+struct chunk_document_decoder::impl {
+  decode_options options;
+  io::files::chunk_decoder decoder;
+  io::json::document_reader reader;
+  io::files::system_property_stripper stripper;
+
+  explicit impl(decode_options o) : options(std::move(o)), reader(options.partition_key_path) {}
+};
+
+chunk_document_decoder::chunk_document_decoder(decode_options options)
+    : impl_(std::make_unique<impl>(std::move(options))) {}
+chunk_document_decoder::~chunk_document_decoder() = default;
+chunk_document_decoder::chunk_document_decoder(chunk_document_decoder&&) noexcept = default;
+chunk_document_decoder& chunk_document_decoder::operator=(chunk_document_decoder&&) noexcept = default;
+
+decoded_chunk chunk_document_decoder::decode(chunk_job job, std::string_view file_bytes) {
+  auto& s = *impl_;
+  decoded_chunk out;
+  const auto text = s.decoder.decode(file_bytes, job.label);
+  out.raw_bytes = text.size();
+  if (s.options.mode == decode_mode::stripped) out.text.reserve(text.size());
+  std::uint64_t line_number = 0;
+  for (auto line : io::files::json_lines(text)) {
+    ++line_number;
+    const auto where = [&] { return job.label + " line " + std::to_string(line_number); };
+    io::json::document_fields fields;
+    try {
+      fields = s.reader.read(line);
+    } catch (const io::json::parse_error& e) {
+      throw decode_error(where() + ": " + e.what());
+    }
+    if (!fields.id) throw decode_error(where() + ": the document has no string 'id'");
+    decoded_document d;
+    d.key = merge_key(fields.partition_key, *fields.id);
+    d.ts = fields.ts.value_or(0);
+    if (s.options.mode == decode_mode::stripped) {
+      std::string_view stripped;
+      try {
+        stripped = s.stripper.strip(line);
+      } catch (const io::files::restore_file_error& e) {
+        throw decode_error(where() + ": " + e.what());
+      }
+      d.offset = static_cast<std::uint32_t>(out.text.size());
+      d.length = static_cast<std::uint32_t>(stripped.size());
+      out.text.append(stripped);
+    }
+    out.documents.push_back(std::move(d));
+  }
+  if (out.text.size() > std::numeric_limits<std::uint32_t>::max()) {
+    throw decode_error(job.label + ": a chunk over 4 GiB is not supported");
+  }
+  out.job = std::move(job);
+  return out;
+}
+
+net::awaitable<void> run_decode_chunks(pipeline::channel<chunk_job>& in, pipeline::reorder_buffer<decoded_chunk>& out,
+                                       pipeline::cpu_pool& cpu, pipeline::cpu_pool& file_thread,
+                                       decode_options options, pipeline::stage_counters& counters) {
+  chunk_document_decoder decoder(std::move(options));
+  while (auto job = co_await pipeline::counted_receive(in, counters)) {
+    auto read = [&job] {
+      try {
+        return io::files::read_file(job->file);
+      } catch (const io::files::file_error& e) {
+        throw io::files::chunk_error(io::files::chunk_problem::missing, e.what());
+      }
+    };
+    auto bytes = co_await file_thread.run(read);
+    auto decode = [&decoder, &job, &bytes] { return decoder.decode(std::move(*job), bytes); };
+    pipeline::sequenced<decoded_chunk> item;
+    item.seq = job->seq;
+    item.value = co_await cpu.run(decode);
+    bytes = std::string();
+    const auto raw_bytes = item.value.raw_bytes;
+    const auto start = std::chrono::steady_clock::now();
+    co_await out.put(std::move(item));
+    counters.add_blocked_send(std::chrono::steady_clock::now() - start);
+    counters.add_items(1, raw_bytes);
+  }
+  out.finish();
+}
+
+}  // namespace idabus::stages

@@ -1,0 +1,255 @@
+#include "stages/restore_merge.hpp"
+
+#include "io/files/atomic_file.hpp"
+#include "pipeline/run_stages.hpp"
+#include "support/backup_set_builder.hpp"
+#include "support/run_coro.hpp"
+#include "support/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace idabus::stages {
+namespace {
+
+namespace fs = std::filesystem;
+using io::files::backup_type;
+using io::files::chunk_phase;
+using test::chunk_spec;
+using test::collection_spec;
+using test::deleted;
+using test::resource;
+using test::restored;
+using test::set_spec;
+
+struct merged {
+  merge_result result;
+  std::vector<std::string> documents;  // every restore file's documents, in file order
+  std::vector<io::files::restore_file_entry> files;
+};
+
+merge_set chain_link(const fs::path& dir, const std::string& collection = "Resources") {
+  const auto m = io::files::read_manifest(dir);
+  for (const auto& c : m.collections) {
+    if (c.name == collection) return merge_set{dir, dir.filename().string(), c};
+  }
+  throw std::runtime_error("no collection " + collection);
+}
+
+merged merge(const fs::path& out, std::vector<fs::path> sets, merge_options options = {},
+             std::uint64_t max_file_bytes = io::files::default_restore_file_bytes) {
+  std::vector<merge_set> chain;
+  for (const auto& dir : sets) chain.push_back(chain_link(dir));
+  fs::create_directories(out);
+  pipeline::cpu_pool cpu(pipeline::cpu_pool_options{2, "cpu"});
+  pipeline::cpu_pool file_thread(pipeline::cpu_pool_options{1, "files"});
+  pipeline::stage_stats stats;
+  io::files::restore_file_writer writer(out, "Resources", {.max_file_bytes = max_file_bytes});
+  merged m;
+  m.result = test::run_coro([&](net::io_context&) {
+    return run_restore_merge(chain, "/objecttype", writer, cpu, file_thread, options, stats);
+  });
+  m.files = writer.finish();
+  for (const auto& f : m.files) {
+    io::files::restore_file_reader reader(out / f.file);
+    while (auto d = reader.next()) m.documents.emplace_back(*d);
+  }
+  return m;
+}
+
+set_spec full_set(std::vector<chunk_spec> chunks) {
+  set_spec s;
+  s.id = "full";
+  s.basis_started = "2026-11-30T01:00:00Z";
+  s.completed = "2026-11-30T01:10:00Z";
+  collection_spec c;
+  c.delta_since = test::utc("2026-11-30T00:59:58Z");
+  c.chunks = std::move(chunks);
+  s.collections.push_back(std::move(c));
+  return s;
+}
+
+// An incremental whose basis started at `basis` (deltaSince = basis - 2 s) and completed 5 minutes later.
+set_spec incremental(std::string id, std::string since, std::string basis, std::string delta_since,
+                     std::string completed, std::vector<chunk_spec> chunks,
+                     std::vector<io::files::tombstone> tombstones = {}) {
+  set_spec s;
+  s.id = std::move(id);
+  s.basis_started = std::move(basis);
+  s.completed = std::move(completed);
+  collection_spec c;
+  c.type = backup_type::incremental;
+  c.since = test::utc(since);
+  c.delta_since = test::utc(delta_since);
+  c.chunks = std::move(chunks);
+  c.tombstones = std::move(tombstones);
+  s.collections.push_back(std::move(c));
+  return s;
+}
+
+// _ts values around t0 = 2026-11-30T01:00:00Z.
+constexpr std::int64_t t0 = 1796000400;
+
+TEST(RestoreMerge, FullBackupAloneIsWrittenStrippedAndTheDeltaBeatsTheBasis) {
+  test::temp_dir dir;
+  const auto full = test::write_backup_set(
+      dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100), resource("b", t0 - 90, "1")}},
+                          {chunk_phase::basis, {resource("c", t0 - 80)}},
+                          {chunk_phase::delta, {resource("b", t0 + 30, "2")}}}));
+  const auto m = merge(dir.path / "out", {full});
+  EXPECT_EQ(m.documents, (std::vector<std::string>{restored("a", t0 - 100), restored("c", t0 - 80),
+                                                   restored("b", t0 + 30, "2")}));
+  EXPECT_EQ(m.result.documents, 3u);
+  EXPECT_EQ(m.result.deletes_applied, 0u);
+  EXPECT_EQ(m.result.indexed_keys, 1u);  // only the delta's key: the full basis is never indexed
+}
+
+TEST(RestoreMerge, IncrementalsUpdateAndAddInChainOrder) {
+  test::temp_dir dir;
+  const auto full = test::write_backup_set(
+      dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100), resource("b", t0 - 90)}}}));
+  const auto i1 = test::write_backup_set(
+      dir.path, incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z",
+                            "2026-11-30T02:05:00Z",
+                            {{chunk_phase::basis, {resource("b", t0 + 1000, "2"), resource("n", t0 + 1100)}}}));
+  const auto i2 = test::write_backup_set(
+      dir.path, incremental("i2", "2026-11-30T02:05:00Z", "2026-11-30T03:00:00Z", "2026-11-30T02:59:58Z",
+                            "2026-11-30T03:05:00Z", {{chunk_phase::basis, {resource("b", t0 + 4000, "3")}}}));
+  const auto m = merge(dir.path / "out", {full, i1, i2});
+  EXPECT_EQ(m.documents, (std::vector<std::string>{restored("a", t0 - 100), restored("n", t0 + 1100),
+                                                   restored("b", t0 + 4000, "3")}));
+  EXPECT_EQ(m.result.indexed_keys, 2u);  // b and n: the incrementals' keys
+}
+
+TEST(RestoreMerge, ATombstoneRemovesTheFullBackupsVersionAndIsCounted) {
+  test::temp_dir dir;
+  const auto full = test::write_backup_set(
+      dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100), resource("gone", t0 - 90)}}}));
+  const auto i1 = test::write_backup_set(
+      dir.path, incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z",
+                            "2026-11-30T02:05:00Z", {},
+                            {deleted("gone", "2026-11-30T01:30:00Z"), deleted("never-backed-up", "2026-11-30T01:31:00Z")}));
+  const auto m = merge(dir.path / "out", {full, i1});
+  EXPECT_EQ(m.documents, (std::vector<std::string>{restored("a", t0 - 100)}));
+  EXPECT_EQ(m.result.deletes_applied, 1u);
+}
+
+TEST(RestoreMerge, ATombstoneOfAnotherPartitionKeyValueRemovesNothing) {
+  test::temp_dir dir;
+  const auto full = test::write_backup_set(dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100)}}}));
+  const auto i1 = test::write_backup_set(
+      dir.path, incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z",
+                            "2026-11-30T02:05:00Z", {}, {deleted("a", "2026-11-30T01:30:00Z", "Group")}));
+  const auto m = merge(dir.path / "out", {full, i1});
+  EXPECT_EQ(m.documents, (std::vector<std::string>{restored("a", t0 - 100)}));
+  EXPECT_EQ(m.result.deletes_applied, 0u);
+}
+
+TEST(RestoreMerge, DeletedThenRecreatedInALaterSetComesBack) {
+  test::temp_dir dir;
+  const auto full = test::write_backup_set(dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100)}}}));
+  const auto i1 = test::write_backup_set(
+      dir.path, incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z",
+                            "2026-11-30T02:05:00Z", {}, {deleted("a", "2026-11-30T01:30:00Z")}));
+  const auto i2 = test::write_backup_set(
+      dir.path, incremental("i2", "2026-11-30T02:05:00Z", "2026-11-30T03:00:00Z", "2026-11-30T02:59:58Z",
+                            "2026-11-30T03:05:00Z", {{chunk_phase::basis, {resource("a", t0 + 4000, "re")}}}));
+  EXPECT_EQ(merge(dir.path / "out1", {full, i1}).documents, std::vector<std::string>{});
+  EXPECT_EQ(merge(dir.path / "out2", {full, i1, i2}).documents,
+            (std::vector<std::string>{restored("a", t0 + 4000, "re")}));
+}
+
+// Same-second delete and re-create within one incremental, decided by the manifest's deltaSince:
+// the set's deltaSince is 2026-11-30T01:59:58Z = t0 + 3598.
+TEST(RestoreMerge, SameSecondTieUsesTheSetsDeltaSince) {
+  test::temp_dir dir;
+  const auto full = test::write_backup_set(
+      dir.path, full_set({{chunk_phase::basis, {resource("early", t0 - 100), resource("late", t0 - 100)}}}));
+  const auto i1 = test::write_backup_set(
+      dir.path,
+      incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z", "2026-11-30T02:05:00Z",
+                  {{chunk_phase::basis, {resource("early", t0 + 3597, "re"), resource("late", t0 + 3598, "re")}}},
+                  {deleted("early", "2026-11-30T01:59:57.300Z"), deleted("late", "2026-11-30T01:59:58.300Z")}));
+  const auto m = merge(dir.path / "out", {full, i1});
+  // early: same second, before deltaSince -> re-created after the delete; late: at deltaSince -> deleted.
+  EXPECT_EQ(m.documents, (std::vector<std::string>{restored("early", t0 + 3597, "re")}));
+  EXPECT_EQ(m.result.deletes_applied, 1u);
+}
+
+TEST(RestoreMerge, ADeltaVersionBeatsATombstoneOfItsSet) {
+  test::temp_dir dir;
+  const auto full = test::write_backup_set(dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100)}}}));
+  const auto i1 = test::write_backup_set(
+      dir.path, incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z",
+                            "2026-11-30T02:05:00Z", {{chunk_phase::delta, {resource("a", t0 + 3599, "d")}}},
+                            {deleted("a", "2026-11-30T02:01:00Z")}));
+  EXPECT_EQ(merge(dir.path / "out", {full, i1}).documents, (std::vector<std::string>{restored("a", t0 + 3599, "d")}));
+}
+
+TEST(RestoreMerge, OutputIsTheSameWhateverTheNumberOfDecoders) {
+  test::temp_dir dir;
+  std::vector<chunk_spec> chunks;
+  for (int c = 0; c < 6; ++c) {
+    chunk_spec chunk;
+    for (int i = 0; i < 50; ++i) chunk.documents.push_back(resource(std::to_string(c * 50 + i), t0 - 500 + i));
+    chunks.push_back(chunk);
+  }
+  const auto full = test::write_backup_set(dir.path, full_set(chunks));
+  std::vector<chunk_spec> updates;
+  for (int c = 0; c < 3; ++c) {
+    chunk_spec chunk;
+    for (int i = 0; i < 20; ++i) chunk.documents.push_back(resource(std::to_string(c * 97 + i * 3), t0 + 1000 + i, "u"));
+    updates.push_back(chunk);
+  }
+  const auto i1 = test::write_backup_set(
+      dir.path, incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z",
+                            "2026-11-30T02:05:00Z", updates, {deleted("7", "2026-11-30T01:30:00Z")}));
+  const auto one = merge(dir.path / "one", {full, i1}, {.decoders = 1, .job_capacity = 1, .reorder_window = 1}, 4096);
+  const auto many = merge(dir.path / "many", {full, i1}, {.decoders = 4, .job_capacity = 4, .reorder_window = 3}, 4096);
+  EXPECT_GT(one.files.size(), 3u);
+  EXPECT_EQ(one.files, many.files);  // names, counts, sizes and sha256 equal
+  EXPECT_EQ(one.documents.size(), 299u);
+}
+
+TEST(RestoreMerge, ACorruptChunkFailsNamingIt) {
+  test::temp_dir dir;
+  const auto full = test::write_backup_set(
+      dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100)}}, {chunk_phase::basis, {resource("b", t0)}}}));
+  test::flip_byte(full / "Resources/000002.jsonl.zst");
+  try {
+    merge(dir.path / "out", {full});
+    FAIL() << "expected stage_error";
+  } catch (const pipeline::stage_error& e) {
+    EXPECT_NE(std::string(e.what()).find("Resources/000002.jsonl.zst"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RestoreMerge, ADocumentWithoutIdFailsNamingTheChunkAndLine) {
+  test::temp_dir dir;
+  const auto full = test::write_backup_set(
+      dir.path, full_set({{chunk_phase::basis, {resource("a", t0), R"({"objecttype":"Person","_ts":1})"}}}));
+  try {
+    merge(dir.path / "out", {full});
+    FAIL() << "expected stage_error";
+  } catch (const pipeline::stage_error& e) {
+    EXPECT_NE(std::string(e.what()).find("Resources/000001.jsonl.zst line 2"), std::string::npos) << e.what();
+  }
+}
+
+TEST(RestoreMerge, EmptyChunksGiveNoDocuments) {
+  test::temp_dir dir;
+  const auto full = test::write_backup_set(dir.path, full_set({{chunk_phase::basis, {}}}));
+  const auto m = merge(dir.path / "out", {full});
+  EXPECT_TRUE(m.files.empty());
+  EXPECT_EQ(m.result.documents, 0u);
+}
+
+TEST(RestoreMerge, ZeroWorkersAreRejected) {
+  EXPECT_THROW(validate(merge_options{.decoders = 0}), std::invalid_argument);
+  EXPECT_THROW(validate(merge_options{.reorder_window = 0}), std::invalid_argument);
+  EXPECT_THROW(validate(merge_options{.job_capacity = 0}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace idabus::stages
