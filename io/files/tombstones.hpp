@@ -10,8 +10,9 @@
 //   number, bool or null; `{}` stands for Cosmos' "undefined"); deletedTime: the delete request
 //   event's time, UTC with milliseconds; eventId: that event's id.
 // - The manifest lists the file as the collection's `tombstones` entry (documents = lines, rawBytes,
-//   bytes, sha256); an incremental set with no deletes still has the file (zero lines), so
-//   "no entry" means "deletes not recorded" (a full set, or a set older than issue 10).
+//   bytes, sha256). The engine writes one for every collection of every set (a full set: the
+//   deletes made while its basis ran), zero lines when there were none; "no entry" means "deletes
+//   not recorded" (a set older than issue 10).
 // - write_tombstones writes the file atomically (write_file_atomically, blocking: call it on the
 //   file thread) and returns its manifest entry. read_tombstones checks sha256, the frame and the
 //   line count against the entry. Errors: chunk_error for the file (missing, sha256_mismatch,

@@ -29,7 +29,7 @@ io::cosmos::connection_string parse_connection(const std::string& text) {
 
 }  // namespace
 
-engine_host::engine_host(net::any_io_executor executor, config settings, backup_pass pass)
+engine_host::engine_host(net::any_io_executor executor, config settings, backup_pass pass, backup_finalizer finalize)
     : executor_(executor),
       settings_(std::move(settings)),
       connection_(parse_connection(settings_.cosmos.connection_string)),
@@ -45,7 +45,7 @@ engine_host::engine_host(net::any_io_executor executor, config settings, backup_
                      : std::make_unique<pipeline_pass>(executor, connection_, settings_.cosmos, settings_.backup)),
       orchestrator_(executor, store_, modes_, lease_, writes_, steps_, metrics_, settings_.backup,
                     pipeline_ ? pipeline_->as_pass() : std::move(pass),
-                    pipeline_ ? pipeline_->as_finalizer() : backup_finalizer{}),
+                    pipeline_ ? pipeline_->as_finalizer() : std::move(finalize)),
       keys_(settings_.api.api_keys),
       api_(api_parts{settings_, keys_, store_, modes_, writes_, runner_, orchestrator_, metrics_}),
       background_done_(executor) {}

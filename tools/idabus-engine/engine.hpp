@@ -45,8 +45,9 @@ class engine_host {
  public:
   /// Throws config_error when the connection string cannot be parsed (without quoting it).
   /// An empty `pass` runs the streaming pipeline (pipeline_pass: chunks and the manifest); tests
-  /// inject their own pass (then no manifest is written).
-  engine_host(net::any_io_executor executor, config settings, backup_pass pass = {});
+  /// inject their own pass, and with it optionally the finalizer that writes the manifest (none:
+  /// no manifest is written).
+  engine_host(net::any_io_executor executor, config settings, backup_pass pass = {}, backup_finalizer finalize = {});
 
   net::awaitable<void> start();
   net::awaitable<void> stop();

@@ -230,13 +230,13 @@ net::awaitable<void> orchestrator::run_pass(running& r, pass_kind kind) {
   for (auto k : all_collections) {
     const auto& c = r.event[k];
     if (!c.included) continue;
-    std::optional<std::int64_t> min_ts;
-    if (kind == pass_kind::delta) {
-      min_ts = r.basis_start_ms / 1000 - margin;
-    } else if (c.incremental && c.since_ms) {
-      min_ts = *c.since_ms / 1000 - margin;
-    }
-    request.collections.push_back(job_for(k, min_ts));
+    std::optional<std::int64_t> since;
+    if (c.incremental && c.since_ms) since = *c.since_ms / 1000 - margin;
+    const std::int64_t delta_since = r.basis_start_ms / 1000 - margin;
+    auto job = job_for(k, kind == pass_kind::delta ? std::optional<std::int64_t>(delta_since) : since);
+    // A full backup's basis may hold documents deleted while it ran: it records those deletes too.
+    if (kind == pass_kind::delta) job.deletes_since = since.value_or(delta_since);
+    request.collections.push_back(std::move(job));
   }
   auto result = co_await pass_(std::move(request), &r.progress);
   for (auto k : all_collections) {

@@ -10,8 +10,9 @@
 // - InMaintenanceMode: maintenance on; waits (Backup.MaintenanceWaitSeconds) for running workflow
 //   steps; still running after that fails the backup.
 // - InMaintenanceAndReadonlyMode: read-only on; waits the modes cache ttl (other processes), drains
-//   this process's writes in flight, runs the delta pass (`_ts >= basisStart - margin`), takes
-//   completedtime at its end. The whole phase is bounded by Backup.MaxReadOnlySeconds.
+//   this process's writes in flight, runs the delta pass (`_ts >= basisStart - margin`; it also
+//   records the deletes since `since - margin`, or since `basisStart - margin` for a full
+//   backup), takes completedtime at its end. The whole phase is bounded by Backup.MaxReadOnlySeconds.
 // - Finalizing: the injected finalizer (the set's manifest) runs, only after a successful delta
 //   pass; a cancel after it no longer applies. Then, in every outcome (success, cancel, failure,
 //   shutdown), the modes are set back to exactly those before the backup, the event gets its
@@ -54,6 +55,10 @@ struct collection_job {
   std::string container;           ///< the Cosmos collection name
   std::string partition_key_path;  ///< "/objecttype" or "/id"
   std::optional<std::int64_t> min_ts;  ///< `_ts >= min_ts` (seconds, margin applied); none = all
+  /// Delta pass only: also record the collection's deletes whose request events have
+  /// `_ts >= deletes_since` into its tombstones: since - margin for an incremental (the basis
+  /// pass's bound), basisStart - margin for a full backup (deletes while its basis ran).
+  std::optional<std::int64_t> deletes_since;
 };
 
 struct pass_request {

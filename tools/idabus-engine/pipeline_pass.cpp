@@ -1,6 +1,7 @@
 #include "tools/idabus-engine/pipeline_pass.hpp"
 
 #include "pipeline/stage_stats.hpp"
+#include "tools/idabus-engine/deletes.hpp"
 
 #include <map>
 #include <optional>
@@ -38,7 +39,7 @@ stages::backup_options pipeline_options(const backup_settings& settings) {
 }
 
 io::files::manifest manifest_of(const backup_event& event, const std::vector<collection_job>& jobs,
-                                const std::array<stages::collection_result, 3>& results, std::string endpoint_host,
+                                const std::array<collection_record, 3>& records, std::string endpoint_host,
                                 std::string database) {
   io::files::manifest m;
   m.backup_id = event.id;
@@ -51,7 +52,8 @@ io::files::manifest manifest_of(const backup_event& event, const std::vector<col
   for (const auto& job : jobs) {
     m.source.collections.push_back({job.container, job.partition_key_path});
     const auto& outcome = event[job.kind];
-    const auto& result = results[static_cast<int>(job.kind)];
+    const auto& record = records[static_cast<int>(job.kind)];
+    const auto& result = record.result;
     io::files::collection_manifest c;
     c.name = job.container;
     c.type = outcome.incremental ? io::files::backup_type::incremental : io::files::backup_type::full;
@@ -61,6 +63,8 @@ io::files::manifest manifest_of(const backup_event& event, const std::vector<col
     c.bytes = result.bytes;
     c.request_charge = result.request_charge;
     c.chunks = result.chunks;
+    if (record.delta_since_ts) c.delta_since = io::files::utc_time(std::chrono::seconds(*record.delta_since_ts));
+    c.tombstones = record.tombstones;
     m.collections.push_back(std::move(c));
   }
   return m;
@@ -84,7 +88,7 @@ net::awaitable<pass_result> pipeline_pass::run(pass_request request, pass_progre
   if (request.kind == pass_kind::basis || request.backup_id != backup_id_) {
     backup_id_ = request.backup_id;
     jobs_ = request.collections;
-    results_ = {};
+    records_ = {};
   }
   // One run_backup per lower bound: the collections of one bound are read concurrently.
   std::map<std::optional<std::int64_t>, std::vector<collection_job>> groups;
@@ -101,7 +105,7 @@ net::awaitable<pass_result> pipeline_pass::run(pass_request request, pass_progre
       stages::backup_collection c;
       c.name = job.container;
       c.partition_key_path = job.partition_key_path;
-      c.first_chunk_number = static_cast<std::uint32_t>(results_[static_cast<int>(job.kind)].chunks.size() + 1);
+      c.first_chunk_number = static_cast<std::uint32_t>(records_[static_cast<int>(job.kind)].result.chunks.size() + 1);
       pass.collections.push_back(std::move(c));
     }
     pipeline::stage_stats stats;
@@ -116,7 +120,8 @@ net::awaitable<pass_result> pipeline_pass::run(pass_request request, pass_progre
       t.compressed_bytes += got.bytes;
       t.chunks += got.chunks.size();
       t.request_charge += got.request_charge;
-      auto& kept = results_[k];
+      if (request.kind == pass_kind::delta) records_[k].delta_since_ts = jobs[i].min_ts;
+      auto& kept = records_[k].result;
       kept.name = got.name;
       kept.documents += got.documents;
       kept.raw_bytes += got.raw_bytes;
@@ -129,12 +134,36 @@ net::awaitable<pass_result> pipeline_pass::run(pass_request request, pass_progre
       }
     }
   }
+  // Writes are blocked now (the orchestrator runs the delta pass read-only): the deletes read
+  // here are every delete up to the consistency point.
+  for (const auto& job : request.collections) {
+    if (request.kind != pass_kind::delta || !job.deletes_since) continue;
+    const auto charge = co_await record_deletes(job, request.set_folder);
+    const auto k = static_cast<int>(job.kind);
+    totals[k].request_charge += charge;
+    records_[k].result.request_charge += charge;
+    if (progress) progress->request_charge_milli += static_cast<std::uint64_t>(charge * 1000);
+  }
   co_return totals;
+}
+
+net::awaitable<double> pipeline_pass::record_deletes(collection_job job, std::filesystem::path set_folder) {
+  deletes_read deletes;
+  if (job.kind == collection_kind::resources) {
+    deletes = co_await read_deletes(client_, cosmos_.database, cosmos_.events, *job.deletes_since);
+  }
+  const int level = settings_.compression_level;
+  auto write = [&deletes, &set_folder, &job, level] {
+    io::files::chunk_encoder encoder(level);
+    return io::files::write_tombstones(set_folder, job.container, deletes.tombstones, encoder);
+  };
+  records_[static_cast<int>(job.kind)].tombstones = co_await file_thread_.run(write);
+  co_return deletes.request_charge;
 }
 
 net::awaitable<void> pipeline_pass::finalize(backup_event event) {
   if (event.id != backup_id_) throw std::logic_error("finalize: no passes ran for backup " + event.id);
-  io::files::write_manifest(event.folder, manifest_of(event, jobs_, results_, endpoint_host_, cosmos_.database));
+  io::files::write_manifest(event.folder, manifest_of(event, jobs_, records_, endpoint_host_, cosmos_.database));
   co_return;
 }
 

@@ -4,7 +4,11 @@
 // - Basis pass: per included collection `SELECT * FROM c`, or `_ts >= since - margin` for an
 //   incremental (the bounds come in pass_request); chunks numbered from 000001.
 // - Delta pass: `_ts >= basisStart - margin`, chunk phase "delta", numbering continuing after the
-//   collection's basis chunks, into the same set folder.
+//   collection's basis chunks, into the same set folder. Its bound is the manifest's deltaSince.
+// - Deletes (issue 10): after the delta pass, for each collection whose job has deletes_since,
+//   its tombstones file: the Resources deletes from the request events in Events (deletes.hpp)
+//   on the same gated client; the engine never deletes from the other collections, so theirs is
+//   empty. Written on the file thread; its RU count for the collection.
 // - RU (DESIGN §9): its own HTTP and Cosmos client whose gate (stages::ru_budget_gate) spends one
 //   budget per partition key range (pipeline::keyed_ru_budget) under the job cap Backup.RuBudget;
 //   each collection's provisioned RU/s (client.read_throughput, when the server reports one) is
@@ -20,6 +24,7 @@
 #include "io/cosmos/client.hpp"
 #include "io/cosmos/connection_string.hpp"
 #include "io/files/manifest.hpp"
+#include "io/files/tombstones.hpp"
 #include "io/http/client.hpp"
 #include "pipeline/cpu_pool.hpp"
 #include "pipeline/keyed_ru_budget.hpp"
@@ -33,6 +38,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,10 +47,17 @@ namespace idabus::engine {
 /// The backup_options of the pipeline from appsettings' Backup section.
 stages::backup_options pipeline_options(const backup_settings& settings);
 
-/// The manifest of a finished backup: its event (ids, times, types) and the chunks of its passes
+/// What the passes of one backup produced for one collection.
+struct collection_record {
+  stages::collection_result result;                       ///< chunks of both passes, totals
+  std::optional<std::int64_t> delta_since_ts;              ///< the delta pass's `_ts >=` bound
+  std::optional<io::files::tombstones_entry> tombstones;  ///< the deletes file
+};
+
+/// The manifest of a finished backup: its event (ids, times, types) and what its passes produced
 /// (indexed by collection_kind). `jobs` names the included collections and their key paths.
 io::files::manifest manifest_of(const backup_event& event, const std::vector<collection_job>& jobs,
-                                const std::array<stages::collection_result, 3>& results, std::string endpoint_host,
+                                const std::array<collection_record, 3>& records, std::string endpoint_host,
                                 std::string database);
 
 class pipeline_pass {
@@ -61,6 +74,9 @@ class pipeline_pass {
   backup_finalizer as_finalizer();
 
  private:
+  /// The tombstones file of `job`'s collection in `set_folder`; returns the RU it took.
+  net::awaitable<double> record_deletes(collection_job job, std::filesystem::path set_folder);
+
   cosmos_settings cosmos_;
   backup_settings settings_;
   std::string endpoint_host_;
@@ -73,7 +89,7 @@ class pipeline_pass {
   // The backup whose passes ran last.
   std::string backup_id_;
   std::vector<collection_job> jobs_;
-  std::array<stages::collection_result, 3> results_{};
+  std::array<collection_record, 3> records_{};
 };
 
 }  // namespace idabus::engine

@@ -68,6 +68,9 @@ TEST_F(Orchestrator, RunsThePhasesInOrderAndRestoresTheModesItFound) {
     CO_ASSERT_TRUE(e.timings.basis_started && e.timings.maintenance_started && e.timings.readonly_started &&
                    e.timings.readonly_ended && e.timings.finished);
     for (const auto& job : pass.calls[1].request.collections) EXPECT_EQ(job.min_ts, *e.timings.basis_started / 1000 - 2);
+    // A full backup records the deletes made while its basis ran, in the delta pass only.
+    for (const auto& job : pass.calls[0].request.collections) EXPECT_FALSE(job.deletes_since);
+    for (const auto& job : pass.calls[1].request.collections) EXPECT_EQ(job.deletes_since, job.min_ts);
     EXPECT_LE(*e.timings.basis_started, *e.timings.maintenance_started);
     EXPECT_LE(*e.timings.maintenance_started, *e.timings.readonly_started);
     EXPECT_LE(*e.timings.readonly_started, *e.timings.readonly_ended);
@@ -177,6 +180,10 @@ TEST_F(Orchestrator, IncrementalUsesTheGivenTimeElseTheLatestCompletedBackupElse
     EXPECT_EQ(e2[collection_kind::events].since_from, since_source::computed);
     EXPECT_EQ(e2[collection_kind::events].since_ms, e1[collection_kind::events].completed_ms);
     EXPECT_EQ(pass.calls[2].request.collections[0].min_ts, *e1[collection_kind::events].completed_ms / 1000 - 2);
+    // The delta pass of an incremental records the deletes since the basis pass's bound (only there).
+    EXPECT_FALSE(pass.calls[2].request.collections[0].deletes_since);
+    EXPECT_EQ(pass.calls[3].request.kind, pass_kind::delta);
+    EXPECT_EQ(pass.calls[3].request.collections[0].deletes_since, pass.calls[2].request.collections[0].min_ts);
 
     auto third = co_await start_backup(
         host, R"({"Events":{"isincluded":true,"isincremental":true,"previouscompletedtime":"2023-01-05T15:54:06.479Z"}})",
@@ -185,6 +192,7 @@ TEST_F(Orchestrator, IncrementalUsesTheGivenTimeElseTheLatestCompletedBackupElse
     auto e3 = co_await event_of(host, third.event_id);
     EXPECT_EQ(e3[collection_kind::events].since_from, since_source::given);
     EXPECT_EQ(pass.calls[4].request.collections[0].min_ts, 1672934046 - 2);
+    EXPECT_EQ(pass.calls[5].request.collections[0].deletes_since, 1672934046 - 2);
   });
 }
 
