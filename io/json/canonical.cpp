@@ -103,6 +103,7 @@ void append_canonical(std::string& out, simdjson::dom::element element, bool top
 
 struct canonical_writer::impl {
   simdjson::dom::parser parser;
+  std::string padded;  // the document plus simdjson's padding, reused (no allocation per document)
   std::deque<std::vector<member>> scratch;  // one member list per nesting depth, reused (a deque: growing keeps the outer lists in place)
 };
 
@@ -114,8 +115,12 @@ canonical_writer& canonical_writer::operator=(canonical_writer&&) noexcept = def
 void canonical_writer::write(std::string_view raw_document, std::string& out) {
   out.clear();
   simdjson::dom::element root;
-  // realloc_if_needed: the parser copies the bytes into its own padded buffer.
-  if (auto e = impl_->parser.parse(raw_document.data(), raw_document.size(), true).get(root)) fail("document", e);
+  auto& padded = impl_->padded;
+  if (padded.size() < raw_document.size() + simdjson::SIMDJSON_PADDING) {
+    padded.resize(raw_document.size() + simdjson::SIMDJSON_PADDING);
+  }
+  std::copy(raw_document.begin(), raw_document.end(), padded.begin());
+  if (auto e = impl_->parser.parse(padded.data(), raw_document.size(), false).get(root)) fail("document", e);
   if (root.type() != simdjson::dom::element_type::OBJECT) {
     throw parse_error("canonical JSON: the document is not a JSON object");
   }
