@@ -97,7 +97,7 @@ net::awaitable<target_summary> read_target(target_spec spec, pipeline::cpu_pool*
   const auto started = std::chrono::steady_clock::now();
   // By default the budget is what the collection can take: its offer split over its ranges.
   summary.provisioned = co_await client.read_throughput(spec.database, spec.collection);
-  if (summary.provisioned) {
+  if (summary.provisioned && *summary.provisioned > 0) {
     gate.set_provisioned("dbs/" + spec.database + "/colls/" + spec.collection, *summary.provisioned);
   }
   cosmos::page_request request;
@@ -190,7 +190,8 @@ int run_compare(const command_line& cl) {
   out << "read " << counts.observed << " documents from " << summary.stats.ranges << " partition key range(s) in "
       << fixed(summary.seconds, 2) << " s: " << fixed(summary.stats.request_charge, 1) << " RU, "
       << fixed(ru_per_second, 0) << " RU/s (budget: "
-      << (summary.provisioned ? std::to_string(*summary.provisioned) + " RU/s provisioned" : std::string("no offer"))
+      << (summary.provisioned && *summary.provisioned > 0 ? std::to_string(*summary.provisioned) + " RU/s provisioned"
+                                                          : std::string("no provisioned throughput"))
       << (spec.ru_budget ? ", capped at " + fixed(*spec.ru_budget, 0) + " RU/s" : std::string()) << ")\n";
   out << "equal " << counts.equal << ", missing " << counts.missing << ", extra " << counts.extra << ", different "
       << counts.different;

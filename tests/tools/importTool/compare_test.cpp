@@ -1,4 +1,4 @@
-// importTool --compare against a real cosmos-emulator (4 partitions), run in-process through
+// importTool --compare against a real cosmos-emulator (4 partitions, 10,000 RU/s), run in-process through
 // import_tool_main with stdout captured.
 
 #include "tools/importTool/commands.hpp"
@@ -56,7 +56,7 @@ std::string person(int i, int version = 1) {
 
 class CompareAgainstEmulator : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { emu_ = new it::emulator({"--partitions", "4"}); }
+  static void SetUpTestSuite() { emu_ = new it::emulator({"--partitions", "4", "--ru-per-second", "10000"}); }
   static void TearDownTestSuite() {
     delete emu_;
     emu_ = nullptr;
@@ -105,6 +105,8 @@ TEST_F(CompareAgainstEmulator, ACollectionHoldingExactlyTheRestoreFilesIsEqualAn
   EXPECT_EQ(r.code, exit_success) << r.out << r.err;
   EXPECT_NE(r.out.find("equal 301, missing 0, extra 0, different 0\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("from 4 partition key range(s)"), std::string::npos) << r.out;
+  // The budget is what the collection can take: its offer, split over its ranges.
+  EXPECT_NE(r.out.find("(budget: 10000 RU/s provisioned)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("result: equal"), std::string::npos) << r.out;
 }
 
