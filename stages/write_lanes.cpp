@@ -67,10 +67,13 @@ net::awaitable<void> run_lane(cosmos::client& client, write_lanes_options option
   limits.max_body_bytes = options.max_batch_bytes;
   if (options.range_ru_per_second > 0) limits.max_ru = options.range_ru_per_second * options.batch_seconds;
   std::optional<cosmos::bulk_operation> carried;  // the operation that did not fit the previous batch
+  std::uint64_t carried_ticket = 0;
+  std::vector<std::uint64_t> tickets;  // of `operations`, in the same order
   for (;;) {
     if (!carried) {
       auto next = co_await lane.receive();
       if (!next) break;
+      carried_ticket = next->ticket;
       carried = operation_of(std::move(*next));
     }
     cosmos::bulk_batch_builder batch(limits);
@@ -84,9 +87,13 @@ net::awaitable<void> run_lane(cosmos::client& client, write_lanes_options option
       batch.add(entry, ru);
       documents.insert(std::move(key));
       operations.push_back(std::move(*carried));
+      tickets.push_back(carried_ticket);
       carried.reset();
       std::optional<write_document> more;
-      if (lane.try_receive(more) && more) carried = operation_of(std::move(*more));
+      if (lane.try_receive(more) && more) {
+        carried_ticket = more->ticket;
+        carried = operation_of(std::move(*more));
+      }
     }
     const std::size_t sent = operations.size();
     std::vector<std::string> ids;
@@ -97,15 +104,17 @@ net::awaitable<void> run_lane(cosmos::client& client, write_lanes_options option
       ids.push_back(op.id);
       keys.push_back(cosmos::partition_key_header(op.partition_key));
     }
+    std::vector<std::uint64_t> batch_tickets = std::move(tickets);
+    tickets.clear();
     auto outcome = co_await client.bulk_range(options.database, options.collection, range_id, std::move(operations));
     write_counters batch_counters;
     batch_counters.add(outcome, sent);
+    std::vector<std::optional<write_rejection>> rejected(outcome.results.size());
     for (std::size_t i = 0; i < outcome.results.size(); ++i) {
       const auto& r = outcome.results[i];
       if (r.status >= 200 && r.status < 300) continue;
-      if (counters.rejections.size() < options.max_rejections_kept) {
-        counters.rejections.push_back(write_rejection{ids[i], keys[i], r.status, r.substatus, r.message});
-      }
+      rejected[i] = write_rejection{ids[i], keys[i], r.status, r.substatus, r.message};
+      if (counters.rejections.size() < options.max_rejections_kept) counters.rejections.push_back(*rejected[i]);
     }
     auto add = [&](write_counters& c) {
       c.written += batch_counters.written;
@@ -118,6 +127,11 @@ net::awaitable<void> run_lane(cosmos::client& client, write_lanes_options option
     };
     add(counters.total);
     add(counters.ranges[range_id]);
+    if (options.on_result) {
+      for (std::size_t i = 0; i < rejected.size() && i < batch_tickets.size(); ++i) {
+        options.on_result(batch_tickets[i], rejected[i] ? &*rejected[i] : nullptr);
+      }
+    }
   }
 }
 

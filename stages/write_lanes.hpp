@@ -19,7 +19,10 @@
 // - Results go to `counters` (borrowed, updated as results arrive, readable for progress):
 //   written / rejected documents (each rejection with its status and message, the first
 //   max_rejections_kept of them), RU, throttled operations (each operation of each bulk response
-//   answered 429), retried operations and requests, in total and per range.
+//   answered 429), retried operations and requests, in total and per range. options.on_result,
+//   when set, is called once per document as its final result arrives (after the counters were
+//   updated), with the document's ticket and its rejection (null when written): the caller can
+//   tell which documents are done (e.g. to checkpoint a prefix of its input).
 // Ends when `in` has ended and every document has a final result. Runs on the caller's executor
 // (the client's). Cancellation: cancelling it cancels the router and every sub-lane (requests in
 // flight are aborted, documents queued are dropped) and it throws operation_aborted. Throws what
@@ -33,6 +36,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -47,6 +51,7 @@ struct write_document {
   std::vector<io::cosmos::pk_component> partition_key;
   std::string body;  ///< raw JSON object (create, upsert, replace)
   io::cosmos::bulk_operation_type type = io::cosmos::bulk_operation_type::upsert;
+  std::uint64_t ticket = 0;  ///< the caller's number for it, handed back to on_result
 };
 
 /// A document the server refused for good.
@@ -58,6 +63,10 @@ struct write_rejection {
   std::string message;
 };
 
+/// A document's final result: `rejection` is null when it was written. Called on the lanes'
+/// executor; it must not block.
+using write_result_function = std::function<void(std::uint64_t ticket, const write_rejection* rejection)>;
+
 struct write_lanes_options {
   std::string database;
   std::string collection;
@@ -68,6 +77,7 @@ struct write_lanes_options {
   std::size_t max_batch_operations = 100;
   std::size_t max_batch_bytes = 220201;
   std::size_t max_rejections_kept = 10000;
+  write_result_function on_result;   ///< optional; see the file comment
 };
 
 /// Throws std::invalid_argument naming the first option out of range.

@@ -365,6 +365,53 @@ TEST(WriteLanes, CountsRejectedDocumentsWithTheirReason) {
   });
 }
 
+TEST(WriteLanes, ReportsEachDocumentsFinalResultOnceWithItsTicket) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    // Every other first attempt throttled: a document re-sent is still reported once, at the end.
+    std::map<std::string, int> attempts;
+    rig r(ctx, [&](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      std::vector<std::string> per_op;
+      for (const auto& op : operations_in(req.body)) {
+        if (attempts[op.id]++ == 0 && op.id.size() % 2 == 0) {
+          per_op.push_back(R"({"statusCode":429,"retryAfterMilliseconds":1})");
+        } else {
+          per_op.push_back(op.id == "k13" ? R"({"statusCode":400,"message":"bad document"})" : created);
+        }
+      }
+      return reply::with_status(207, answer(per_op));
+    });
+    std::vector<stages::write_document> docs;
+    for (int i = 0; i < 40; ++i) {
+      docs.push_back(document("k" + std::to_string(i)));
+      docs.back().ticket = 1000 + static_cast<std::uint64_t>(i);
+    }
+    pipeline::channel<stages::write_document> in(4);
+    stages::write_lanes_counters counters;
+    std::map<std::uint64_t, int> reported;
+    std::map<std::uint64_t, unsigned> rejected;
+    auto options = lane_options();
+    options.lanes_per_range = 3;
+    options.max_batch_operations = 5;
+    options.on_result = [&](std::uint64_t ticket, const stages::write_rejection* rejection) {
+      ++reported[ticket];
+      if (rejection) rejected[ticket] = rejection->status;
+    };
+    std::vector<pipeline::named_stage> run;
+    run.push_back({"source", send_all(std::move(docs), in)});
+    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
+    co_await pipeline::run_stages(std::move(run));
+    EXPECT_GT(counters.total.throttled_operations, 0u);
+    CO_ASSERT_EQ(reported.size(), 40u);
+    for (const auto& [ticket, times] : reported) {
+      EXPECT_GE(ticket, 1000u);
+      EXPECT_LT(ticket, 1040u);
+      EXPECT_EQ(times, 1) << ticket;
+    }
+    EXPECT_EQ(rejected, (std::map<std::uint64_t, unsigned>{{1013, 400u}}));
+  });
+}
+
 TEST(WriteLanes, RejectsOptionsOutOfRange) {
   auto options = lane_options();
   options.lanes_per_range = 0;

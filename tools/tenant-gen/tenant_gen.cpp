@@ -1,19 +1,16 @@
 #include "tools/tenant-gen/tenant_gen.hpp"
 
 #include "io/cosmos/errors.hpp"
-#include "io/http/client.hpp"
 #include "io/http/transport_error.hpp"
 #include "pipeline/channel.hpp"
 #include "pipeline/run_stages.hpp"
+#include "pipeline/signal_run.hpp"
+#include "stages/collection_writes.hpp"
+#include "stages/cosmos_session.hpp"
 #include "stages/ru_budget_gate.hpp"
 #include "stages/write_lanes.hpp"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -21,7 +18,6 @@
 #include <array>
 #include <chrono>
 #include <cstdio>
-#include <csignal>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -127,16 +123,14 @@ net::awaitable<run_summary> run_tenant(tenant_options options, cosmos::client& c
     co_await client.create_collection_if_missing(options.database, name, std::string(partition_key_path(kind)),
                                                  options.throughput);
     // Each range gets provisioned ÷ ranges (the gate's budgets and the size of a batch).
-    const auto provisioned = co_await client.read_throughput(options.database, name);
-    const auto ranges = co_await client.ranges(options.database, name);
-    if (gate && provisioned) gate->set_provisioned("dbs/" + options.database + "/colls/" + name, *provisioned);
+    const auto plan = co_await stages::plan_collection_writes(client, gate, options.database, name);
     stages::write_lanes_options& o = lane_options[static_cast<std::size_t>(kind)];
     o.database = options.database;
     o.collection = name;
     o.lanes_per_range = options.writers;
     o.lane_capacity = options.channel_capacity;
     o.max_batch_operations = options.batch;
-    if (provisioned && !ranges.empty()) o.range_ru_per_second = *provisioned / static_cast<double>(ranges.size());
+    o.range_ru_per_second = plan.range_share;
   }
 
   const tenant_generator generator(plan_tenant(options.documents, options.seed));
@@ -177,28 +171,19 @@ net::awaitable<run_summary> run_tenant(tenant_options options, cosmos::client& c
 
 namespace {
 
-// The top coroutine of the program. It owns the HTTP client, the RU budget, the gate and the
-// Cosmos client in its frame: when a second signal stops the io_context with coroutines still
+// The top coroutine of the program. It owns the session (HTTP client, RU budget, gate, Cosmos
+// client) in its frame: when a second signal stops the io_context with coroutines still
 // suspended, the context destroys them, and this frame (awaiting all of them) goes last, so no
-// suspended coroutine outlives what it references.
-net::awaitable<run_summary> run_program(tenant_options opts, progress_function progress) {
-  auto executor = co_await net::this_coro::executor;
-  io::http::client_options http_base;
+// suspended coroutine outlives what it references. The summary goes to `summary` (borrowed).
+net::awaitable<void> run_program(tenant_options opts, progress_function progress, run_summary& summary) {
+  stages::cosmos_session_options session_options;
   // Every sub-lane of every range of the three collections may have a request in flight.
-  http_base.max_connections = std::min<std::size_t>(opts.writers * 3 * 8 + 2, 512);
-  io::http::client http(executor, cosmos::endpoint_of(opts.connection),
-                        cosmos::http_options_for(opts.connection, http_base));
+  session_options.max_connections = std::min<std::size_t>(opts.writers * 3 * 8 + 2, 512);
   // One budget per range (the collection's offer ÷ its ranges, set by run_tenant) under the
   // job-wide cap --ru-budget.
-  pipeline::keyed_ru_budget_options budget_options;
-  budget_options.cap_ru_per_second = opts.ru_budget;
-  pipeline::keyed_ru_budget budget(budget_options);
-  stages::ru_budget_gate gate(budget);
-  cosmos::client_options client_options;
-  client_options.gate = &gate;
-  cosmos::client client(http, opts.connection, client_options);
-  run_summary summary = co_await run_tenant(std::move(opts), client, &gate, std::move(progress));
-  co_return summary;
+  session_options.ru_cap = opts.ru_budget;
+  stages::cosmos_session session(co_await net::this_coro::executor, opts.connection, std::move(session_options));
+  summary = co_await run_tenant(std::move(opts), session.client(), &session.gate(), std::move(progress));
 }
 
 }  // namespace
@@ -229,38 +214,16 @@ int tenant_gen_main(std::span<const std::string_view> args, std::ostream& out, s
   }
   const tenant_options& opts = *parsed.options;
   try {
-    std::exception_ptr failure;
     run_summary summary;
     auto progress = [&err](std::string_view line) { err << line << std::endl; };
     // First SIGINT/SIGTERM cancels the run (requests in flight are aborted; documents already
-    // acknowledged stay written); a second one stops the event loop at once. Whatever the
-    // coroutines a second signal leaves suspended still use lives in run_program's frame or is
-    // declared before the io_context (`cancel` holds their cancellation slot's handler).
-    net::cancellation_signal cancel;
-    net::io_context ctx(1);
-    net::signal_set signals(ctx, SIGINT, SIGTERM);
-    int signals_seen = 0;
-    std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int) {
-      if (ec) return;
-      if (++signals_seen == 1) {
-        cancel.emit(net::cancellation_type::terminal);
-        signals.async_wait(on_signal);
-      } else {
-        ctx.stop();
-      }
-    };
-    signals.async_wait(on_signal);
-    net::co_spawn(ctx, run_program(opts, progress),
-                  net::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, run_summary s) {
-                    failure = e;
-                    summary = std::move(s);
-                    signals.cancel();
-                  }));
-    ctx.run();
-    if (signals_seen > 0) {
+    // acknowledged stay written); a second one stops the event loop at once.
+    auto run = pipeline::run_with_signals([&] { return run_program(opts, progress, summary); });
+    if (run.signals > 0) {
       err << "tenant-gen: interrupted\n";
       return static_cast<int>(exit_code::interrupted);
     }
+    std::exception_ptr failure = run.failure;
     if (failure) std::rethrow_exception(failure);
     out << summary_line(summary) << std::endl;
     if (summary.failed > 0) {
