@@ -1,0 +1,230 @@
+#include "stages/restore_import.hpp"
+
+#include "io/cosmos/epk.hpp"
+#include "io/cosmos/pk_ranges.hpp"
+#include "io/files/restore_file.hpp"
+#include "pipeline/channel.hpp"
+#include "pipeline/run_stages.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+#include <variant>
+
+namespace idabus::stages {
+
+namespace {
+
+namespace files = io::files;
+using document_channel = pipeline::channel<write_document>;
+
+std::string display_path(std::string_view path) {
+  return path.starts_with('/') ? std::string(path) : "/" + std::string(path);
+}
+
+// What one file hop read: documents to send and documents refused, each with its ticket.
+struct read_batch {
+  std::vector<write_document> documents;
+  std::vector<std::pair<std::uint64_t, files::import_reject>> rejects;
+  bool end = false;
+};
+
+// Consumes the files; produces their documents in order (see the file comment of the header).
+net::awaitable<void> run_read_restore_documents(std::vector<std::filesystem::path> paths, std::string key_path,
+                                                std::uint64_t completed, std::size_t batch,
+                                                pipeline::cpu_pool& file_thread, import_tracker& tracker,
+                                                document_channel& out) {
+  io::json::document_reader fields(key_path);
+  for (std::size_t f = 0; f < paths.size(); ++f) {
+    const std::uint64_t first = tracker.file_starts()[f];
+    const std::uint64_t expected = tracker.files()[f].documents;
+    if (first + expected <= completed) continue;  // done before (resume): not even opened
+    std::unique_ptr<files::restore_file_reader> reader;
+    auto open = [&] { reader = std::make_unique<files::restore_file_reader>(paths[f]); };
+    co_await file_thread.run(open);
+    std::uint64_t index = 0;  // documents of this file read so far
+    for (;;) {
+      auto read = [&]() -> read_batch {
+        read_batch out_batch;
+        while (out_batch.documents.size() + out_batch.rejects.size() < batch) {
+          auto raw = reader->next();
+          if (!raw) {
+            out_batch.end = true;
+            break;
+          }
+          const std::uint64_t ticket = first + index++;
+          if (index > expected) break;  // reported below
+          if (ticket < completed) continue;
+          document_key key = key_of(fields, *raw, key_path);
+          if (!key.problem.empty()) {
+            files::import_reject r;
+            r.id = std::move(key.id);
+            r.reason = std::move(key.problem);
+            out_batch.rejects.emplace_back(ticket, std::move(r));
+            continue;
+          }
+          write_document d;
+          d.id = std::move(key.id);
+          d.partition_key = std::move(key.partition_key);
+          d.body = std::string(*raw);
+          d.ticket = ticket;
+          out_batch.documents.push_back(std::move(d));
+        }
+        return out_batch;
+      };
+      read_batch got = co_await file_thread.run(read);
+      if (index > expected || (got.end && index != expected)) {
+        throw std::runtime_error(paths[f].filename().string() + " holds " + (got.end ? "" : "more than ") +
+                                 std::to_string(got.end ? index : expected) + " documents, not " +
+                                 std::to_string(expected) + " as when the import started (it changed)");
+      }
+      for (auto& [ticket, reject] : got.rejects) tracker.rejected(ticket, std::move(reject));
+      for (auto& d : got.documents) {
+        tracker.sent(d.ticket, d.body.size());
+        co_await out.send(std::move(d));
+      }
+      if (got.end) break;
+    }
+    auto close = [&] { reader.reset(); };
+    co_await file_thread.run(close);
+  }
+  out.finish();
+}
+
+// Shared by the writer and the monitor of one import (one executor).
+struct import_state {
+  bool writing_done = false;
+  std::unique_ptr<net::steady_timer> tick;
+};
+
+net::awaitable<void> run_writes(io::cosmos::client& client, write_lanes_options options, document_channel& in,
+                                write_lanes_counters& counters, import_state& state) {
+  co_await run_write_lanes(client, std::move(options), in, counters);
+  state.writing_done = true;
+  state.tick->cancel();
+}
+
+// Every tick until the writes are done: progress on the executor, then the checkpoint on the file thread.
+net::awaitable<void> run_monitor(restore_import_options options, import_tracker& tracker,
+                                 pipeline::cpu_pool& file_thread, import_state& state) {
+  while (!state.writing_done) {
+    state.tick->expires_after(options.tick);
+    auto r = co_await state.tick->async_wait(net::as_tuple(net::use_awaitable));
+    if (state.writing_done) break;
+    if (std::get<0>(r) == net::error::operation_aborted) {
+      throw boost::system::system_error(net::error::operation_aborted);
+    }
+    if (options.progress) options.progress();
+    if (options.persist) {
+      const std::uint64_t completed = tracker.completed();
+      auto rejects = tracker.take_settled_rejections();
+      auto persist = [&] { options.persist(completed, std::move(rejects)); };
+      co_await file_thread.run(persist);
+    }
+  }
+}
+
+}  // namespace
+
+document_key key_of(io::json::document_reader& reader, std::string_view raw, std::string_view partition_key_path) {
+  document_key key;
+  auto fields = reader.read(raw);
+  if (fields.id) key.id = std::move(*fields.id);
+  if (!fields.id || key.id.empty()) {
+    key.problem = "the document has no string \"id\"";
+  } else if (!fields.partition_key) {
+    key.problem = "the document has no value at the partition key path " + display_path(partition_key_path);
+  } else if (std::holds_alternative<std::monostate>(*fields.partition_key)) {
+    key.problem = "the value at the partition key path " + display_path(partition_key_path) +
+                  " is an object or an array";
+  } else {
+    key.partition_key.push_back(std::move(*fields.partition_key));
+  }
+  return key;
+}
+
+std::vector<files::import_input_file> survey_restore_files(std::span<const std::filesystem::path> paths) {
+  std::vector<files::import_input_file> out;
+  for (const auto& path : paths) {
+    files::restore_file_reader reader(path);
+    while (reader.next()) {
+    }
+    out.push_back(files::import_input_file{path.filename().string(), reader.documents_read(), reader.file_bytes()});
+  }
+  return out;
+}
+
+import_estimate estimate_restore_import(std::span<const std::filesystem::path> paths, std::string_view partition_key_path,
+                                        const std::vector<io::cosmos::pk_range>& ranges, double range_share, double cap,
+                                        const io::cosmos::cost_model& costs, std::string_view collection_link) {
+  import_estimate e;
+  e.range_ru.assign(std::max<std::size_t>(ranges.size(), 1), 0.0);
+  io::json::document_reader fields(partition_key_path);
+  for (const auto& path : paths) {
+    files::restore_file_reader reader(path);
+    while (auto raw = reader.next()) {
+      ++e.documents;
+      e.bytes += raw->size();
+      const document_key key = key_of(fields, *raw, partition_key_path);
+      if (!key.problem.empty()) {
+        ++e.rejected;
+        continue;
+      }
+      std::size_t range = 0;
+      if (!ranges.empty()) {
+        const auto epk = io::cosmos::effective_partition_key_v2(key.partition_key);
+        const auto* holder = io::cosmos::range_for_epk(ranges, epk);
+        if (holder) range = static_cast<std::size_t>(holder - ranges.data());
+      }
+      e.range_ru[range] += costs.estimate(collection_link, io::cosmos::operation_kind::bulk_write, raw->size());
+    }
+  }
+  std::vector<pipeline::key_load> loads;
+  for (double ru : e.range_ru) loads.push_back(pipeline::key_load{ru, range_share});
+  e.bound = pipeline::physical_bound(loads, cap);
+  return e;
+}
+
+net::awaitable<void> run_restore_import(io::cosmos::client& client, pipeline::cpu_pool& file_thread,
+                                        restore_import_options options, import_tracker& tracker,
+                                        write_lanes_counters& counters) {
+  if (options.read_batch == 0) throw std::invalid_argument("restore_import: read_batch must be at least 1");
+  if (options.channel_capacity == 0) throw std::invalid_argument("restore_import: channel_capacity must be at least 1");
+  if (options.files.size() != tracker.files().size() || options.completed != tracker.completed()) {
+    throw std::invalid_argument("restore_import: the tracker does not describe this input");
+  }
+  document_channel documents(options.channel_capacity);
+  import_state state;
+  state.tick = std::make_unique<net::steady_timer>(co_await net::this_coro::executor);
+  write_lanes_options lanes = options.lanes;
+  lanes.on_result = [&tracker](std::uint64_t ticket, const write_rejection* rejection) {
+    if (!rejection) {
+      tracker.written(ticket);
+      return;
+    }
+    files::import_reject r;
+    r.id = rejection->id;
+    r.partition_key = rejection->partition_key;
+    r.status = rejection->status;
+    r.substatus = rejection->substatus;
+    r.reason = rejection->message;
+    tracker.rejected(ticket, std::move(r));
+  };
+  std::vector<pipeline::named_stage> stages;
+  stages.push_back({"read restore files",
+                    run_read_restore_documents(options.files, options.partition_key_path, options.completed,
+                                               options.read_batch, file_thread, tracker, documents)});
+  stages.push_back({"write", run_writes(client, std::move(lanes), documents, counters, state)});
+  stages.push_back({"monitor", run_monitor(std::move(options), tracker, file_thread, state)});
+  co_await pipeline::run_stages(std::move(stages));
+}
+
+}  // namespace idabus::stages

@@ -1,0 +1,104 @@
+#pragma once
+// restore_import: the pipeline of importTool -exportRaw (DESIGN §8–§9): restore files into one
+// collection, as fast as its ranges take it, keeping each document's versions in file order.
+//
+//   run_read_restore_documents   the files in order on `file_thread` (restore_file_reader, then the
+//                                id and partition key value of each document); ticket = position in
+//                                the whole input; the first options.completed documents (a resumed
+//                                checkpoint) are skipped; a document without an id or a partition
+//                                key value is rejected here (tracker), never sent
+//     -> channel<write_document> (options.channel_capacity), in input order
+//   run_write_lanes              lanes by EPK range, sub-lanes by hash of key and id (so the
+//                                versions of a document are written in input order), batches cut
+//                                by predicted RU, paced per range by the client's gate
+//     -> tracker                 written / rejected per document, as results arrive
+//   monitor                      every options.tick: options.progress() on the executor, then
+//                                options.persist(completed, settled rejections) on `file_thread`
+//
+// Ends when every document has its final result; the last progress and persist are the caller's
+// (it also calls persist after a failure or a cancellation, from the tracker). Runs on the
+// client's executor (single-threaded). Cancellation: cancels every stage (requests in flight are
+// aborted; documents already acknowledged stay written and counted in the tracker); a file hop
+// under way finishes first. Throws pipeline::stage_error naming the stage: restore_file_error for
+// a file that is not an array of objects (naming the file and offset), std::runtime_error when a
+// file holds another number of documents than the tracker was told (it changed), what
+// run_write_lanes throws.
+
+#include "io/cosmos/client.hpp"
+#include "io/json/document.hpp"
+#include "pipeline/cpu_pool.hpp"
+#include "pipeline/throughput_bound.hpp"
+#include "stages/import_tracker.hpp"
+#include "stages/write_lanes.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace idabus::stages {
+
+namespace net = boost::asio;
+
+/// The id and partition key value of one restore document, or why it cannot be imported.
+struct document_key {
+  std::string id;
+  std::vector<io::cosmos::pk_component> partition_key;
+  std::string problem;  ///< empty when id and key were found
+};
+
+/// Reads `raw` with `reader` (built for `partition_key_path`). Throws io::json::parse_error for a
+/// document that is not a JSON object.
+document_key key_of(io::json::document_reader& reader, std::string_view raw, std::string_view partition_key_path);
+
+/// Documents and bytes of each restore file, reading every one to its end (blocking: call it on a
+/// file thread or in a tool's main). Throws io::files::restore_file_error naming the file.
+std::vector<io::files::import_input_file> survey_restore_files(std::span<const std::filesystem::path> files);
+
+/// What an import of the files would cost (exportRaw --dry-run).
+struct import_estimate {
+  std::uint64_t documents = 0;
+  std::uint64_t bytes = 0;       ///< raw bytes of the documents
+  std::uint64_t rejected = 0;    ///< documents without an id or a partition key value
+  std::vector<double> range_ru;  ///< estimated RU per range (in the order of `ranges`)
+  pipeline::throughput_bound bound;
+};
+
+/// Reads every document (blocking: a file thread or a tool's main) and estimates its write with
+/// `costs` (operation_kind::bulk_write of its bytes on `collection_link`), charged to the range
+/// holding its effective partition key; the bound is pipeline::physical_bound over the ranges at
+/// `range_share` each (0 = unlimited) under `cap` (0 = none). With no ranges (a collection not yet
+/// created) everything counts as one range. Throws io::files::restore_file_error naming the file.
+import_estimate estimate_restore_import(std::span<const std::filesystem::path> files, std::string_view partition_key_path,
+                                        const std::vector<io::cosmos::pk_range>& ranges, double range_share, double cap,
+                                        const io::cosmos::cost_model& costs, std::string_view collection_link);
+
+struct restore_import_options {
+  std::vector<std::filesystem::path> files;  ///< in import order; the tracker knows their counts
+  std::string partition_key_path;            ///< "objecttype", "/objecttype", "a/b"
+  std::uint64_t completed = 0;               ///< documents of the input done before (resume)
+  std::size_t read_batch = 256;              ///< documents per file hop (>= 1)
+  std::size_t channel_capacity = 1024;       ///< documents between reader and lanes (>= 1)
+  write_lanes_options lanes;                 ///< its on_result is set here (to the tracker)
+  std::chrono::milliseconds tick{1000};      ///< progress and checkpoint interval
+  std::function<void()> progress;            ///< optional; on the executor
+  /// Optional; on the file thread: the completed prefix and the rejections inside it not yet
+  /// handed over (see import_tracker::take_settled_rejections).
+  std::function<void(std::uint64_t completed, std::vector<io::files::import_reject> rejects)> persist;
+};
+
+/// See the file comment. `tracker` must describe options.files and start at options.completed;
+/// `counters` receives the writer's counters (RU, 429s). Both are borrowed and readable from
+/// progress().
+net::awaitable<void> run_restore_import(io::cosmos::client& client, pipeline::cpu_pool& file_thread,
+                                        restore_import_options options, import_tracker& tracker,
+                                        write_lanes_counters& counters);
+
+}  // namespace idabus::stages
