@@ -3,6 +3,7 @@
 #include "io/cosmos/bulk.hpp"
 #include "io/cosmos/cost_model.hpp"
 #include "io/cosmos/epk.hpp"
+#include "io/cosmos/errors.hpp"
 #include "pipeline/run_stages.hpp"
 
 #include <functional>
@@ -106,7 +107,21 @@ net::awaitable<void> run_lane(cosmos::client& client, write_lanes_options option
     }
     std::vector<std::uint64_t> batch_tickets = std::move(tickets);
     tickets.clear();
-    auto outcome = co_await client.bulk_range(options.database, options.collection, range_id, std::move(operations));
+    cosmos::bulk_outcome outcome;
+    try {
+      outcome = co_await client.bulk_range(options.database, options.collection, range_id, std::move(operations));
+    } catch (const cosmos::cosmos_error& e) {
+      // A document larger than the service takes makes its request (it is alone in its batch:
+      // batches are cut at max_batch_bytes) too large as a whole: the service refused that
+      // document, not the import.
+      if (e.status() != 413 || sent != 1) throw;
+      cosmos::bulk_result refused;
+      refused.status = e.status();
+      refused.substatus = e.substatus();
+      refused.message = e.details().server_message.empty() ? "request too large" : e.details().server_message;
+      outcome.results.push_back(std::move(refused));
+      outcome.requests = 1;
+    }
     write_counters batch_counters;
     batch_counters.add(outcome, sent);
     std::vector<std::optional<write_rejection>> rejected(outcome.results.size());

@@ -23,6 +23,8 @@
 //   when set, is called once per document as its final result arrives (after the counters were
 //   updated), with the document's ticket and its rejection (null when written): the caller can
 //   tell which documents are done (e.g. to checkpoint a prefix of its input).
+// - A request answered 413 as a whole that held one document (larger than the service takes) is
+//   that document's rejection, not a failure of the stage.
 // Ends when `in` has ended and every document has a final result. Runs on the caller's executor
 // (the client's). Cancellation: cancelling it cancels the router and every sub-lane (requests in
 // flight are aborted, documents queued are dropped) and it throws operation_aborted. Throws what

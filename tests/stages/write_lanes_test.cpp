@@ -365,6 +365,36 @@ TEST(WriteLanes, CountsRejectedDocumentsWithTheirReason) {
   });
 }
 
+TEST(WriteLanes, ADocumentTooLargeForARequestIsRejectedAndTheOthersAreWritten) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, [](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      if (req.body.size() > 100000) {
+        return reply::with_status(413, R"({"code":"RequestEntityTooLarge","message":"Request size is too large"})");
+      }
+      std::vector<std::string> per_op(operations_in(req.body).size(), created);
+      return reply::ok(answer(per_op));
+    });
+    std::vector<stages::write_document> docs;
+    for (int i = 0; i < 10; ++i) docs.push_back(document("k" + std::to_string(i)));
+    docs[4].body = R"({"id":"k4","pad":")" + std::string(150000, 'x') + R"("})";
+    pipeline::channel<stages::write_document> in(16);
+    stages::write_lanes_counters counters;
+    auto options = lane_options();
+    options.max_batch_bytes = 50000;  // the big one travels alone
+    std::vector<pipeline::named_stage> run;
+    run.push_back({"source", send_all(std::move(docs), in)});
+    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
+    co_await pipeline::run_stages(std::move(run));
+    EXPECT_EQ(counters.total.written, 9u);
+    EXPECT_EQ(counters.total.rejected, 1u);
+    CO_ASSERT_EQ(counters.rejections.size(), 1u);
+    EXPECT_EQ(counters.rejections[0].id, "k4");
+    EXPECT_EQ(counters.rejections[0].status, 413u);
+    EXPECT_EQ(counters.rejections[0].message, "Request size is too large");
+  });
+}
+
 TEST(WriteLanes, ReportsEachDocumentsFinalResultOnceWithItsTicket) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     // Every other first attempt throttled: a document re-sent is still reported once, at the end.

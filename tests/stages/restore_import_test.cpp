@@ -1,0 +1,333 @@
+#include "stages/restore_import.hpp"
+
+#include "io/cosmos/epk.hpp"
+#include "io/cosmos/pk_ranges.hpp"
+#include "io/files/restore_file.hpp"
+#include "pipeline/run_stages.hpp"
+#include "support/run_coro.hpp"
+#include "support/scripted_server.hpp"
+#include "support/temp_dir.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "support/co_assert.hpp"
+
+namespace net = boost::asio;
+namespace cosmos = idabus::io::cosmos;
+namespace files = idabus::io::files;
+namespace http = idabus::io::http;
+namespace pipeline = idabus::pipeline;
+namespace stages = idabus::stages;
+using idabus::test::recorded_request;
+using idabus::test::reply;
+using idabus::test::scripted_server;
+using idabus::test::temp_dir;
+
+namespace {
+
+const std::string key = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+
+const char* two_ranges_body =
+    R"({"PartitionKeyRanges":[{"id":"0","minInclusive":"","maxExclusive":"20"},{"id":"1","minInclusive":"20","maxExclusive":"FF"}]})";
+
+std::filesystem::path write_text(const temp_dir& dir, const std::string& name, const std::string& text) {
+  const auto path = dir.path / name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+// A restore file of documents {"id":..,"t":{"k":<key>},"v":<version>}.
+std::string restore_text(const std::vector<std::pair<std::string, int>>& docs) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    out += (i ? ",\n" : "\n") + std::string(R"({"id":")") + docs[i].first + R"(","t":{"k":")" + docs[i].first +
+           R"("},"v":)" + std::to_string(docs[i].second) + "}";
+  }
+  return out + "\n]\n";
+}
+
+struct applied_operation {
+  std::string id;
+  int version = 0;
+};
+
+// The operations of a bulk body, in order.
+std::vector<applied_operation> operations_in(const std::string& body) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array array = parser.parse(body).get_array();
+  std::vector<applied_operation> out;
+  for (simdjson::dom::element op : array) {
+    applied_operation a;
+    a.id = std::string(std::string_view(op["id"]));
+    std::int64_t v = 0;
+    if (op["resourceBody"]["v"].get_int64().get(v) == simdjson::SUCCESS) a.version = static_cast<int>(v);
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+// A server that applies every operation (recording the versions per id).
+struct recording_server {
+  std::map<std::string, std::vector<int>> applied;
+  std::size_t operations = 0;
+  std::chrono::milliseconds delay{0};
+
+  scripted_server::handler handler() {
+    return [this](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      std::string body = "[";
+      for (const auto& op : operations_in(req.body)) {
+        applied[op.id].push_back(op.version);
+        ++operations;
+        body += std::string(body.size() > 1 ? "," : "") + R"({"statusCode":200,"requestCharge":5})";
+      }
+      return reply::ok(body + "]").after(delay);
+    };
+  }
+};
+
+struct rig {
+  scripted_server server;
+  http::client http;
+  cosmos::client client;
+  pipeline::cpu_pool file_thread{pipeline::cpu_pool_options{1, "file"}};
+
+  rig(net::io_context& ctx, scripted_server::handler handler)
+      : server(ctx.get_executor(), std::move(handler)),
+        http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http::client_options{}),
+        client(http, cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + key)) {}
+};
+
+stages::restore_import_options import_options(std::vector<std::filesystem::path> paths) {
+  stages::restore_import_options o;
+  o.files = std::move(paths);
+  o.partition_key_path = "t/k";
+  o.lanes.database = "d";
+  o.lanes.collection = "c";
+  o.lanes.lanes_per_range = 4;
+  o.lanes.max_batch_operations = 3;
+  o.read_batch = 2;
+  o.channel_capacity = 4;
+  return o;
+}
+
+}  // namespace
+
+TEST(KeyOf, FindsNestedPartitionKeysWithOrWithoutALeadingSlash) {
+  for (const char* path : {"/meta/type", "meta/type"}) {
+    idabus::io::json::document_reader reader(path);
+    auto key = stages::key_of(reader, R"({"id":"a","meta":{"type":"Person"}})", path);
+    EXPECT_TRUE(key.problem.empty()) << key.problem;
+    EXPECT_EQ(key.id, "a");
+    ASSERT_EQ(key.partition_key.size(), 1u);
+    EXPECT_EQ(std::get<std::string>(key.partition_key[0]), "Person");
+  }
+}
+
+TEST(KeyOf, NamesWhatIsMissing) {
+  idabus::io::json::document_reader reader("objecttype");
+  EXPECT_EQ(stages::key_of(reader, R"({"id":"a"})", "objecttype").problem,
+            "the document has no value at the partition key path /objecttype");
+  EXPECT_EQ(stages::key_of(reader, R"({"id":"a","objecttype":{"x":1}})", "objecttype").problem,
+            "the value at the partition key path /objecttype is an object or an array");
+  EXPECT_EQ(stages::key_of(reader, R"({"objecttype":"Person"})", "objecttype").problem,
+            "the document has no string \"id\"");
+  auto null_key = stages::key_of(reader, R"({"id":"n","objecttype":null})", "objecttype");
+  EXPECT_TRUE(null_key.problem.empty());  // null is a partition key value
+}
+
+TEST(SurveyRestoreFiles, CountsTheDocumentsAndBytesOfEachFile) {
+  temp_dir dir;
+  const std::string a = restore_text({{"a", 1}, {"b", 1}});
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", a),
+                                                 write_text(dir, "c.000002.json", "[]")};
+  const auto surveyed = stages::survey_restore_files(paths);
+  ASSERT_EQ(surveyed.size(), 2u);
+  EXPECT_EQ(surveyed[0], (files::import_input_file{"c.000001.json", 2, a.size()}));
+  EXPECT_EQ(surveyed[1], (files::import_input_file{"c.000002.json", 0, 2}));
+  const std::vector<std::filesystem::path> bad{write_text(dir, "c.000003.json", R"({"id":"a"})")};
+  EXPECT_THROW(stages::survey_restore_files(bad), files::restore_file_error);
+}
+
+TEST(EstimateRestoreImport, ChargesEachDocumentToTheRangeHoldingItAndBoundsByTheHottest) {
+  temp_dir dir;
+  const std::vector<std::filesystem::path> paths{write_text(
+      dir, "c.000001.json", restore_text({{"a", 1}, {"b", 1}, {"c", 1}, {"d", 1}, {"e", 1}, {"f", 1}}) )};
+  const auto ranges = cosmos::parse_partition_key_ranges(two_ranges_body);
+  cosmos::cost_model costs;
+  const auto e = stages::estimate_restore_import(paths, "/t/k", ranges, 100, 0, costs, "dbs/d/colls/c");
+  EXPECT_EQ(e.documents, 6u);
+  EXPECT_EQ(e.rejected, 0u);
+  const double each = costs.estimate("dbs/d/colls/c", cosmos::operation_kind::bulk_write, 60);
+  std::vector<double> expected(2, 0.0);
+  for (const char* id : {"a", "b", "c", "d", "e", "f"}) {
+    const std::vector<cosmos::pk_component> pk{std::string(id)};
+    expected[cosmos::range_for_epk(ranges, cosmos::effective_partition_key_v2(pk))->id == "0" ? 0 : 1] += each;
+  }
+  ASSERT_EQ(e.range_ru.size(), 2u);
+  EXPECT_NEAR(e.range_ru[0], expected[0], 1e-9);
+  EXPECT_NEAR(e.range_ru[1], expected[1], 1e-9);
+  EXPECT_NEAR(e.bound.min_seconds, std::max(expected[0], expected[1]) / 100, 1e-9);
+}
+
+TEST(RestoreImport, WritesEveryVersionInFileOrderAndRejectsDocumentsWithoutAKey) {
+  temp_dir dir;
+  std::vector<std::pair<std::string, int>> first, second;
+  for (int i = 0; i < 20; ++i) first.emplace_back("k" + std::to_string(i), 1);
+  for (int i = 0; i < 20; ++i) second.emplace_back("k" + std::to_string(i), 2);
+  std::string second_text = restore_text(second);
+  second_text.insert(second_text.rfind(']'), R"(,{"id":"nokey","v":1})");
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(first)),
+                                                 write_text(dir, "c.000002.json", second_text)};
+  recording_server server;
+  std::vector<files::import_reject> persisted;
+  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, server.handler());
+    stages::import_tracker tracker(stages::survey_restore_files(paths));
+    stages::write_lanes_counters counters;
+    co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
+    EXPECT_EQ(tracker.completed(), 41u);
+    EXPECT_EQ(tracker.counts().written, 40u);
+    EXPECT_EQ(tracker.counts().rejected, 1u);
+    persisted = tracker.take_settled_rejections();
+  });
+  EXPECT_EQ(server.operations, 40u);
+  ASSERT_EQ(server.applied.size(), 20u);
+  for (const auto& [id, versions] : server.applied) EXPECT_EQ(versions, (std::vector<int>{1, 2})) << id;
+  ASSERT_EQ(persisted.size(), 1u);
+  EXPECT_EQ(persisted[0].file, "c.000002.json");
+  EXPECT_EQ(persisted[0].index, 20u);
+  EXPECT_EQ(persisted[0].reason, "the document has no value at the partition key path /t/k");
+}
+
+TEST(RestoreImport, AnEmptyInputEndsWithoutWriting) {
+  temp_dir dir;
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", "[]")};
+  recording_server server;
+  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, server.handler());
+    stages::import_tracker tracker(stages::survey_restore_files(paths));
+    stages::write_lanes_counters counters;
+    co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
+    EXPECT_EQ(tracker.completed(), 0u);
+  });
+  EXPECT_EQ(server.operations, 0u);
+}
+
+TEST(RestoreImport, AResumedImportSendsOnlyWhatFollowsItsCheckpoint) {
+  temp_dir dir;
+  std::vector<std::pair<std::string, int>> docs;
+  for (int i = 0; i < 10; ++i) docs.emplace_back("k" + std::to_string(i), 1);
+  const std::vector<std::filesystem::path> paths{
+      write_text(dir, "c.000001.json", restore_text({docs.begin(), docs.begin() + 4})),
+      write_text(dir, "c.000002.json", restore_text({docs.begin() + 4, docs.end()}))};
+  recording_server server;
+  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, server.handler());
+    stages::import_tracker tracker(stages::survey_restore_files(paths), 6);
+    stages::write_lanes_counters counters;
+    auto o = import_options(paths);
+    o.completed = 6;
+    co_await stages::run_restore_import(r.client, r.file_thread, o, tracker, counters);
+    EXPECT_EQ(tracker.completed(), 10u);
+  });
+  EXPECT_EQ(server.operations, 4u);
+  for (int i = 6; i < 10; ++i) EXPECT_EQ(server.applied.count("k" + std::to_string(i)), 1u) << i;
+}
+
+TEST(RestoreImport, PersistsTheCompletedPrefixWhileItRuns) {
+  temp_dir dir;
+  std::vector<std::pair<std::string, int>> docs;
+  for (int i = 0; i < 30; ++i) docs.emplace_back("k" + std::to_string(i), 1);
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(docs))};
+  recording_server server;
+  server.delay = std::chrono::milliseconds(20);
+  std::vector<std::uint64_t> checkpoints;
+  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, server.handler());
+    stages::import_tracker tracker(stages::survey_restore_files(paths));
+    stages::write_lanes_counters counters;
+    auto o = import_options(paths);
+    o.lanes.lanes_per_range = 1;
+    o.tick = std::chrono::milliseconds(5);
+    o.persist = [&](std::uint64_t completed, std::vector<files::import_reject>) { checkpoints.push_back(completed); };
+    co_await stages::run_restore_import(r.client, r.file_thread, o, tracker, counters);
+  });
+  // Several checkpoints while the writes were under way, never going back.
+  ASSERT_GE(checkpoints.size(), 2u);
+  EXPECT_TRUE(std::is_sorted(checkpoints.begin(), checkpoints.end()));
+  EXPECT_GT(checkpoints.back(), 0u);
+  EXPECT_LT(checkpoints.front(), 30u);
+}
+
+TEST(RestoreImport, AMalformedFileFailsNamingTheReaderAndTheFile) {
+  temp_dir dir;
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text({{"a", 1}})),
+                                                 write_text(dir, "c.000002.json", R"([{"id":"b","t":{"k":"b"}}, 7])")};
+  recording_server server;
+  std::string stage, what;
+  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, server.handler());
+    // The second file as it was surveyed: one document (it was damaged since).
+    stages::import_tracker tracker({{"c.000001.json", 1, 0}, {"c.000002.json", 1, 0}});
+    stages::write_lanes_counters counters;
+    try {
+      co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
+    } catch (const pipeline::stage_error& e) {
+      stage = e.stage();
+      what = e.what();
+    }
+  });
+  EXPECT_EQ(stage, "read restore files");
+  EXPECT_NE(what.find("c.000002.json"), std::string::npos) << what;
+}
+
+TEST(RestoreImport, AFileThatChangedSinceTheSurveyFails) {
+  temp_dir dir;
+  const std::vector<std::filesystem::path> paths{
+      write_text(dir, "c.000001.json", restore_text({{"a", 1}, {"b", 1}, {"c", 1}}))};
+  recording_server server;
+  std::string what;
+  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, server.handler());
+    stages::import_tracker tracker({{"c.000001.json", 2, 0}});
+    stages::write_lanes_counters counters;
+    try {
+      co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
+    } catch (const pipeline::stage_error& e) {
+      what = e.what();
+    }
+  });
+  EXPECT_NE(what.find("it changed"), std::string::npos) << what;
+}
+
+TEST(RestoreImport, CancellationWhileWritesAreBlockedEndsPromptly) {
+  temp_dir dir;
+  std::vector<std::pair<std::string, int>> docs;
+  for (int i = 0; i < 200; ++i) docs.emplace_back("k" + std::to_string(i), 1);
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(docs))};
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(idabus::test::run_coro(
+                   [&](net::io_context& ctx) -> net::awaitable<void> {
+                     rig r(ctx, [](const recorded_request& req) {
+                       if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+                       return reply::ok("[]").after(std::chrono::seconds(60));
+                     });
+                     stages::import_tracker tracker(stages::survey_restore_files(paths));
+                     stages::write_lanes_counters counters;
+                     co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker,
+                                                         counters);
+                   },
+                   std::chrono::milliseconds(300)),
+               std::runtime_error);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
+}
