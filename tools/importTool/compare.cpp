@@ -6,35 +6,27 @@
 //    sequence) are read one document at a time into key/content digests (32 bytes per document).
 // 2. The collection is read with one paged `SELECT * FROM c` per partition key range, ranges in
 //    parallel (--parallelism workers, default 16), under the RU budget: per range the collection's
-//    provisioned RU/s (its offer) ÷ its ranges, job-wide capped by --ru-budget. Content digests are
+//    provisioned RU/s (its offer) ÷ its ranges, job-wide capped by --ru-budget (a
+//    stages::cosmos_session told the offer by stages::plan_collection_writes). Content digests are
 //    computed on a CPU pool.
 // 3. Prints the counts (equal, missing, extra, different) with up to five examples of each and
 //    returns exit_success only when the collection equals the restore files, exit_failed otherwise.
 //    SIGINT/SIGTERM: the reads are cancelled, exit_interrupted (a second signal stops at once).
 
-#include "io/cosmos/client.hpp"
 #include "io/cosmos/connection_string.hpp"
 #include "io/files/restore_file.hpp"
-#include "io/http/client.hpp"
-#include "pipeline/keyed_ru_budget.hpp"
+#include "pipeline/signal_run.hpp"
+#include "stages/collection_writes.hpp"
+#include "stages/cosmos_session.hpp"
 #include "stages/read_pages.hpp"
-#include "stages/ru_budget_gate.hpp"
 #include "tools/importTool/cli.hpp"
 #include "tools/importTool/commands.hpp"
 #include "tools/importTool/compare_reader.hpp"
 
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/this_coro.hpp>
 
 #include <chrono>
-#include <csignal>
-#include <cstdio>
 #include <filesystem>
-#include <functional>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -44,21 +36,20 @@ namespace idabus::import_tool {
 namespace {
 
 namespace fs = std::filesystem;
-namespace cosmos = io::cosmos;
 
 constexpr std::size_t default_compare_parallelism = 16;
 constexpr std::size_t max_examples = 5;
 constexpr int compare_page_size = 1000;
 
 struct target_spec {
-  cosmos::connection_string connection;
+  io::cosmos::connection_string connection;
   std::string database, collection, partition_key_path;
   std::optional<double> ru_budget;
   std::size_t parallelism = default_compare_parallelism;
 };
 
 struct target_summary {
-  cosmos::parallel_query_stats stats;
+  io::cosmos::parallel_query_stats stats;
   std::optional<int> provisioned;  ///< the collection's RU/s, when it has an offer
   double seconds = 0;
 };
@@ -77,41 +68,28 @@ std::vector<fs::path> restore_files_of(const fs::path& path, const std::string& 
   return {path};
 }
 
-// The top coroutine: owns the HTTP client, the RU budget, the gate and the Cosmos client in its
-// frame (destroyed last when a second signal stops the io_context with coroutines suspended).
-net::awaitable<target_summary> read_target(target_spec spec, pipeline::cpu_pool* cpu, comparison* into) {
-  auto executor = co_await net::this_coro::executor;
-  io::http::client_options http_base;
-  http_base.max_connections = spec.parallelism + 2;
-  io::http::client http(executor, cosmos::endpoint_of(spec.connection),
-                        cosmos::http_options_for(spec.connection, http_base));
-  pipeline::keyed_ru_budget_options budget_options;
-  budget_options.cap_ru_per_second = spec.ru_budget.value_or(0);
-  pipeline::keyed_ru_budget budget(budget_options);
-  stages::ru_budget_gate gate(budget);
-  cosmos::client_options client_options;
-  client_options.gate = &gate;
-  cosmos::client client(http, spec.connection, client_options);
-
-  target_summary summary;
+// The top coroutine: owns the Cosmos session (HTTP client, RU budget, gate, client) in its frame,
+// destroyed last when a second signal stops the io_context with coroutines suspended.
+net::awaitable<void> read_target(target_spec spec, pipeline::cpu_pool* cpu, comparison* into, target_summary* summary) {
+  stages::cosmos_session_options session_options;
+  session_options.ru_cap = spec.ru_budget.value_or(0);
+  session_options.max_connections = spec.parallelism + 2;
+  stages::cosmos_session session(co_await net::this_coro::executor, spec.connection, session_options);
   const auto started = std::chrono::steady_clock::now();
   // By default the budget is what the collection can take: its offer split over its ranges.
-  summary.provisioned = co_await client.read_throughput(spec.database, spec.collection);
-  if (summary.provisioned && *summary.provisioned > 0) {
-    gate.set_provisioned("dbs/" + spec.database + "/colls/" + spec.collection, *summary.provisioned);
-  }
-  cosmos::page_request request;
+  auto plan = co_await stages::plan_collection_writes(session.client(), &session.gate(), spec.database, spec.collection);
+  summary->provisioned = plan.provisioned;
+  io::cosmos::page_request request;
   request.database = spec.database;
   request.collection = spec.collection;
   request.query.text = "SELECT * FROM c";
   request.partition_key_path = spec.partition_key_path;
   request.max_item_count = compare_page_size;
-  cosmos::parallel_query_options query_options;
+  io::cosmos::parallel_query_options query_options;
   query_options.max_concurrency = spec.parallelism;
-  auto source = stages::all_ranges_source(client, std::move(request), query_options);
-  summary.stats = co_await run_compare_pages(std::move(source), *cpu, *into);
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  co_return summary;
+  auto source = stages::all_ranges_source(session.client(), std::move(request), query_options);
+  summary->stats = co_await run_compare_pages(std::move(source), *cpu, *into);
+  summary->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
 std::string fixed(double value, int decimals) {
@@ -133,7 +111,7 @@ int run_compare(const command_line& cl) {
   const fs::path restore_path = cl.args[0];
   target_spec spec;
   try {
-    spec.connection = cosmos::parse_connection_string(cl.args[1]);
+    spec.connection = io::cosmos::parse_connection_string(cl.args[1]);
   } catch (const std::invalid_argument& e) {
     throw usage_error(command::compare, std::string("<connectionString>: ") + e.what());
   }
@@ -153,34 +131,13 @@ int run_compare(const command_line& cl) {
   comparison result(expected, max_examples);
 
   pipeline::cpu_pool cpu;
-  std::exception_ptr failure;
   target_summary summary;
-  net::cancellation_signal cancel;
-  net::io_context ctx(1);
-  net::signal_set signals(ctx, SIGINT, SIGTERM);
-  int signals_seen = 0;
-  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int) {
-    if (ec) return;
-    if (++signals_seen == 1) {
-      cancel.emit(net::cancellation_type::terminal);
-      signals.async_wait(on_signal);
-    } else {
-      ctx.stop();
-    }
-  };
-  signals.async_wait(on_signal);
-  net::co_spawn(ctx, read_target(spec, &cpu, &result),
-                net::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, target_summary s) {
-                  failure = e;
-                  summary = std::move(s);
-                  signals.cancel();
-                }));
-  ctx.run();
-  if (signals_seen > 0) {
+  const auto run = pipeline::run_with_signals([&] { return read_target(spec, &cpu, &result, &summary); });
+  if (run.signals > 0) {
     std::cerr << "importTool: --compare interrupted\n";
     return exit_interrupted;
   }
-  if (failure) std::rethrow_exception(failure);
+  if (run.failure) std::rethrow_exception(run.failure);
 
   const auto counts = result.counts();
   auto& out = std::cout;
