@@ -84,18 +84,19 @@ void merge_index::observe_tombstone(std::string key, std::uint32_t set, std::int
   if (!e.deleted_ms || deleted_ms > *e.deleted_ms) e.deleted_ms = deleted_ms;
 }
 
+bool merge_index::basis_beats_tombstone(std::int64_t ts, std::int64_t deleted_ms, std::uint32_t set) const {
+  // floor division: deletes before 1970 do not happen, but keep the arithmetic honest.
+  const std::int64_t delete_second = deleted_ms >= 0 ? deleted_ms / 1000 : -((-deleted_ms + 999) / 1000);
+  const auto& delta_since = delta_since_[set];
+  return ts > delete_second || (ts == delete_second && delta_since && ts < *delta_since);
+}
+
 void merge_index::resolve() {
   for (auto& [key, e] : entries_) {
     if (e.delta) {
       e.winner = e.delta->where;
     } else if (e.basis && e.deleted_ms) {
-      // floor division: deletes before 1970 do not happen, but keep the arithmetic honest.
-      const auto ms = *e.deleted_ms;
-      const std::int64_t delete_second = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-      const auto ts = e.basis->ts;
-      const auto& delta_since = delta_since_[e.set];
-      const bool version_wins = ts > delete_second || (ts == delete_second && delta_since && ts < *delta_since);
-      if (version_wins) e.winner = e.basis->where;
+      if (basis_beats_tombstone(e.basis->ts, *e.deleted_ms, e.set)) e.winner = e.basis->where;
     } else if (e.basis) {
       e.winner = e.basis->where;
     }
@@ -112,17 +113,23 @@ merge_outcome merge_index::decide(std::string_view key, version_location where) 
   return merge_outcome::kept;
 }
 
-merge_outcome merge_index::decide_full_basis(std::string_view key) {
+merge_outcome merge_index::decide_full_basis(std::string_view key, std::int64_t ts) {
   if (!resolved_) throw std::logic_error("merge_index: decide_full_basis() before resolve()");
   const auto it = entries_.find(key);
   if (it == entries_.end()) return merge_outcome::kept;
-  it->second.any_version = true;
+  auto& e = it->second;
+  e.any_version = true;
+  // Only the full set's own tombstone stands against it: the same-set rule decides.
+  if (e.set == 0 && !e.winner && e.deleted_ms && basis_beats_tombstone(ts, *e.deleted_ms, 0)) {
+    e.full_basis_won = true;
+    return merge_outcome::kept;
+  }
   return merge_outcome::superseded;
 }
 
 std::uint64_t merge_index::deletes_applied() const {
   std::uint64_t n = 0;
-  for (const auto& [key, e] : entries_) n += (!e.winner && e.any_version) ? 1 : 0;
+  for (const auto& [key, e] : entries_) n += (!e.winner && !e.full_basis_won && e.any_version) ? 1 : 0;
   return n;
 }
 

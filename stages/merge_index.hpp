@@ -4,8 +4,9 @@
 //
 // The chain is sets 0 (the full backup) .. k-1 (incrementals) in order. The index holds the keys
 // (partition key value + id, merge_key) of everything the chain has *except the full set's basis
-// chunks*: the full set's delta versions and every version and tombstone of the incrementals.
-// So its size is bounded by those keys, never by the full backup. Per key:
+// chunks*: the full set's delta versions and tombstones (deletes made while its basis ran) and
+// every version and tombstone of the incrementals. So its size is bounded by those keys, never by
+// the full backup. Per key:
 // - a later set beats an earlier one entirely (a version or tombstone of set j overrides all of
 //   set i < j);
 // - within one set a delta version beats everything in the set;
@@ -16,8 +17,9 @@
 //   survived to the consistency point would have been re-read by the delta pass).
 // - among versions of one kind in one set the highest `_ts` wins, a tie goes to the later one in
 //   chunk order; among tombstones the latest delete counts.
-// A full-set basis document whose key is in the index is superseded (by a delta version of the
-// full set or by anything of a later set); one whose key is absent is kept as is.
+// A full-set basis document whose key is absent from the index is kept as is; one whose key is
+// there is superseded (by a delta version of the full set or anything of a later set), except
+// that against a tombstone of the full set alone the same-set rule above decides with its `_ts`.
 // Observations may come in any order across sets (a set's state is replaced only by a later set).
 // Not thread-safe while observing; after resolve() lookups are read-only and may run concurrently.
 
@@ -69,9 +71,9 @@ class merge_index {
   /// After resolve(): the outcome for a version observed at `where` (the winner is kept, every
   /// other version superseded).
   merge_outcome decide(std::string_view key, version_location where) const;
-  /// After resolve(): the outcome for a full-set basis version (kept iff its key is not indexed).
-  /// Marks the key as having had a version, for deletes_applied().
-  merge_outcome decide_full_basis(std::string_view key);
+  /// After resolve(): the outcome for a full-set basis version with `_ts` `ts` (see the file
+  /// comment). Marks the key as having had a version, for deletes_applied().
+  merge_outcome decide_full_basis(std::string_view key, std::int64_t ts);
 
   /// After resolve(): keys whose winner is a tombstone and that had at least one version somewhere
   /// in the chain (observed, or in the full set's basis as seen by decide_full_basis).
@@ -92,9 +94,12 @@ class merge_index {
     std::optional<std::int64_t> deleted_ms;
     bool any_version = false;  ///< a version was seen in some set of the chain
     std::optional<version_location> winner;  ///< after resolve(); none = deleted
+    bool full_basis_won = false;  ///< a full-set basis version beat the full set's tombstone
   };
   entry& at_set(std::string key, std::uint32_t set, bool& older);
   static void keep_newer(std::optional<version_ref>& slot, version_ref candidate);
+  /// The same-set rule: does a basis version with `ts` beat a tombstone of set `set`?
+  bool basis_beats_tombstone(std::int64_t ts, std::int64_t deleted_ms, std::uint32_t set) const;
 
   // Transparent: lookups by string_view need no temporary string.
   struct key_hash {

@@ -57,7 +57,7 @@ net::awaitable<void> run_write_kept(pipeline::reorder_buffer<decoded_chunk>& in,
     for (std::uint32_t line = 0; line < chunk->documents.size(); ++line) {
       const auto& d = chunk->documents[line];
       where.line = line;
-      const auto outcome = pass == write_pass::full_basis ? index.decide_full_basis(d.key) : index.decide(d.key, where);
+      const auto outcome = pass == write_pass::full_basis ? index.decide_full_basis(d.key, d.ts) : index.decide(d.key, where);
       if (outcome == merge_outcome::kept) kept.push_back(chunk->document(d));
     }
     std::uint64_t bytes = 0;
@@ -123,8 +123,8 @@ net::awaitable<merge_result> run_restore_merge(std::vector<merge_set> chain, std
   merge_index index(std::move(delta_since));
   merge_result result;
 
-  // Tombstones (incrementals only: a full backup has nothing earlier to delete).
-  for (std::uint32_t s = 1; s < chain.size(); ++s) {
+  // Tombstones of every set (a full set's: deletes made while its basis ran).
+  for (std::uint32_t s = 0; s < chain.size(); ++s) {
     const auto& set = chain[s];
     if (!set.collection.tombstones) continue;
     auto read = [&set] {

@@ -159,18 +159,47 @@ TEST(MergeIndex, FullBasisVersionsAreKeptUnlessTheirKeyIsIndexed) {
   index.observe_version(key("newer"), {1, 0, 0}, basis, 1100);
   index.observe_tombstone(key("never-backed-up"), 1, 1'100'000);
   index.resolve();
-  EXPECT_EQ(index.decide_full_basis(key("same")), merge_outcome::kept);
-  EXPECT_EQ(index.decide_full_basis(key("gone")), merge_outcome::superseded);
-  EXPECT_EQ(index.decide_full_basis(key("newer")), merge_outcome::superseded);
+  EXPECT_EQ(index.decide_full_basis(key("same"), 900), merge_outcome::kept);
+  EXPECT_EQ(index.decide_full_basis(key("gone"), 900), merge_outcome::superseded);
+  EXPECT_EQ(index.decide_full_basis(key("newer"), 900), merge_outcome::superseded);
   // Only "gone" had a version that a tombstone removed.
   EXPECT_EQ(index.deletes_applied(), 1u);
+}
+
+// A full backup's tombstones (deletes made while its basis ran) meet its basis versions, which
+// are not indexed: the same-set rule decides with each version's _ts (full deltaSince here 900).
+TEST(MergeIndex, AFullSetsTombstoneAgainstItsBasisFollowsTheSameSetRule) {
+  merge_index index({900, 2000});
+  index.observe_tombstone(key("deleted-during-basis"), 0, 950'000);
+  index.observe_tombstone(key("re-created-after"), 0, 950'000);
+  index.observe_tombstone(key("same-second-early"), 0, 899'500);
+  index.observe_tombstone(key("same-second-late"), 0, 950'500);
+  index.observe_tombstone(key("deleted-in-delta-range"), 0, 950'000);
+  index.observe_version(key("deleted-in-delta-range"), {0, 3, 0}, delta, 951);
+  index.resolve();
+  EXPECT_EQ(index.decide_full_basis(key("deleted-during-basis"), 940), merge_outcome::superseded);
+  EXPECT_EQ(index.decide_full_basis(key("re-created-after"), 951), merge_outcome::kept);
+  EXPECT_EQ(index.decide_full_basis(key("same-second-early"), 899), merge_outcome::kept);
+  EXPECT_EQ(index.decide_full_basis(key("same-second-late"), 950), merge_outcome::superseded);
+  EXPECT_EQ(index.decide_full_basis(key("deleted-in-delta-range"), 960), merge_outcome::superseded);
+  EXPECT_EQ(index.decide(key("deleted-in-delta-range"), {0, 3, 0}), merge_outcome::kept);
+  EXPECT_EQ(index.deletes_applied(), 2u);  // deleted-during-basis and same-second-late
+}
+
+TEST(MergeIndex, AFullSetsTombstoneIsOverriddenByALaterSet) {
+  merge_index index({900, 2000});
+  index.observe_tombstone(key("a"), 0, 950'000);
+  index.observe_version(key("a"), {1, 0, 0}, basis, 1500);
+  index.resolve();
+  EXPECT_EQ(index.decide_full_basis(key("a"), 960), merge_outcome::superseded);
+  EXPECT_EQ(index.decide(key("a"), {1, 0, 0}), merge_outcome::kept);
 }
 
 TEST(MergeIndex, KeysOfOtherPartitionsAreOtherDocuments) {
   auto index = two_sets();
   index.observe_tombstone(merge_key(scalar(std::string("Group")), "a"), 1, 1'100'000);
   index.resolve();
-  EXPECT_EQ(index.decide_full_basis(key("a")), merge_outcome::kept);
+  EXPECT_EQ(index.decide_full_basis(key("a"), 900), merge_outcome::kept);
 }
 
 }  // namespace

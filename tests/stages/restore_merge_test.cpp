@@ -177,6 +177,19 @@ TEST(RestoreMerge, SameSecondTieUsesTheSetsDeltaSince) {
   EXPECT_EQ(m.result.deletes_applied, 1u);
 }
 
+TEST(RestoreMerge, AFullBackupsOwnTombstonesRemoveWhatItsBasisReadBeforeTheDelete) {
+  test::temp_dir dir;
+  auto spec = full_set({{chunk_phase::basis, {resource("kept", t0 - 100), resource("gone", t0 - 100),
+                                              resource("back", t0 + 20, "re")}}});
+  // deltaSince of the full is 00:59:58; deletes while its basis ran (01:00:10).
+  spec.collections[0].tombstones = std::vector<io::files::tombstone>{deleted("gone", "2026-11-30T01:00:10Z"),
+                                                                     deleted("back", "2026-11-30T01:00:10Z")};
+  const auto full = test::write_backup_set(dir.path, spec);
+  const auto m = merge(dir.path / "out", {full});
+  EXPECT_EQ(m.documents, (std::vector<std::string>{restored("kept", t0 - 100), restored("back", t0 + 20, "re")}));
+  EXPECT_EQ(m.result.deletes_applied, 1u);
+}
+
 TEST(RestoreMerge, ADeltaVersionBeatsATombstoneOfItsSet) {
   test::temp_dir dir;
   const auto full = test::write_backup_set(dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100)}}}));

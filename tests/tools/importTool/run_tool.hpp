@@ -1,0 +1,68 @@
+#pragma once
+// Running importTool from a test: in-process through import_tool_main with std::cout / std::cerr
+// captured, or as a process (build/bin/importTool) with stdout and stderr captured to files.
+
+#include "tools/importTool/commands.hpp"
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace idabus::import_tool::test {
+
+struct tool_result {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline tool_result run_in_process(std::vector<std::string> args) {
+  std::vector<std::string_view> views(args.begin(), args.end());
+  std::ostringstream out, err;
+  auto* old_out = std::cout.rdbuf(out.rdbuf());
+  auto* old_err = std::cerr.rdbuf(err.rdbuf());
+  tool_result r;
+  r.code = import_tool_main(views);
+  std::cout.rdbuf(old_out);
+  std::cerr.rdbuf(old_err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+inline std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// Runs build/bin/importTool with `args` (no shell metacharacters expected in them); `scratch` holds
+/// the captured output files.
+inline tool_result run_process(const std::vector<std::string>& args, const std::filesystem::path& scratch) {
+  std::string command = std::string(IDABUS_BIN_DIR) + "/importTool";
+  for (const auto& a : args) command += " '" + a + "'";
+  const auto out = scratch / "stdout.txt";
+  const auto err = scratch / "stderr.txt";
+  command += " >'" + out.string() + "' 2>'" + err.string() + "'";
+  const int status = std::system(command.c_str());
+  tool_result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+inline std::size_t count_lines(const std::string& text) {
+  std::size_t n = 0;
+  for (char c : text) n += c == '\n' ? 1 : 0;
+  return n;
+}
+
+}  // namespace idabus::import_tool::test
