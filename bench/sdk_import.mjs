@@ -27,9 +27,14 @@ async function main() {
   }
   const start = process.hrtime.bigint();
   const docs = readRestoreFiles(o.files, o.collection);
-  const operations = docs.map((resourceBody) => ({ operationType: 'Upsert', resourceBody }));
   const client = sdkClient(o.endpoint);
-  const results = await client.database(o.database).container(o.collection).items.executeBulkOperations(operations);
+  const container = client.database(o.database).container(o.collection);
+  // 4.9.x wants the partition key value on every Upsert: read it at the collection's path.
+  const { resource } = await container.read();
+  const keyPath = resource.partitionKey.paths[0].split('/').filter(Boolean);
+  const keyOf = (doc) => keyPath.reduce((v, k) => (v === undefined || v === null ? undefined : v[k]), doc);
+  const operations = docs.map((resourceBody) => ({ operationType: 'Upsert', partitionKey: keyOf(resourceBody), resourceBody }));
+  const results = await container.items.executeBulkOperations(operations);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   client.dispose();
   const failures = {};

@@ -104,7 +104,7 @@ class Suite {
       const documents = Object.values(cols).reduce((s, c) => s + (c.documents ?? 0), 0);
       const rawBytes = Object.values(cols).reduce((s, c) => s + (c.rawBytes ?? 0), 0);
       if (event.status !== 'Completed') throw new Error(`backup ${id} ended ${event.status}: ${event.error ?? ''}`);
-      const t = event.timings ?? {};
+      const t = event.requestParameters?.timings ?? event.timings ?? {};
       const basisSeconds = t.basisStarted && t.maintenanceStarted ? (Date.parse(t.maintenanceStarted) - Date.parse(t.basisStarted)) / 1000 : null;
       return { documents: this.o.tenantDocuments, documentsRead: documents, rawBytes, seconds, docsPerSecond: this.o.tenantDocuments / seconds, basisSeconds, backups };
     } finally {
