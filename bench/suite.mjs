@@ -81,7 +81,7 @@ class Suite {
     fs.writeFileSync(config, JSON.stringify({
       CosmosDb: { ConnectionString: connection(cosmosUrl), DatabaseName: DATABASE },
       Api: { Urls: 'http://127.0.0.1:0', ApiKeys: [key] },
-      Backup: { AllowedRoots: [backups], RuBudget: ruBudget, MaxReadOnlySeconds: 600 },
+      Backup: { AllowedRoots: [backups], RuBudget: ruBudget, MaxReadOnlySeconds: 600, ...(this.o.chunkBytes ? { ChunkBytes: this.o.chunkBytes } : {}) },
     }));
     const timeFile = timed ? path.join(dir, 'engine.time') : undefined;
     const engine = await startServer(this.tool('idabus-engine'), ['--config', config], { log: path.join(this.logs, `${name}.engine.log`), timeFile });
@@ -316,7 +316,7 @@ class Suite {
     const results = {
       schema: 1, date: new Date().toISOString().slice(0, 10), startedAt: new Date().toISOString(), quick: o.quick,
       git: gitRevision(), machine: { cores: os.cpus().length, memoryGB: round(os.totalmem() / 2 ** 30, 1), loadStart: loadavg() },
-      settings: { documents: o.documents, partitions: o.partitions, offer: o.offer, scale: o.scale, pageSize: 1000, sdk: sdkVersion() },
+      settings: { documents: o.documents, partitions: o.partitions, offer: o.offer, scale: o.scale, pageSize: 1000, engineChunkBytes: o.chunkBytes ?? 'default', sdk: sdkVersion() },
       notes: [], errors: [],
     };
     const step = async (name, fn) => {
@@ -327,8 +327,9 @@ class Suite {
         results.errors.push({ step: name, error: e.message });
       }
     };
-    const emu = await this.emulator('main');
-    try {
+    const main = ['cpu', 'export', 'restore'].some((x) => !o.skip.has(x));
+    const emu = main ? await this.emulator('main') : null;
+    if (main) try {
       log(`tenant-gen: ${o.documents} documents into '${DATABASE}' (${o.partitions} partitions, unthrottled)`);
       await this.tenant(emu.url, o.documents);
       if (!o.skip.has('cpu')) await step('backupCpu', () => this.backupCpu(emu.url));
@@ -423,6 +424,7 @@ function parseArgs(argv) {
     else if (a === '--out') o.out = v();
     else if (a === '--bin') o.bin = v();
     else if (a === '--keep') o.keep = true;
+    else if (a === '--chunk-bytes') o.chunkBytes = Number(v());
     else throw new Error(`unknown option ${a}`);
   }
   o.documents ??= o.quick ? 5000 : 100000;
