@@ -1,6 +1,6 @@
 // Round trip (issue 9 item 7): a tenant in the real cosmos-emulator (4 partitions) → a full backup
 // through the engine's Backup API → updates and inserts through the engine's write surface → an
-// incremental backup → more changes → another incremental. Then, for T at each backup's completed
+// incremental backup → more changes (updates, inserts, deletes) → another incremental. Then, for T at each backup's completed
 // time: `importTool --generateRestoreFiles` and `-exportRaw` of every collection into an empty
 // database, and two checks that the restored collections equal the source as it was at T:
 //   1. `importTool --compare` of the restore files with each restored collection (exit 0);
@@ -120,6 +120,16 @@ net::awaitable<void> put_resources(engine_host& host, std::vector<gen::generated
   }
 }
 
+// Deletes through the engine's write surface (DELETE /api/v1/Resources/{objecttype}/{id}); the
+// next incremental records them as tombstones.
+net::awaitable<void> delete_resources(engine_host& host, std::vector<gen::generated_document> docs) {
+  for (auto& d : docs) {
+    auto request = make_request("DELETE", "/api/v1/Resources/" + d.partition_key + "/" + d.id);
+    auto response = co_await host.http_api().handle(std::move(request));
+    EXPECT_EQ(response.status, 204u) << response.body;
+  }
+}
+
 struct RestoreRoundTrip : ::testing::Test {
   engine_env env{std::vector<std::string>{"--partitions", "4"}};
   const gen::tenant_generator tenant{gen::plan_tenant(2000, 17)};
@@ -161,9 +171,12 @@ TEST_F(RestoreRoundTrip, EachBackupRestoresTheCollectionsAsTheyWereAtItsComplete
             if (step == 1) {  // updates and inserts
               co_await put_resources(host, resources(tenant, 0, 120), "first");
               co_await put_resources(host, resources(inserts, 0, 80), "first");
-            } else if (step == 2) {  // more changes: some updated twice, some once, more inserts
+            } else if (step == 2) {  // more changes: updated twice or once, more inserts, deletes
               co_await put_resources(host, resources(tenant, 60, 120), "second");
               co_await put_resources(host, resources(inserts, 80, 80), "second");
+              co_await delete_resources(host, resources(tenant, 400, 40));  // never changed before
+              co_await delete_resources(host, resources(tenant, 100, 10));  // updated in both steps
+              co_await delete_resources(host, resources(inserts, 0, 10));   // inserted in step 1
             }
             co_await let_the_margin_pass(env.settings);
             const auto event = co_await back_up(host, step == 0 ? all : incremental, env.roots);
@@ -232,7 +245,9 @@ TEST_F(RestoreRoundTrip, EachBackupRestoresTheCollectionsAsTheyWereAtItsComplete
   }
   // The three points differ: the restores really are at different times.
   EXPECT_LT(points[0].source.at("Resources").size(), points[1].source.at("Resources").size());
-  EXPECT_LT(points[1].source.at("Resources").size(), points[2].source.at("Resources").size());
+  const auto deleted = tenant.id_of(gen::collection_kind::resources, 400);
+  EXPECT_TRUE(points[1].source.at("Resources").contains(deleted));
+  EXPECT_FALSE(points[2].source.at("Resources").contains(deleted));
 }
 
 }  // namespace
