@@ -295,7 +295,7 @@ for coll in Resources Events WorkflowExecutions; do
       }
     }
     console.log(docs, raw, bytes);' "$data/backups" "$coll")
-  ru=$(printf '%s' "${summary[$coll]}" | sed -n 's/.* \([0-9.]*\) RU\/s.*/\1/p' | head -1)
+  ru=$(printf '%s' "${summary[$coll]}" | sed -n 's/.*docs\/s, \([0-9.]*\) RU\/s.*/\1/p' | head -1)
   pct=$(printf '%s' "${summary[$coll]}" | sed -n 's/.*(\([0-9.]*\) % of the .*/\1/p' | head -1)
   printf '%-19s %10s %10.1f %10.1f %6.2f %9s %9s %8s %9s %s\n' "$coll" "$backed" "$(awk -v b="$raw" 'BEGIN{print b/1e6}')" \
     "$(awk -v b="$disk" 'BEGIN{print b/1e6}')" "$(awk -v r="$raw" -v d="$disk" 'BEGIN{print (d > 0 ? r/d : 0)}')" \
