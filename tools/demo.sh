@@ -281,7 +281,7 @@ stop_emulator
 # ---- summary ----
 echo
 echo "[demo] summary ($documents documents generated; backups in demo-data/backups, restore files in demo-data/restore)"
-printf '%-19s %10s %10s %10s %6s %9s %9s %8s %9s %s\n' collection backed-up 'raw MB' 'disk MB' ratio restore-s 'RU/s' budget%% 'bound' compare
+printf '%-19s %10s %8s %8s %6s %9s %7s %8s %7s %7s %s\n' collection backed-up 'raw MB' 'disk MB' ratio restore-s 'RU/s' 'budget%' 'bound' 'bound%' compare
 for coll in Resources Events WorkflowExecutions; do
   read -r backed raw disk < <(node -e '
     const fs = require("fs"), path = require("path"), [dir, name] = process.argv.slice(1);
@@ -298,15 +298,17 @@ for coll in Resources Events WorkflowExecutions; do
     console.log(docs, raw, bytes);' "$data/backups" "$coll")
   ru=$(printf '%s' "${summary[$coll]}" | sed -n 's/.*docs\/s, \([0-9.]*\) RU\/s.*/\1/p' | head -1)
   pct=$(printf '%s' "${summary[$coll]}" | sed -n 's/.*(\([0-9.]*\) % of the .*/\1/p' | head -1)
-  printf '%-19s %10s %10.1f %10.1f %6.2f %9s %9s %8s %9s %s\n' "$coll" "$backed" "$(awk -v b="$raw" 'BEGIN{print b/1e6}')" \
+  of_bound=$(awk -v r="${ru:-0}" -v b="${bound[$coll]:-0}" 'BEGIN { if (b > 0) printf "%.1f", 100 * r / b; else print "?" }')
+  printf '%-19s %10s %8.1f %8.1f %6.2f %9s %7s %8s %7s %7s %s\n' "$coll" "$backed" "$(awk -v b="$raw" 'BEGIN{print b/1e6}')" \
     "$(awk -v b="$disk" 'BEGIN{print b/1e6}')" "$(awk -v r="$raw" -v d="$disk" 'BEGIN{print (d > 0 ? r/d : 0)}')" \
-    "${restore_seconds[$coll]}" "${ru:-?}" "${pct:-?}" "${bound[$coll]:-?}" \
+    "${restore_seconds[$coll]}" "${ru:-?}" "${pct:-?}" "${bound[$coll]:-?}" "$of_bound" \
     "${restored[$coll]:-?} restored, ${compare_result[$coll]}"
 done
 echo "[demo] backup times: full ${full_seconds} s, incremental ${incremental_seconds} s (engine Backup.RuBudget 8000 RU/s);" \
   "generateRestoreFiles ${generate_seconds} s"
 echo "[demo] backed-up = document versions in the backup sets (full + incremental); RU/s = exportRaw's average,"
-echo "[demo] budget% = of the collection's budget (10,000 RU/s offer), bound = the hot-range bound exportRaw computed"
+echo "[demo] budget% = of the collection's budget (10,000 RU/s offer), bound = the hot-range bound exportRaw computes"
+echo "[demo] for these documents (RU/s the busiest range allows: offer/4 on it), bound% = RU/s used of that bound"
 for coll in Resources Events WorkflowExecutions; do
   [ "${compare_result[$coll]}" = equal ] || { echo "[demo] $coll: the restore differs from its restore files" >&2; exit 1; }
 done
