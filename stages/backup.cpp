@@ -1,6 +1,7 @@
 #include "stages/backup.hpp"
 
 #include "io/files/atomic_file.hpp"
+#include "io/json/write.hpp"
 #include "pipeline/run_stages.hpp"
 #include "stages/batch_documents.hpp"
 #include "stages/compress_chunks.hpp"
@@ -36,14 +37,23 @@ struct collection_pipeline {
 
 }  // namespace
 
-io::cosmos::query_spec backup_query(std::optional<std::int64_t> since_ts) {
+io::cosmos::query_spec backup_query(std::optional<std::int64_t> since_ts, const std::vector<std::string>& excluded_ids) {
   io::cosmos::query_spec spec;
-  if (!since_ts) {
-    spec.text = "SELECT * FROM c";
-    return spec;
+  spec.text = "SELECT * FROM c";
+  std::string_view joint = " WHERE ";
+  if (since_ts) {
+    spec.text += " WHERE c._ts >= @since";
+    spec.parameters.push_back({"@since", std::to_string(*since_ts)});
+    joint = " AND ";
   }
-  spec.text = "SELECT * FROM c WHERE c._ts >= @since";
-  spec.parameters.push_back({"@since", std::to_string(*since_ts)});
+  for (std::size_t i = 0; i < excluded_ids.size(); ++i) {
+    const std::string name = "@x" + std::to_string(i);
+    spec.text += std::string(joint) + "c.id != " + name;
+    std::string value;
+    io::json::append_json_string(value, excluded_ids[i]);
+    spec.parameters.push_back({name, std::move(value)});
+    joint = " AND ";
+  }
   return spec;
 }
 
@@ -77,7 +87,7 @@ net::awaitable<backup_result> run_backup(io::cosmos::client& client, pipeline::c
     io::cosmos::page_request request;
     request.database = pass.database;
     request.collection = name;
-    request.query = backup_query(pass.since_ts);
+    request.query = backup_query(pass.since_ts, p.collection.excluded_ids);
     request.partition_key_path = p.collection.partition_key_path;
     request.max_item_count = options.page_size;
     io::cosmos::parallel_query_options query_options;

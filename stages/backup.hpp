@@ -60,6 +60,9 @@ struct backup_collection {
   std::string name;
   std::string partition_key_path;  ///< "/objecttype"
   std::uint32_t first_chunk_number = 1;  ///< the delta pass continues after the basis chunks
+  /// Documents left out of the backup by id (the engine's own coordination documents, which
+  /// describe the running backup, not the tenant): `AND c.id != @x0 ...` in the query.
+  std::vector<std::string> excluded_ids;
 };
 
 struct backup_pass {
@@ -85,8 +88,10 @@ struct backup_result {
   std::vector<collection_result> collections;  ///< in pass.collections order
 };
 
-/// The query of one pass: "SELECT * FROM c" or "SELECT * FROM c WHERE c._ts >= @since".
-io::cosmos::query_spec backup_query(std::optional<std::int64_t> since_ts);
+/// The query of one pass: "SELECT * FROM c" or "SELECT * FROM c WHERE c._ts >= @since", with
+/// "c.id != @x<i>" conditions for the excluded ids.
+io::cosmos::query_spec backup_query(std::optional<std::int64_t> since_ts,
+                                    const std::vector<std::string>& excluded_ids = {});
 
 /// Checks the options (capacities and workers >= 1 where needed, chunk_bytes >= 1, level and
 /// page size in range). Throws std::invalid_argument naming the field.

@@ -22,6 +22,19 @@ TEST(Backup, IncrementalPassFiltersOnTsInclusive) {
   EXPECT_EQ(q.parameters[0].json_value, "1700000000");
 }
 
+TEST(Backup, ExcludedIdsAreLeftOutByParameterInBothKindsOfPass) {
+  const auto full = backup_query(std::nullopt, {"idabus-system-modes", "a\"b"});
+  EXPECT_EQ(full.text, "SELECT * FROM c WHERE c.id != @x0 AND c.id != @x1");
+  ASSERT_EQ(full.parameters.size(), 2u);
+  EXPECT_EQ(full.parameters[0].name, "@x0");
+  EXPECT_EQ(full.parameters[0].json_value, "\"idabus-system-modes\"");
+  EXPECT_EQ(full.parameters[1].json_value, "\"a\\\"b\"");
+  const auto delta = backup_query(1700000000, {"idabus-backup-lease"});
+  EXPECT_EQ(delta.text, "SELECT * FROM c WHERE c._ts >= @since AND c.id != @x0");
+  ASSERT_EQ(delta.parameters.size(), 2u);
+  EXPECT_EQ(delta.parameters[1].json_value, "\"idabus-backup-lease\"");
+}
+
 TEST(Backup, OptionsAreValidatedByName) {
   EXPECT_NO_THROW(validate(backup_options{}));
   auto expect_named = [](backup_options o, const std::string& field) {

@@ -2,6 +2,8 @@
 
 #include "pipeline/stage_stats.hpp"
 #include "tools/idabus-engine/deletes.hpp"
+#include "tools/idabus-engine/lease.hpp"
+#include "tools/idabus-engine/modes.hpp"
 
 #include <map>
 #include <optional>
@@ -29,6 +31,10 @@ io::cosmos::client_options client_options_with(stages::ru_budget_gate& gate) {
 io::files::utc_time utc_ms(std::int64_t ms) { return io::files::utc_time(std::chrono::milliseconds(ms)); }
 
 }  // namespace
+
+std::vector<std::string> engine_documents_not_backed_up() {
+  return {std::string(modes_document_id), std::string(lease_document_id)};
+}
 
 stages::backup_options pipeline_options(const backup_settings& settings) {
   stages::backup_options options;
@@ -106,6 +112,7 @@ net::awaitable<pass_result> pipeline_pass::run(pass_request request, pass_progre
       c.name = job.container;
       c.partition_key_path = job.partition_key_path;
       c.first_chunk_number = static_cast<std::uint32_t>(records_[static_cast<int>(job.kind)].result.chunks.size() + 1);
+      if (job.kind == collection_kind::events) c.excluded_ids = engine_documents_not_backed_up();
       pass.collections.push_back(std::move(c));
     }
     pipeline::stage_stats stats;

@@ -44,6 +44,11 @@
 
 namespace idabus::engine {
 
+/// The ids of the engine's coordination documents in Events (system modes, backup lease): they
+/// describe the running backup (at the consistency point the modes say read-only), so a backup
+/// leaves them out and a restored database starts with no modes set and no lease.
+std::vector<std::string> engine_documents_not_backed_up();
+
 /// The backup_options of the pipeline from appsettings' Backup section.
 stages::backup_options pipeline_options(const backup_settings& settings);
 
