@@ -122,6 +122,8 @@ function plotScale(r, file, kind) {
 set output '${file}'
 set title '${kind === 'rss' ? 'peak RSS (/usr/bin/time -v) against N' : 'documents/s against N (unthrottled)'}'
 set logscale x
+set format x '10^%T'
+set offsets graph 0.05, graph 0.05, 0, 0
 set xlabel 'documents (N)'
 set ylabel '${kind === 'rss' ? 'MB' : 'documents/s'}'
 set yrange [0:*]

@@ -311,14 +311,11 @@ class Suite {
   }
 
 
-  async run() {
+  // Steps 1-3 on one emulator and one tenant of N documents: the backup CPU path, export
+  // unthrottled, export at the offer, restore. A failed step is named in results.errors and the
+  // next one still runs.
+  async comparisons(results) {
     const o = this.o;
-    const results = {
-      schema: 1, date: new Date().toISOString().slice(0, 10), startedAt: new Date().toISOString(), quick: o.quick,
-      git: gitRevision(), machine: { cores: os.cpus().length, memoryGB: round(os.totalmem() / 2 ** 30, 1), loadStart: loadavg() },
-      settings: { documents: o.documents, partitions: o.partitions, offer: o.offer, scale: o.scale, pageSize: 1000, engineChunkBytes: o.chunkBytes ?? 'default', sdk: sdkVersion() },
-      notes: [], errors: [],
-    };
     const step = async (name, fn) => {
       try {
         results[name] = await fn();
@@ -327,9 +324,8 @@ class Suite {
         results.errors.push({ step: name, error: e.message });
       }
     };
-    const main = ['cpu', 'export', 'restore'].some((x) => !o.skip.has(x));
-    const emu = main ? await this.emulator('main') : null;
-    if (main) try {
+    const emu = await this.emulator('main');
+    try {
       log(`tenant-gen: ${o.documents} documents into '${DATABASE}' (${o.partitions} partitions, unthrottled)`);
       await this.tenant(emu.url, o.documents);
       if (!o.skip.has('cpu')) await step('backupCpu', () => this.backupCpu(emu.url));
@@ -356,6 +352,17 @@ class Suite {
     } finally {
       await emu.stop();
     }
+  }
+
+  async run() {
+    const o = this.o;
+    const results = {
+      schema: 1, date: new Date().toISOString().slice(0, 10), startedAt: new Date().toISOString(), quick: o.quick,
+      git: gitRevision(), machine: { cores: os.cpus().length, memoryGB: round(os.totalmem() / 2 ** 30, 1), loadStart: loadavg() },
+      settings: { documents: o.documents, partitions: o.partitions, offer: o.offer, scale: o.scale, pageSize: 1000, engineChunkBytes: o.chunkBytes ?? 'default', sdk: sdkVersion() },
+      notes: [], errors: [],
+    };
+    if (['cpu', 'export', 'restore'].some((x) => !o.skip.has(x))) await this.comparisons(results);
     if (!o.skip.has('scale')) {
       results.scale = [];
       for (const n of o.scale) {
