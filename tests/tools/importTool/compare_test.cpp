@@ -4,13 +4,18 @@
 #include "tools/importTool/commands.hpp"
 
 #include "integration/emulator_fixture.hpp"
+#include "support/child_process.hpp"
 #include "support/run_coro.hpp"
 
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 namespace idabus::import_tool {
 namespace {
@@ -151,6 +156,20 @@ TEST_F(CompareAgainstEmulator, AMissingCollectionIsAOneLineErrorWithExitOne) {
   EXPECT_EQ(r.code, exit_failed) << r.out << r.err;
   EXPECT_EQ(r.err.rfind("importTool: ", 0), 0u) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(CompareInterrupted, SigintWhileReadingTheCollectionExits130) {
+  // Every request takes 3 s, so the signal arrives while the first one is in flight.
+  it::emulator slow({"--latency-ms", "3000"});
+  test::temp_dir dir;
+  write_file(dir.path / "restore.json", array_of({person(1)}));
+  test::child_process tool({std::string(IDABUS_BIN_DIR) + "/importTool", "--compare", (dir.path / "restore.json").string(),
+                            slow.connection(), db, "c", "/objecttype"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past loading the restore file
+  ::kill(tool.pid(), SIGINT);
+  const int status = tool.wait();
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), exit_interrupted);
 }
 
 TEST(CompareCommandLine, WrongArgumentsExitTwoAndAMissingRestorePathExitsOne) {
