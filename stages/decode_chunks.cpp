@@ -5,6 +5,7 @@
 #include "io/json/document.hpp"
 
 #include <chrono>
+#include <cstring>
 #include <limits>
 
 namespace idabus::stages {
@@ -14,6 +15,7 @@ struct chunk_document_decoder::impl {
   io::files::chunk_decoder decoder;
   io::json::document_reader reader;
   io::files::system_property_stripper stripper;
+  std::string keys_buffer;  // decode_mode::keys: the decompressed text, reused chunk after chunk
 
   explicit impl(decode_options o) : options(std::move(o)), reader(options.partition_key_path) {}
 };
@@ -26,10 +28,18 @@ chunk_document_decoder& chunk_document_decoder::operator=(chunk_document_decoder
 
 decoded_chunk chunk_document_decoder::decode(chunk_job job, std::string_view file_bytes) {
   auto& s = *impl_;
+  const bool stripped_mode = s.options.mode == decode_mode::stripped;
   decoded_chunk out;
-  const auto text = s.decoder.decode(file_bytes, job.label);
+  // Stripped mode keeps the decompressed buffer and packs the stripped documents into its front
+  // (each is no longer than its line, so writing never overtakes reading): one allocation per chunk.
+  std::string fresh;
+  std::string& text = stripped_mode ? fresh : s.keys_buffer;
+  s.decoder.decode_into(file_bytes, text, job.label);
   out.raw_bytes = text.size();
-  if (s.options.mode == decode_mode::stripped) out.text.reserve(text.size());
+  if (text.size() > std::numeric_limits<std::uint32_t>::max()) {
+    throw decode_error(job.label + ": a chunk over 4 GiB is not supported");
+  }
+  std::size_t packed = 0;
   std::uint64_t line_number = 0;
   for (auto line : io::files::json_lines(text)) {
     ++line_number;
@@ -44,21 +54,23 @@ decoded_chunk chunk_document_decoder::decode(chunk_job job, std::string_view fil
     decoded_document d;
     d.key = merge_key(fields.partition_key, *fields.id);
     d.ts = fields.ts.value_or(0);
-    if (s.options.mode == decode_mode::stripped) {
+    if (stripped_mode) {
       std::string_view stripped;
       try {
         stripped = s.stripper.strip(line);
       } catch (const io::files::restore_file_error& e) {
         throw decode_error(where() + ": " + e.what());
       }
-      d.offset = static_cast<std::uint32_t>(out.text.size());
+      std::memmove(text.data() + packed, stripped.data(), stripped.size());
+      d.offset = static_cast<std::uint32_t>(packed);
       d.length = static_cast<std::uint32_t>(stripped.size());
-      out.text.append(stripped);
+      packed += stripped.size();
     }
     out.documents.push_back(std::move(d));
   }
-  if (out.text.size() > std::numeric_limits<std::uint32_t>::max()) {
-    throw decode_error(job.label + ": a chunk over 4 GiB is not supported");
+  if (stripped_mode) {
+    text.resize(packed);
+    out.text = std::move(text);
   }
   out.job = std::move(job);
   return out;

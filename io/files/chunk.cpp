@@ -121,6 +121,12 @@ chunk_decoder::chunk_decoder(chunk_decoder&&) noexcept = default;
 chunk_decoder& chunk_decoder::operator=(chunk_decoder&&) noexcept = default;
 
 std::string chunk_decoder::decode(std::string_view bytes, std::string_view name) {
+  std::string out;
+  decode_into(bytes, out, name);
+  return out;
+}
+
+void chunk_decoder::decode_into(std::string_view bytes, std::string& out, std::string_view name) {
   const std::string label(name);
   const auto frame_size = ZSTD_findFrameCompressedSize(bytes.data(), bytes.size());
   if (ZSTD_isError(frame_size)) {
@@ -144,7 +150,6 @@ std::string chunk_decoder::decode(std::string_view bytes, std::string_view name)
   if (content_size == ZSTD_CONTENTSIZE_UNKNOWN || content_size == ZSTD_CONTENTSIZE_ERROR) {
     throw chunk_error(chunk_problem::not_one_frame, label + ": the zstd frame does not state its content size");
   }
-  std::string out;
   out.resize(static_cast<std::size_t>(content_size));
   const auto size = ZSTD_decompressDCtx(impl_->dctx, out.data(), out.size(), bytes.data(), bytes.size());
   if (ZSTD_isError(size)) {
@@ -153,7 +158,6 @@ std::string chunk_decoder::decode(std::string_view bytes, std::string_view name)
   if (size != out.size()) {
     throw chunk_error(chunk_problem::corrupt, label + ": content shorter than its header states");
   }
-  return out;
 }
 
 std::string chunk_decoder::read(const std::string& path, std::optional<std::string> expected_sha256) {

@@ -101,6 +101,10 @@ class chunk_decoder {
   /// (not_one_frame, no_checksum, corrupt).
   std::string decode(std::string_view bytes, std::string_view name = "chunk");
 
+  /// As decode(), into `out` (its capacity is reused: no new allocation for a chunk no larger than
+  /// the last one).
+  void decode_into(std::string_view bytes, std::string& out, std::string_view name = "chunk");
+
   /// Reads and decodes a chunk file; with `expected_sha256`, the file's hash is checked first
   /// (sha256_mismatch). Throws chunk_error (missing and the decode problems).
   std::string read(const std::string& path, std::optional<std::string> expected_sha256 = std::nullopt);

@@ -225,6 +225,9 @@ void restore_file_writer::append_stripped(std::string_view document) {
       s.current.size() + file_separator.size() + document.size() + file_footer.size() > s.options.max_file_bytes) {
     s.flush();
   }
+  // One buffer of the file's final size for the writer's life: no regrowth copies, and the pages
+  // stay mapped from one file to the next.
+  if (s.current.capacity() < s.options.max_file_bytes) s.current.reserve(s.options.max_file_bytes);
   s.current.append(s.current_documents == 0 ? file_header : file_separator);
   s.current.append(document);
   ++s.current_documents;

@@ -52,6 +52,17 @@ TEST(Chunk, EncoderIsReusedForManyChunks) {
   }
 }
 
+TEST(Chunk, DecodeIntoReplacesWhateverTheBufferHeld) {
+  chunk_encoder encoder(1);
+  chunk_decoder decoder;
+  std::string buffer(5000, 'x');
+  decoder.decode_into(encoder.encode("short\n").bytes, buffer);
+  EXPECT_EQ(buffer, "short\n");
+  const std::string longer(20000, 'y');
+  decoder.decode_into(encoder.encode(longer).bytes, buffer);
+  EXPECT_EQ(buffer, longer);
+}
+
 TEST(Chunk, EmptyChunkRoundTrips) {
   chunk_encoder encoder(3);
   chunk_decoder decoder;
