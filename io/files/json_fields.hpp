@@ -1,5 +1,5 @@
 #pragma once
-// Internal to io/files (the .json files it reads: restore-plan.json): typed members of a simdjson
+// Internal to io/files (manifest.json, restore-plan.json): typed members of a simdjson
 // DOM object, each failure a json_field_error naming the field's path ("collections[0].files[2].sha256")
 // and what was expected. Callers turn it into their own error type. It pulls in simdjson.
 

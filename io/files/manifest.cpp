@@ -1,6 +1,7 @@
 #include "io/files/manifest.hpp"
 
 #include "io/files/atomic_file.hpp"
+#include "io/files/json_fields.hpp"
 #include "io/json/write.hpp"
 
 #include <simdjson.h>
@@ -133,39 +134,21 @@ void append_collection(std::string& out, const collection_manifest& c) {
 
 // ---- parsing ----
 
-[[noreturn]] void invalid(const std::string& field, std::string_view expected) {
-  throw manifest_error(manifest_problem::invalid_field,
-                       "manifest: field '" + field + "' " + std::string(expected));
-}
-
-std::string field_name(const std::string& path, std::string_view key) { return path + std::string(key); }
-
-simdjson::dom::element member(simdjson::dom::object object, const std::string& path, std::string_view key) {
-  simdjson::dom::element value;
-  if (object.at_key(key).get(value) != simdjson::SUCCESS) invalid(field_name(path, key), "is missing");
-  return value;
-}
-
-std::string get_string(simdjson::dom::object o, const std::string& path, std::string_view key) {
-  std::string_view v;
-  if (member(o, path, key).get_string().get(v) != simdjson::SUCCESS) {
-    invalid(field_name(path, key), "must be a string");
-  }
-  return std::string(v);
-}
-
-std::uint64_t get_count(simdjson::dom::object o, const std::string& path, std::string_view key) {
-  std::uint64_t v = 0;
-  if (member(o, path, key).get_uint64().get(v) != simdjson::SUCCESS) {
-    invalid(field_name(path, key), "must be a non-negative integer");
-  }
-  return v;
-}
+// Typed members come from json_fields.hpp; parse_manifest turns its json_field_error into
+// manifest_error(invalid_field).
+using detail::as_object;
+using detail::get_array;
+using detail::get_count;
+using detail::get_sha256;
+using detail::get_string;
+using detail::get_time;
+using detail::invalid_field;
+using detail::member;
 
 double get_double(simdjson::dom::object o, const std::string& path, std::string_view key) {
   double v = 0;
   if (member(o, path, key).get_double().get(v) != simdjson::SUCCESS || v < 0) {
-    invalid(field_name(path, key), "must be a non-negative number");
+    invalid_field(path + std::string(key), "must be a non-negative number");
   }
   return v;
 }
@@ -174,44 +157,18 @@ std::optional<std::int64_t> get_optional_ts(simdjson::dom::object o, const std::
   auto e = member(o, path, key);
   if (e.is_null()) return std::nullopt;
   std::int64_t v = 0;
-  if (e.get_int64().get(v) != simdjson::SUCCESS) invalid(field_name(path, key), "must be an integer or null");
+  if (e.get_int64().get(v) != simdjson::SUCCESS) invalid_field(path + std::string(key), "must be an integer or null");
   return v;
-}
-
-utc_time get_time(simdjson::dom::object o, const std::string& path, std::string_view key) {
-  const auto text = get_string(o, path, key);
-  auto t = parse_utc_time(text);
-  if (!t) invalid(field_name(path, key), "must be a UTC time like 2026-11-30T01:07:12Z");
-  return *t;
-}
-
-simdjson::dom::object get_object(simdjson::dom::element e, const std::string& field) {
-  simdjson::dom::object o;
-  if (e.get_object().get(o) != simdjson::SUCCESS) invalid(field, "must be an object");
-  return o;
-}
-
-simdjson::dom::array get_array(simdjson::dom::object o, const std::string& path, std::string_view key) {
-  simdjson::dom::array a;
-  if (member(o, path, key).get_array().get(a) != simdjson::SUCCESS) invalid(field_name(path, key), "must be an array");
-  return a;
 }
 
 std::string get_file(simdjson::dom::object o, const std::string& path) {
   auto file = get_string(o, path, "file");
-  if (!is_safe_relative_path(file)) invalid(path + "file", "must be a relative path inside the set (no '..')");
+  if (!is_safe_relative_path(file)) invalid_field(path + "file", "must be a relative path inside the set (no '..')");
   return file;
 }
 
-std::string get_sha256(simdjson::dom::object o, const std::string& path) {
-  auto sha = get_string(o, path, "sha256");
-  const bool hex = sha.size() == 64 && sha.find_first_not_of("0123456789abcdef") == std::string::npos;
-  if (!hex) invalid(path + "sha256", "must be 64 lowercase hex digits");
-  return sha;
-}
-
 chunk_entry parse_chunk(simdjson::dom::element e, const std::string& field) {
-  auto o = get_object(e, field);
+  auto o = as_object(e, field);
   const auto path = field + ".";
   chunk_entry c;
   c.file = get_file(o, path);
@@ -221,7 +178,7 @@ chunk_entry parse_chunk(simdjson::dom::element e, const std::string& field) {
   } else if (phase == "delta") {
     c.phase = chunk_phase::delta;
   } else {
-    invalid(path + "phase", "must be \"basis\" or \"delta\"");
+    invalid_field(path + "phase", "must be \"basis\" or \"delta\"");
   }
   c.documents = get_count(o, path, "documents");
   c.raw_bytes = get_count(o, path, "rawBytes");
@@ -235,7 +192,7 @@ chunk_entry parse_chunk(simdjson::dom::element e, const std::string& field) {
 std::optional<tombstones_entry> parse_tombstones(simdjson::dom::object collection, const std::string& path) {
   simdjson::dom::element e;
   if (collection.at_key("tombstones").get(e) != simdjson::SUCCESS || e.is_null()) return std::nullopt;
-  auto o = get_object(e, path + "tombstones");
+  auto o = as_object(e, path + "tombstones");
   const auto inner = path + "tombstones.";
   tombstones_entry t;
   t.file = get_file(o, inner);
@@ -247,12 +204,12 @@ std::optional<tombstones_entry> parse_tombstones(simdjson::dom::object collectio
 }
 
 collection_manifest parse_collection(simdjson::dom::element e, const std::string& field) {
-  auto o = get_object(e, field);
+  auto o = as_object(e, field);
   const auto path = field + ".";
   collection_manifest c;
   c.name = get_string(o, path, "name");
   if (c.name.empty() || !is_safe_relative_path(c.name) || c.name.find('/') != std::string::npos) {
-    invalid(path + "name", "must be a collection name (no '/', not '.' or '..')");
+    invalid_field(path + "name", "must be a collection name (no '/', not '.' or '..')");
   }
   const auto type = get_string(o, path, "type");
   if (type == "full") {
@@ -260,10 +217,10 @@ collection_manifest parse_collection(simdjson::dom::element e, const std::string
   } else if (type == "incremental") {
     c.type = backup_type::incremental;
   } else {
-    invalid(path + "type", "must be \"full\" or \"incremental\"");
+    invalid_field(path + "type", "must be \"full\" or \"incremental\"");
   }
   if (!member(o, path, "since").is_null()) c.since = get_time(o, path, "since");
-  if (c.type == backup_type::incremental && !c.since) invalid(path + "since", "must be a time for an incremental");
+  if (c.type == backup_type::incremental && !c.since) invalid_field(path + "since", "must be a time for an incremental");
   simdjson::dom::element delta_since;
   if (o.at_key("deltaSince").get(delta_since) == simdjson::SUCCESS && !delta_since.is_null()) {
     c.delta_since = get_time(o, path, "deltaSince");
@@ -281,18 +238,43 @@ collection_manifest parse_collection(simdjson::dom::element e, const std::string
 }
 
 source_info parse_source(simdjson::dom::object root) {
-  auto o = get_object(member(root, "", "source"), "source");
+  auto o = as_object(member(root, "", "source"), "source");
   source_info s;
   s.endpoint_host = get_string(o, "source.", "endpointHost");
   s.database = get_string(o, "source.", "database");
   std::size_t i = 0;
   for (auto e : get_array(o, "source.", "collections")) {
     const auto field = "source.collections[" + std::to_string(i++) + "]";
-    auto c = get_object(e, field);
+    auto c = as_object(e, field);
     s.collections.push_back(
         source_collection{get_string(c, field + ".", "name"), get_string(c, field + ".", "partitionKeyPath")});
   }
   return s;
+}
+
+manifest parse_fields(simdjson::dom::object root) {
+  manifest m;
+  std::int64_t version = 0;
+  if (member(root, "", "formatVersion").get_int64().get(version) != simdjson::SUCCESS) {
+    invalid_field("formatVersion", "must be an integer");
+  }
+  if (version != manifest_format_version) {
+    throw manifest_error(manifest_problem::unsupported_version,
+                         "manifest: formatVersion " + std::to_string(version) + " is not supported (this tool reads " +
+                             std::to_string(manifest_format_version) + ")");
+  }
+  m.format_version = static_cast<int>(version);
+  m.backup_id = get_string(root, "", "backupId");
+  m.comment = get_string(root, "", "comment");
+  m.basis_started = get_time(root, "", "basisStarted");
+  m.completed_time = get_time(root, "", "completedtime");
+  m.tool_version = get_string(root, "", "toolVersion");
+  m.source = parse_source(root);
+  std::size_t i = 0;
+  for (auto c : get_array(root, "", "collections")) {
+    m.collections.push_back(parse_collection(c, "collections[" + std::to_string(i++) + "]"));
+  }
+  return m;
 }
 
 }  // namespace
@@ -409,28 +391,11 @@ manifest parse_manifest(std::string_view json) {
   if (root_element.get_object().get(root) != simdjson::SUCCESS) {
     throw manifest_error(manifest_problem::malformed, "manifest: the top level is not an object");
   }
-  manifest m;
-  std::int64_t version = 0;
-  if (member(root, "", "formatVersion").get_int64().get(version) != simdjson::SUCCESS) {
-    invalid("formatVersion", "must be an integer");
+  try {
+    return parse_fields(root);
+  } catch (const detail::json_field_error& e) {
+    throw manifest_error(manifest_problem::invalid_field, std::string("manifest: ") + e.what());
   }
-  if (version != manifest_format_version) {
-    throw manifest_error(manifest_problem::unsupported_version,
-                         "manifest: formatVersion " + std::to_string(version) + " is not supported (this tool reads " +
-                             std::to_string(manifest_format_version) + ")");
-  }
-  m.format_version = static_cast<int>(version);
-  m.backup_id = get_string(root, "", "backupId");
-  m.comment = get_string(root, "", "comment");
-  m.basis_started = get_time(root, "", "basisStarted");
-  m.completed_time = get_time(root, "", "completedtime");
-  m.tool_version = get_string(root, "", "toolVersion");
-  m.source = parse_source(root);
-  std::size_t i = 0;
-  for (auto c : get_array(root, "", "collections")) {
-    m.collections.push_back(parse_collection(c, "collections[" + std::to_string(i++) + "]"));
-  }
-  return m;
 }
 
 void write_manifest(const std::filesystem::path& set_dir, const manifest& m) {
