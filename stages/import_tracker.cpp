@@ -1,63 +1,122 @@
 #include "stages/import_tracker.hpp"
 
+#include "io/cosmos/epk.hpp"
+
 #include <algorithm>
 #include <stdexcept>
-#include <string>
 #include <utility>
 
 namespace idabus::stages {
 
-import_tracker::import_tracker(std::vector<io::files::import_input_file> files, std::uint64_t completed)
-    : files_(std::move(files)), watermark_(completed) {
+namespace {
+
+[[noreturn]] void misuse(const std::string& what) { throw std::invalid_argument("import_tracker: " + what); }
+
+}  // namespace
+
+import_tracker::import_tracker(std::vector<io::files::import_input_file> files, std::vector<epk_range> ranges,
+                               const io::files::import_checkpoint* resume)
+    : files_(std::move(files)), ranges_(std::move(ranges)) {
+  if (ranges_.empty()) ranges_.push_back(epk_range{"", "FF"});
+  in_flight_.resize(ranges_.size());
   starts_.reserve(files_.size());
   for (const auto& f : files_) {
     starts_.push_back(total_);
     total_ += f.documents;
   }
-  if (completed > total_) {
-    throw std::invalid_argument("import_tracker: " + std::to_string(completed) + " documents completed of " +
-                                std::to_string(total_));
+  if (resume) {
+    if (resume->position > total_) misuse("the checkpoint's position is beyond the input");
+    resume_position_ = resume->position;
+    resume_ranges_ = resume->ranges;
+    floor_ = resume_position_;
+    for (const auto& r : resume_ranges_) floor_ = std::min(floor_, r.completed);
+    if (resume_ranges_.empty()) floor_ = 0;
   }
 }
 
-void import_tracker::check(std::uint64_t ticket) const {
-  if (ticket >= total_) {
-    throw std::invalid_argument("import_tracker: document " + std::to_string(ticket) + " is not in the input of " +
-                                std::to_string(total_));
+bool import_tracker::done_before(std::uint64_t ticket, std::string_view epk) const {
+  if (ticket >= resume_position_) return false;
+  if (epk.empty()) return true;
+  for (const auto& r : resume_ranges_) {
+    if (io::cosmos::epk_in_range(epk, r.min, r.max)) return ticket < r.completed;
   }
+  return false;
 }
 
-void import_tracker::sent(std::uint64_t ticket, std::uint64_t bytes) {
-  check(ticket);
-  if (!in_flight_bytes_.emplace(ticket, bytes).second) {
-    throw std::invalid_argument("import_tracker: document " + std::to_string(ticket) + " sent twice");
+void import_tracker::next(std::uint64_t ticket) {
+  if (ticket != position_ || ticket >= total_) {
+    misuse("document " + std::to_string(ticket) + " reported out of order (expected " + std::to_string(position_) +
+           " of " + std::to_string(total_) + ")");
   }
-  ++counts_.sent;
+  ++position_;
 }
 
-void import_tracker::written(std::uint64_t ticket) {
-  check(ticket);
-  watermark_.complete(ticket);
-  ++counts_.written;
-  if (auto it = in_flight_bytes_.find(ticket); it != in_flight_bytes_.end()) {
-    counts_.bytes_written += it->second;
-    in_flight_bytes_.erase(it);
+std::size_t import_tracker::range_of(std::string_view epk) const {
+  for (std::size_t i = 0; i < ranges_.size(); ++i) {
+    if (io::cosmos::epk_in_range(epk, ranges_[i].min, ranges_[i].max)) return i;
   }
+  misuse("no range holds effective partition key " + std::string(epk));
 }
 
-void import_tracker::rejected(std::uint64_t ticket, io::files::import_reject reject) {
-  check(ticket);
-  watermark_.complete(ticket);
+void import_tracker::skipped(std::uint64_t ticket) {
+  next(ticket);
+  ++counts_.skipped;
+}
+
+void import_tracker::refused(std::uint64_t ticket, io::files::import_reject reject) {
+  next(ticket);
   ++counts_.rejected;
-  in_flight_bytes_.erase(ticket);
   const auto where = locate(ticket);
   reject.file = files_[where.file].file;
   reject.index = where.index;
-  rejections_.emplace(ticket, std::move(reject));
+  rejections_.emplace(ticket, pending_reject{no_range, std::move(reject)});
+}
+
+void import_tracker::sent(std::uint64_t ticket, std::string_view epk, std::uint64_t bytes) {
+  const std::size_t range = range_of(epk);
+  next(ticket);
+  in_flight_[range].insert(ticket);
+  flights_.emplace(ticket, flight{range, bytes});
+  ++counts_.sent;
+}
+
+void import_tracker::finish(std::uint64_t ticket, bool written, io::files::import_reject* reject) {
+  const auto it = flights_.find(ticket);
+  if (it == flights_.end()) misuse("document " + std::to_string(ticket) + " finished but not in flight");
+  const flight f = it->second;
+  flights_.erase(it);
+  in_flight_[f.range].erase(ticket);
+  if (written) {
+    ++counts_.written;
+    counts_.bytes_written += f.bytes;
+    return;
+  }
+  ++counts_.rejected;
+  const auto where = locate(ticket);
+  reject->file = files_[where.file].file;
+  reject->index = where.index;
+  rejections_.emplace(ticket, pending_reject{f.range, std::move(*reject)});
+}
+
+void import_tracker::written(std::uint64_t ticket) { finish(ticket, true, nullptr); }
+
+void import_tracker::rejected(std::uint64_t ticket, io::files::import_reject reject) { finish(ticket, false, &reject); }
+
+std::uint64_t import_tracker::range_progress(std::size_t range) const {
+  return in_flight_[range].empty() ? position_ : *in_flight_[range].begin();
+}
+
+std::vector<io::files::import_range_progress> import_tracker::progress() const {
+  std::vector<io::files::import_range_progress> out;
+  out.reserve(ranges_.size());
+  for (std::size_t i = 0; i < ranges_.size(); ++i) {
+    out.push_back(io::files::import_range_progress{ranges_[i].min, ranges_[i].max, range_progress(i)});
+  }
+  return out;
 }
 
 import_tracker::location import_tracker::locate(std::uint64_t ticket) const {
-  check(ticket);
+  if (ticket >= total_) misuse("document " + std::to_string(ticket) + " is not in the input of " + std::to_string(total_));
   // The last file starting at or before the ticket (empty files share their start with the next).
   auto it = std::upper_bound(starts_.begin(), starts_.end(), ticket);
   const auto file = static_cast<std::size_t>(std::distance(starts_.begin(), it) - 1);
@@ -66,9 +125,14 @@ import_tracker::location import_tracker::locate(std::uint64_t ticket) const {
 
 std::vector<io::files::import_reject> import_tracker::take_settled_rejections() {
   std::vector<io::files::import_reject> out;
-  const auto end = rejections_.lower_bound(completed());
-  for (auto it = rejections_.begin(); it != end; ++it) out.push_back(std::move(it->second));
-  rejections_.erase(rejections_.begin(), end);
+  for (auto it = rejections_.begin(); it != rejections_.end();) {
+    if (it->second.range == no_range || it->first < range_progress(it->second.range)) {
+      out.push_back(std::move(it->second.reject));
+      it = rejections_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   return out;
 }
 

@@ -1,51 +1,75 @@
 #pragma once
 // import_tracker: the bookkeeping of one restore import (DESIGN §8), shared by its stages on one
-// executor (not thread-safe).
+// executor (not thread-safe; done_before() is const and may be called from any thread).
 // - The input is the documents of the restore files in order, numbered 0, 1, ... across files
 //   (a document's ticket); files[i].documents is how many documents file i holds.
-// - sent(ticket, bytes) when a document goes to the writer; written(ticket) / rejected(...) when
-//   it has its final result. A document refused before it was sent (no id, no partition key
-//   value) is rejected() without being sent.
-// - completed() is the length of the longest prefix of the input whose documents all have their
-//   final result (pipeline::completion_watermark): a rerun that skips it re-sends nothing that
-//   was done and misses nothing (a checkpoint of completed prefixes). A resumed import starts the
-//   tracker at its checkpoint.
-// - Rejections wait in the tracker until take_settled_rejections() hands over those below
-//   completed(), so a reject file written with a checkpoint holds exactly the rejections of the
-//   checkpointed prefix (a rerun re-rejects the others; none is written twice).
-// Throws std::invalid_argument for a ticket outside the input or reported twice.
+// - The reader reports every ticket once, in order: skipped() (done in an earlier run, see
+//   done_before), refused() (no id or partition key value: rejected without sending) or sent();
+//   position() is the next ticket it will report. The writer reports written() or rejected()
+//   for every document sent.
+// - The checkpoint is per effective partition key range (io/files/import_checkpoint.hpp):
+//   progress() gives, for each range, the first ticket of that range not yet finished (the
+//   smallest in flight, else position()). A hot range finishes its prefix long after the cold
+//   ones; per-range prefixes let a rerun skip what each range finished. done_before(ticket, epk)
+//   applies the checkpoint of an earlier run (`resume`): ticket < its position and < the
+//   completed of the saved range holding epk (an empty epk: a refused document, done when ticket
+//   < its position).
+// - Rejections wait here until take_settled_rejections() hands over those a checkpoint taken now
+//   covers (refused ones at once; the others once their range's progress passed them), so the
+//   reject file holds exactly the rejections of the checkpointed work: a rerun re-rejects the
+//   others and none is written twice.
+// Throws std::invalid_argument for a ticket out of order, outside the input, or reported twice,
+// and for an epk no range holds.
 
 #include "io/files/import_checkpoint.hpp"
-#include "pipeline/completion_watermark.hpp"
 
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <set>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace idabus::stages {
 
+/// An effective partition key range [min, max).
+struct epk_range {
+  std::string min;
+  std::string max;
+};
+
 struct import_counts {
+  std::uint64_t skipped = 0;        ///< done in an earlier run
   std::uint64_t sent = 0;           ///< documents handed to the writer
   std::uint64_t written = 0;        ///< documents written (this run)
-  std::uint64_t rejected = 0;       ///< documents rejected (this run)
+  std::uint64_t rejected = 0;       ///< documents rejected (this run, refused ones included)
   std::uint64_t bytes_written = 0;  ///< raw bytes of the documents written (this run)
+  std::uint64_t done() const noexcept { return skipped + written + rejected; }
 };
 
 class import_tracker {
  public:
-  /// `completed`: documents of the input already done (a resumed import's checkpoint).
-  explicit import_tracker(std::vector<io::files::import_input_file> files, std::uint64_t completed = 0);
+  /// `ranges` in EPK order, covering every key (empty: one range for everything). `resume`: the
+  /// checkpoint of an earlier run over the same files (null: a fresh start); not kept.
+  import_tracker(std::vector<io::files::import_input_file> files, std::vector<epk_range> ranges,
+                 const io::files::import_checkpoint* resume = nullptr);
 
-  void sent(std::uint64_t ticket, std::uint64_t bytes);
+  bool done_before(std::uint64_t ticket, std::string_view epk) const;
+  /// The first ticket not done before in any range: files entirely below it need not be read.
+  std::uint64_t resume_floor() const noexcept { return floor_; }
+
+  void skipped(std::uint64_t ticket);
+  void refused(std::uint64_t ticket, io::files::import_reject reject);
+  void sent(std::uint64_t ticket, std::string_view epk, std::uint64_t bytes);
   void written(std::uint64_t ticket);
-  /// The reject's file and index are filled in here from the ticket.
   void rejected(std::uint64_t ticket, io::files::import_reject reject);
 
   std::uint64_t total_documents() const noexcept { return total_; }
-  std::uint64_t completed() const noexcept { return watermark_.watermark(); }
+  std::uint64_t position() const noexcept { return position_; }
   const import_counts& counts() const noexcept { return counts_; }
+  std::vector<io::files::import_range_progress> progress() const;
 
   /// The restore file and position of a ticket.
   struct location {
@@ -53,23 +77,40 @@ class import_tracker {
     std::uint64_t index = 0;
   };
   location locate(std::uint64_t ticket) const;
-  /// First ticket of each file.
   const std::vector<std::uint64_t>& file_starts() const noexcept { return starts_; }
   const std::vector<io::files::import_input_file>& files() const noexcept { return files_; }
 
-  /// The rejections of documents below completed() not taken before, in ticket order.
+  /// The rejections a checkpoint taken now covers, not handed over before, in ticket order.
   std::vector<io::files::import_reject> take_settled_rejections();
 
  private:
-  void check(std::uint64_t ticket) const;
+  static constexpr std::size_t no_range = static_cast<std::size_t>(-1);
+  void next(std::uint64_t ticket);
+  std::size_t range_of(std::string_view epk) const;
+  std::uint64_t range_progress(std::size_t range) const;
+  void finish(std::uint64_t ticket, bool written, io::files::import_reject* reject);
 
   std::vector<io::files::import_input_file> files_;
   std::vector<std::uint64_t> starts_;
   std::uint64_t total_ = 0;
-  pipeline::completion_watermark watermark_;
+  std::vector<epk_range> ranges_;
+  std::vector<std::set<std::uint64_t>> in_flight_;  ///< per range
+  struct flight {
+    std::size_t range = 0;
+    std::uint64_t bytes = 0;
+  };
+  std::unordered_map<std::uint64_t, flight> flights_;
+  std::uint64_t position_ = 0;
   import_counts counts_;
-  std::unordered_map<std::uint64_t, std::uint64_t> in_flight_bytes_;
-  std::map<std::uint64_t, io::files::import_reject> rejections_;
+  struct pending_reject {
+    std::size_t range = no_range;  ///< no_range: refused before sending
+    io::files::import_reject reject;
+  };
+  std::map<std::uint64_t, pending_reject> rejections_;
+  // The earlier run's checkpoint.
+  std::uint64_t resume_position_ = 0;
+  std::vector<io::files::import_range_progress> resume_ranges_;
+  std::uint64_t floor_ = 0;
 };
 
 }  // namespace idabus::stages

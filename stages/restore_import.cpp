@@ -30,55 +30,70 @@ std::string display_path(std::string_view path) {
   return path.starts_with('/') ? std::string(path) : "/" + std::string(path);
 }
 
-// What one file hop read: documents to send and documents refused, each with its ticket.
+// One document as a file hop read it, registered with the tracker in ticket order afterwards.
+struct read_item {
+  enum class kind { skip, refuse, send } what = kind::send;
+  std::uint64_t ticket = 0;
+  std::string epk;
+  write_document document;
+  files::import_reject reject;
+};
+
 struct read_batch {
-  std::vector<write_document> documents;
-  std::vector<std::pair<std::uint64_t, files::import_reject>> rejects;
+  std::vector<read_item> items;
   bool end = false;
 };
 
 // Consumes the files; produces their documents in order (see the file comment of the header).
 net::awaitable<void> run_read_restore_documents(std::vector<std::filesystem::path> paths, std::string key_path,
-                                                std::uint64_t completed, std::size_t batch,
-                                                pipeline::cpu_pool& file_thread, import_tracker& tracker,
-                                                document_channel& out) {
+                                                std::size_t batch, pipeline::cpu_pool& file_thread,
+                                                import_tracker& tracker, document_channel& out) {
   io::json::document_reader fields(key_path);
   for (std::size_t f = 0; f < paths.size(); ++f) {
     const std::uint64_t first = tracker.file_starts()[f];
     const std::uint64_t expected = tracker.files()[f].documents;
-    if (first + expected <= completed) continue;  // done before (resume): not even opened
+    if (first + expected <= tracker.resume_floor()) {  // done before in every range: not even opened
+      for (std::uint64_t t = first; t < first + expected; ++t) tracker.skipped(t);
+      continue;
+    }
     std::unique_ptr<files::restore_file_reader> reader;
     auto open = [&] { reader = std::make_unique<files::restore_file_reader>(paths[f]); };
     co_await file_thread.run(open);
     std::uint64_t index = 0;  // documents of this file read so far
     for (;;) {
       auto read = [&]() -> read_batch {
-        read_batch out_batch;
-        while (out_batch.documents.size() + out_batch.rejects.size() < batch) {
+        read_batch got;
+        while (got.items.size() < batch) {
           auto raw = reader->next();
           if (!raw) {
-            out_batch.end = true;
+            got.end = true;
             break;
           }
-          const std::uint64_t ticket = first + index++;
-          if (index > expected) break;  // reported below
-          if (ticket < completed) continue;
+          if (index == expected) {  // one more than surveyed: reported below
+            ++index;
+            break;
+          }
+          read_item item;
+          item.ticket = first + index++;
           document_key key = key_of(fields, *raw, key_path);
           if (!key.problem.empty()) {
-            files::import_reject r;
-            r.id = std::move(key.id);
-            r.reason = std::move(key.problem);
-            out_batch.rejects.emplace_back(ticket, std::move(r));
-            continue;
+            item.what = tracker.done_before(item.ticket, "") ? read_item::kind::skip : read_item::kind::refuse;
+            item.reject.id = std::move(key.id);
+            item.reject.reason = std::move(key.problem);
+          } else {
+            item.epk = io::cosmos::effective_partition_key_v2(key.partition_key);
+            if (tracker.done_before(item.ticket, item.epk)) {
+              item.what = read_item::kind::skip;
+            } else {
+              item.document.id = std::move(key.id);
+              item.document.partition_key = std::move(key.partition_key);
+              item.document.body = std::string(*raw);
+              item.document.ticket = item.ticket;
+            }
           }
-          write_document d;
-          d.id = std::move(key.id);
-          d.partition_key = std::move(key.partition_key);
-          d.body = std::string(*raw);
-          d.ticket = ticket;
-          out_batch.documents.push_back(std::move(d));
+          got.items.push_back(std::move(item));
         }
-        return out_batch;
+        return got;
       };
       read_batch got = co_await file_thread.run(read);
       if (index > expected || (got.end && index != expected)) {
@@ -86,10 +101,19 @@ net::awaitable<void> run_read_restore_documents(std::vector<std::filesystem::pat
                                  std::to_string(got.end ? index : expected) + " documents, not " +
                                  std::to_string(expected) + " as when the import started (it changed)");
       }
-      for (auto& [ticket, reject] : got.rejects) tracker.rejected(ticket, std::move(reject));
-      for (auto& d : got.documents) {
-        tracker.sent(d.ticket, d.body.size());
-        co_await out.send(std::move(d));
+      for (auto& item : got.items) {
+        switch (item.what) {
+          case read_item::kind::skip:
+            tracker.skipped(item.ticket);
+            break;
+          case read_item::kind::refuse:
+            tracker.refused(item.ticket, std::move(item.reject));
+            break;
+          case read_item::kind::send:
+            tracker.sent(item.ticket, item.epk, item.document.body.size());
+            co_await out.send(std::move(item.document));
+            break;
+        }
       }
       if (got.end) break;
     }
@@ -124,9 +148,8 @@ net::awaitable<void> run_monitor(restore_import_options options, import_tracker&
     }
     if (options.progress) options.progress();
     if (options.persist) {
-      const std::uint64_t completed = tracker.completed();
-      auto rejects = tracker.take_settled_rejections();
-      auto persist = [&] { options.persist(completed, std::move(rejects)); };
+      auto snapshot = take_import_snapshot(tracker);
+      auto persist = [&] { options.persist(std::move(snapshot)); };
       co_await file_thread.run(persist);
     }
   }
@@ -193,12 +216,20 @@ import_estimate estimate_restore_import(std::span<const std::filesystem::path> p
   return e;
 }
 
+import_snapshot take_import_snapshot(import_tracker& tracker) {
+  import_snapshot s;
+  s.position = tracker.position();
+  s.ranges = tracker.progress();
+  s.rejects = tracker.take_settled_rejections();
+  return s;
+}
+
 net::awaitable<void> run_restore_import(io::cosmos::client& client, pipeline::cpu_pool& file_thread,
                                         restore_import_options options, import_tracker& tracker,
                                         write_lanes_counters& counters) {
   if (options.read_batch == 0) throw std::invalid_argument("restore_import: read_batch must be at least 1");
   if (options.channel_capacity == 0) throw std::invalid_argument("restore_import: channel_capacity must be at least 1");
-  if (options.files.size() != tracker.files().size() || options.completed != tracker.completed()) {
+  if (options.files.size() != tracker.files().size() || tracker.position() != 0) {
     throw std::invalid_argument("restore_import: the tracker does not describe this input");
   }
   document_channel documents(options.channel_capacity);
@@ -220,8 +251,8 @@ net::awaitable<void> run_restore_import(io::cosmos::client& client, pipeline::cp
   };
   std::vector<pipeline::named_stage> stages;
   stages.push_back({"read restore files",
-                    run_read_restore_documents(options.files, options.partition_key_path, options.completed,
-                                               options.read_batch, file_thread, tracker, documents)});
+                    run_read_restore_documents(options.files, options.partition_key_path, options.read_batch,
+                                               file_thread, tracker, documents)});
   stages.push_back({"write", run_writes(client, std::move(lanes), documents, counters, state)});
   stages.push_back({"monitor", run_monitor(std::move(options), tracker, file_thread, state)});
   co_await pipeline::run_stages(std::move(stages));

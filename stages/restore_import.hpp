@@ -4,16 +4,17 @@
 //
 //   run_read_restore_documents   the files in order on `file_thread` (restore_file_reader, then the
 //                                id and partition key value of each document); ticket = position in
-//                                the whole input; the first options.completed documents (a resumed
-//                                checkpoint) are skipped; a document without an id or a partition
-//                                key value is rejected here (tracker), never sent
+//                                the whole input; documents an earlier run finished (the tracker's
+//                                done_before, per range) are skipped, files entirely below its
+//                                resume_floor not even opened; a document without an id or a
+//                                partition key value is refused here (tracker), never sent
 //     -> channel<write_document> (options.channel_capacity), in input order
 //   run_write_lanes              lanes by EPK range, sub-lanes by hash of key and id (so the
 //                                versions of a document are written in input order), batches cut
 //                                by predicted RU, paced per range by the client's gate
 //     -> tracker                 written / rejected per document, as results arrive
 //   monitor                      every options.tick: options.progress() on the executor, then
-//                                options.persist(completed, settled rejections) on `file_thread`
+//                                options.persist(take_import_snapshot(tracker)) on `file_thread`
 //
 // Ends when every document has its final result; the last progress and persist are the caller's
 // (it also calls persist after a failure or a cancellation, from the tracker). Runs on the
@@ -80,21 +81,29 @@ import_estimate estimate_restore_import(std::span<const std::filesystem::path> f
                                         const std::vector<io::cosmos::pk_range>& ranges, double range_share, double cap,
                                         const io::cosmos::cost_model& costs, std::string_view collection_link);
 
+/// What a checkpoint taken now records (io/files/import_checkpoint.hpp).
+struct import_snapshot {
+  std::uint64_t position = 0;
+  std::vector<io::files::import_range_progress> ranges;
+  std::vector<io::files::import_reject> rejects;  ///< settled since the last snapshot
+};
+
+/// Hands the settled rejections over: take one snapshot per checkpoint written.
+import_snapshot take_import_snapshot(import_tracker& tracker);
+
 struct restore_import_options {
   std::vector<std::filesystem::path> files;  ///< in import order; the tracker knows their counts
   std::string partition_key_path;            ///< "objecttype", "/objecttype", "a/b"
-  std::uint64_t completed = 0;               ///< documents of the input done before (resume)
   std::size_t read_batch = 256;              ///< documents per file hop (>= 1)
   std::size_t channel_capacity = 1024;       ///< documents between reader and lanes (>= 1)
   write_lanes_options lanes;                 ///< its on_result is set here (to the tracker)
-  std::chrono::milliseconds tick{1000};      ///< progress and checkpoint interval
+  std::chrono::milliseconds tick{1000};      ///< checkpoint (and progress callback) interval
   std::function<void()> progress;            ///< optional; on the executor
-  /// Optional; on the file thread: the completed prefix and the rejections inside it not yet
-  /// handed over (see import_tracker::take_settled_rejections).
-  std::function<void(std::uint64_t completed, std::vector<io::files::import_reject> rejects)> persist;
+  /// Optional; on the file thread, with a snapshot taken on the executor just before.
+  std::function<void(import_snapshot)> persist;
 };
 
-/// See the file comment. `tracker` must describe options.files and start at options.completed;
+/// See the file comment. `tracker` must describe options.files (a fresh one: position 0);
 /// `counters` receives the writer's counters (RU, 429s). Both are borrowed and readable from
 /// progress().
 net::awaitable<void> run_restore_import(io::cosmos::client& client, pipeline::cpu_pool& file_thread,

@@ -62,7 +62,16 @@ std::string to_json(const import_checkpoint& c) {
            std::to_string(c.files[i].bytes) + "}";
   }
   out += c.files.empty() ? "]" : "\n  ]";
-  out += ",\n  \"completed\": " + std::to_string(c.completed);
+  out += ",\n  \"position\": " + std::to_string(c.position);
+  out += ",\n  \"ranges\": [";
+  for (std::size_t i = 0; i < c.ranges.size(); ++i) {
+    out += i == 0 ? "\n    {\"min\": " : ",\n    {\"min\": ";
+    append_json_string(out, c.ranges[i].min);
+    out += ", \"max\": ";
+    append_json_string(out, c.ranges[i].max);
+    out += ", \"completed\": " + std::to_string(c.ranges[i].completed) + "}";
+  }
+  out += c.ranges.empty() ? "]" : "\n  ]";
   out += ",\n  \"rejected\": " + std::to_string(c.rejected);
   out += ",\n  \"rejectsBytes\": " + std::to_string(c.rejects_bytes);
   out += "\n}\n";
@@ -93,13 +102,23 @@ import_checkpoint parse_import_checkpoint(std::string_view text) {
       c.files.push_back(import_input_file{get_string(f, field + ".", "file"), get_count(f, field + ".", "documents"),
                                           get_count(f, field + ".", "bytes")});
     }
-    c.completed = get_count(o, "", "completed");
+    c.position = get_count(o, "", "position");
+    i = 0;
+    for (simdjson::dom::element e : get_array(o, "", "ranges")) {
+      const std::string field = "ranges[" + std::to_string(i++) + "]";
+      auto r = as_object(e, field);
+      import_range_progress p{get_string(r, field + ".", "min"), get_string(r, field + ".", "max"),
+                              get_count(r, field + ".", "completed")};
+      if (p.completed > c.position) invalid_field(field + ".completed", "must not exceed position");
+      if (!c.ranges.empty() && c.ranges.back().max != p.min) invalid_field(field + ".min", "must be the previous range's max");
+      c.ranges.push_back(std::move(p));
+    }
     c.rejected = get_count(o, "", "rejected");
     c.rejects_bytes = get_count(o, "", "rejectsBytes");
     std::uint64_t total = 0;
     for (const auto& f : c.files) total += f.documents;
-    if (c.completed > total) invalid_field("completed", "must not exceed the documents of the files");
-    if (c.rejected > c.completed) invalid_field("rejected", "must not exceed completed");
+    if (c.position > total) invalid_field("position", "must not exceed the documents of the files");
+    if (c.rejected > c.position) invalid_field("rejected", "must not exceed position");
     return c;
   } catch (const json_field_error& e) {
     throw import_checkpoint_error(e.what());

@@ -7,15 +7,22 @@
 //   { "formatVersion": 1, "database": "idabus", "collection": "Resources",
 //     "partitionKeyPath": "/objecttype",
 //     "files": [ { "file": "Resources.000001.json", "documents": 5000, "bytes": 15123456 } ],
-//     "completed": 7500, "rejected": 2, "rejectsBytes": 412 }
+//     "position": 7500,
+//     "ranges": [ { "min": "", "max": "3F", "completed": 7100 }, { "min": "3F", "max": "FF", "completed": 7500 } ],
+//     "rejected": 2, "rejectsBytes": 412 }
 //
 //   exportRaw.<database>.<collection>.rejects.jsonl      (appended and fsync'd before each checkpoint)
 //   {"file":"Resources.000002.json","index":17,"id":"a1","partitionKey":"[\"Person\"]","status":400,"substatus":0,"reason":"..."}
 //
-// - completed: the first `completed` documents of the input (the files in this order) all have
-//   their final result: written, or a line in the reject file. rejected: how many of them are in
-//   the reject file; rejectsBytes: its length at that checkpoint (a rerun cuts it back to that,
-//   so a line appended after the last checkpoint is never there twice).
+// - Documents are numbered in input order (the files in this order) from 0. position: every
+//   document before it was read. ranges: the effective partition key ranges [min, max) of the
+//   collection; completed: every document before it whose EPK lies in the range has its final
+//   result (written, or a line in the reject file). A rerun skips a document numbered n < position
+//   when n < completed of its range (or when it has no partition key value: such documents were
+//   rejected before sending). Per range, because a hot range finishes its prefix much later than
+//   the others: one prefix for all would re-send most of the cold ranges' work.
+// - rejected: lines in the reject file at this checkpoint; rejectsBytes: its length then (a rerun
+//   cuts it back to that, so a line appended after the last checkpoint is never there twice).
 // - partitionKey is the header form (a JSON array), empty when the document had no value.
 //   status 0: refused before sending (no id, no partition key value); otherwise the service's.
 // Blocking file I/O: call these on a file thread or in a tool's main. Errors: file_error (I/O),
@@ -42,12 +49,21 @@ struct import_input_file {
   bool operator==(const import_input_file&) const = default;
 };
 
+/// How far one effective partition key range [min, max) got.
+struct import_range_progress {
+  std::string min;  ///< EPK, inclusive ("" = the start)
+  std::string max;  ///< EPK, exclusive ("FF" = the end)
+  std::uint64_t completed = 0;
+  bool operator==(const import_range_progress&) const = default;
+};
+
 struct import_checkpoint {
   std::string database;
   std::string collection;
   std::string partition_key_path;
   std::vector<import_input_file> files;
-  std::uint64_t completed = 0;
+  std::uint64_t position = 0;
+  std::vector<import_range_progress> ranges;
   std::uint64_t rejected = 0;
   std::uint64_t rejects_bytes = 0;
   bool operator==(const import_checkpoint&) const = default;

@@ -1,10 +1,14 @@
 #include "stages/import_tracker.hpp"
 
+#include "io/cosmos/epk.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
 
 namespace files = idabus::io::files;
+namespace cosmos = idabus::io::cosmos;
+using idabus::stages::epk_range;
 using idabus::stages::import_tracker;
 
 namespace {
@@ -14,33 +18,63 @@ std::vector<files::import_input_file> three_files() {
   return {{"a.000001.json", 3, 30}, {"a.000002.json", 0, 2}, {"a.000003.json", 2, 20}};
 }
 
+const std::vector<epk_range> two_ranges{{"", "7F"}, {"7F", "FF"}};
+const std::string low = "10";   // an EPK in range 0
+const std::string high = "A0";  // an EPK in range 1
+
 files::import_reject reason(std::string why) {
   files::import_reject r;
   r.reason = std::move(why);
   return r;
 }
 
+std::vector<std::uint64_t> completed_per_range(const import_tracker& t) {
+  std::vector<std::uint64_t> out;
+  for (const auto& r : t.progress()) out.push_back(r.completed);
+  return out;
+}
+
 }  // namespace
 
-TEST(ImportTracker, CompletedIsThePrefixOfTheInputWithFinalResults) {
-  import_tracker t(three_files());
+TEST(ImportTracker, EachRangeProgressesToItsFirstUnfinishedDocument) {
+  import_tracker t(three_files(), two_ranges);
   EXPECT_EQ(t.total_documents(), 5u);
-  for (std::uint64_t i = 0; i < 5; ++i) t.sent(i, 10);
+  t.sent(0, high, 10);  // the hot range's first document stays in flight
+  t.sent(1, low, 10);
+  t.sent(2, low, 10);
+  t.sent(3, high, 10);
+  EXPECT_EQ(completed_per_range(t), (std::vector<std::uint64_t>{1, 0}));
   t.written(1);
+  t.written(2);
   t.written(3);
-  EXPECT_EQ(t.completed(), 0u);
+  // Range 0 finished everything read so far; range 1 waits for ticket 0.
+  EXPECT_EQ(completed_per_range(t), (std::vector<std::uint64_t>{4, 0}));
   t.written(0);
-  EXPECT_EQ(t.completed(), 2u);
-  t.rejected(2, reason("too large"));
-  EXPECT_EQ(t.completed(), 4u);
-  EXPECT_EQ(t.counts().sent, 5u);
-  EXPECT_EQ(t.counts().written, 3u);
-  EXPECT_EQ(t.counts().rejected, 1u);
-  EXPECT_EQ(t.counts().bytes_written, 30u);
+  EXPECT_EQ(completed_per_range(t), (std::vector<std::uint64_t>{4, 4}));
+  EXPECT_EQ(t.progress()[1].min, "7F");
+  EXPECT_EQ(t.counts().written, 4u);
+  EXPECT_EQ(t.counts().bytes_written, 40u);
+  EXPECT_EQ(t.position(), 4u);
+}
+
+TEST(ImportTracker, AResumedRunSkipsWhatEachRangeFinished) {
+  files::import_checkpoint saved;
+  saved.position = 4;
+  saved.ranges = {{"", "7F", 4}, {"7F", "FF", 1}};
+  import_tracker t(three_files(), two_ranges, &saved);
+  EXPECT_EQ(t.resume_floor(), 1u);
+  EXPECT_TRUE(t.done_before(0, high));
+  EXPECT_FALSE(t.done_before(1, high));  // the hot range had not finished it
+  EXPECT_TRUE(t.done_before(3, low));
+  EXPECT_FALSE(t.done_before(4, low));   // never read
+  EXPECT_TRUE(t.done_before(2, ""));     // refused before: in its reject file
+  EXPECT_FALSE(t.done_before(4, ""));
+  import_tracker fresh(three_files(), two_ranges);
+  EXPECT_FALSE(fresh.done_before(0, low));
 }
 
 TEST(ImportTracker, LocatesTicketsInTheirFilesSkippingEmptyOnes) {
-  import_tracker t(three_files());
+  import_tracker t(three_files(), two_ranges);
   EXPECT_EQ(t.locate(2).file, 0u);
   EXPECT_EQ(t.locate(2).index, 2u);
   EXPECT_EQ(t.locate(3).file, 2u);
@@ -49,32 +83,39 @@ TEST(ImportTracker, LocatesTicketsInTheirFilesSkippingEmptyOnes) {
   EXPECT_THROW(t.locate(5), std::invalid_argument);
 }
 
-TEST(ImportTracker, HandsOverOnlyRejectionsInsideTheCompletedPrefixEachOnce) {
-  import_tracker t(three_files());
-  t.rejected(4, reason("no key"));  // ticket 4 = c, index 1: beyond the prefix for now
-  t.rejected(1, reason("too large"));
-  EXPECT_TRUE(t.take_settled_rejections().empty());  // ticket 0 is still out
-  t.written(0);
+TEST(ImportTracker, HandsOverRejectionsOnceTheirRangeHasPassedThemEachOnce) {
+  import_tracker t(three_files(), two_ranges);
+  t.sent(0, low, 1);
+  t.sent(1, low, 1);
+  t.refused(2, reason("no key"));
+  t.sent(3, high, 1);
+  t.rejected(1, reason("too large"));  // behind ticket 0 of its range
+  t.rejected(3, reason("bad"));
   auto first = t.take_settled_rejections();
-  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].reason, "no key");  // refused: settled at once
   EXPECT_EQ(first[0].file, "a.000001.json");
-  EXPECT_EQ(first[0].index, 1u);
-  EXPECT_EQ(first[0].reason, "too large");
+  EXPECT_EQ(first[0].index, 2u);
+  EXPECT_EQ(first[1].reason, "bad");
+  EXPECT_EQ(first[1].file, "a.000003.json");
+  EXPECT_EQ(first[1].index, 0u);
   EXPECT_TRUE(t.take_settled_rejections().empty());
-  t.written(2);
-  t.written(3);
+  t.written(0);
   auto second = t.take_settled_rejections();
   ASSERT_EQ(second.size(), 1u);
-  EXPECT_EQ(second[0].file, "a.000003.json");
-  EXPECT_EQ(second[0].index, 1u);
-  EXPECT_EQ(t.completed(), 5u);
+  EXPECT_EQ(second[0].reason, "too large");
+  EXPECT_EQ(t.counts().rejected, 3u);
 }
 
-TEST(ImportTracker, AResumedImportStartsAtItsCheckpoint) {
-  import_tracker t(three_files(), 3);
-  EXPECT_EQ(t.completed(), 3u);
-  t.written(3);
-  EXPECT_EQ(t.completed(), 4u);
-  EXPECT_THROW(t.written(1), std::invalid_argument);  // inside the prefix: done before
-  EXPECT_THROW(import_tracker(three_files(), 6), std::invalid_argument);
+TEST(ImportTracker, DocumentsMustBeReportedInOrderAndFinishedOnce) {
+  import_tracker t(three_files(), two_ranges);
+  EXPECT_THROW(t.sent(1, low, 1), std::invalid_argument);
+  t.skipped(0);
+  t.sent(1, low, 1);
+  t.written(1);
+  EXPECT_THROW(t.written(1), std::invalid_argument);
+  EXPECT_THROW(t.written(2), std::invalid_argument);  // never sent
+  import_tracker no_ranges(three_files(), {});
+  no_ranges.sent(0, cosmos::effective_partition_key_v2(std::vector<cosmos::pk_component>{std::string("x")}), 1);
+  EXPECT_EQ(no_ranges.progress().size(), 1u);
 }

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -107,6 +108,13 @@ struct rig {
         client(http, cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + key)) {}
 };
 
+const std::vector<stages::epk_range> two_epk_ranges{{"", "20"}, {"20", "FF"}};
+
+stages::import_tracker tracker_for(const std::vector<std::filesystem::path>& paths,
+                                   const files::import_checkpoint* resume = nullptr) {
+  return stages::import_tracker(stages::survey_restore_files(paths), two_epk_ranges, resume);
+}
+
 stages::restore_import_options import_options(std::vector<std::filesystem::path> paths) {
   stages::restore_import_options o;
   o.files = std::move(paths);
@@ -192,10 +200,10 @@ TEST(RestoreImport, WritesEveryVersionInFileOrderAndRejectsDocumentsWithoutAKey)
   std::vector<files::import_reject> persisted;
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, server.handler());
-    stages::import_tracker tracker(stages::survey_restore_files(paths));
+    auto tracker = tracker_for(paths);
     stages::write_lanes_counters counters;
     co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
-    EXPECT_EQ(tracker.completed(), 41u);
+    EXPECT_EQ(tracker.position(), 41u);
     EXPECT_EQ(tracker.counts().written, 40u);
     EXPECT_EQ(tracker.counts().rejected, 1u);
     persisted = tracker.take_settled_rejections();
@@ -215,33 +223,44 @@ TEST(RestoreImport, AnEmptyInputEndsWithoutWriting) {
   recording_server server;
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, server.handler());
-    stages::import_tracker tracker(stages::survey_restore_files(paths));
+    auto tracker = tracker_for(paths);
     stages::write_lanes_counters counters;
     co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
-    EXPECT_EQ(tracker.completed(), 0u);
+    EXPECT_EQ(tracker.position(), 0u);
   });
   EXPECT_EQ(server.operations, 0u);
 }
 
-TEST(RestoreImport, AResumedImportSendsOnlyWhatFollowsItsCheckpoint) {
+TEST(RestoreImport, AResumedImportSendsOnlyWhatEachRangeHadNotFinished) {
   temp_dir dir;
   std::vector<std::pair<std::string, int>> docs;
   for (int i = 0; i < 10; ++i) docs.emplace_back("k" + std::to_string(i), 1);
   const std::vector<std::filesystem::path> paths{
       write_text(dir, "c.000001.json", restore_text({docs.begin(), docs.begin() + 4})),
       write_text(dir, "c.000002.json", restore_text({docs.begin() + 4, docs.end()}))};
+  // The earlier run read 8 documents; range "0" finished all of them, range "1" the first 2.
+  files::import_checkpoint saved;
+  saved.position = 8;
+  saved.ranges = {{"", "20", 8}, {"20", "FF", 2}};
+  std::set<std::string> expected;
+  for (int i = 0; i < 10; ++i) {
+    const std::vector<cosmos::pk_component> pk{"k" + std::to_string(i)};
+    const bool low = cosmos::effective_partition_key_v2(pk) < "20";
+    if (i >= 8 || (!low && i >= 2)) expected.insert("k" + std::to_string(i));
+  }
   recording_server server;
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, server.handler());
-    stages::import_tracker tracker(stages::survey_restore_files(paths), 6);
+    auto tracker = tracker_for(paths, &saved);
     stages::write_lanes_counters counters;
-    auto o = import_options(paths);
-    o.completed = 6;
-    co_await stages::run_restore_import(r.client, r.file_thread, o, tracker, counters);
-    EXPECT_EQ(tracker.completed(), 10u);
+    co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
+    EXPECT_EQ(tracker.position(), 10u);
+    EXPECT_EQ(tracker.counts().skipped + tracker.counts().written, 10u);
   });
-  EXPECT_EQ(server.operations, 4u);
-  for (int i = 6; i < 10; ++i) EXPECT_EQ(server.applied.count("k" + std::to_string(i)), 1u) << i;
+  std::set<std::string> sent;
+  for (const auto& [id, versions] : server.applied) sent.insert(id);
+  EXPECT_EQ(sent, expected);
+  EXPECT_EQ(server.operations, expected.size());
 }
 
 TEST(RestoreImport, PersistsTheCompletedPrefixWhileItRuns) {
@@ -254,12 +273,16 @@ TEST(RestoreImport, PersistsTheCompletedPrefixWhileItRuns) {
   std::vector<std::uint64_t> checkpoints;
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, server.handler());
-    stages::import_tracker tracker(stages::survey_restore_files(paths));
+    auto tracker = tracker_for(paths);
     stages::write_lanes_counters counters;
     auto o = import_options(paths);
     o.lanes.lanes_per_range = 1;
     o.tick = std::chrono::milliseconds(5);
-    o.persist = [&](std::uint64_t completed, std::vector<files::import_reject>) { checkpoints.push_back(completed); };
+    o.persist = [&](stages::import_snapshot s) {
+      std::uint64_t least = s.position;
+      for (const auto& range : s.ranges) least = std::min(least, range.completed);
+      checkpoints.push_back(least);
+    };
     co_await stages::run_restore_import(r.client, r.file_thread, o, tracker, counters);
   });
   // Several checkpoints while the writes were under way, never going back.
@@ -278,7 +301,7 @@ TEST(RestoreImport, AMalformedFileFailsNamingTheReaderAndTheFile) {
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, server.handler());
     // The second file as it was surveyed: one document (it was damaged since).
-    stages::import_tracker tracker({{"c.000001.json", 1, 0}, {"c.000002.json", 1, 0}});
+    stages::import_tracker tracker({{"c.000001.json", 1, 0}, {"c.000002.json", 1, 0}}, two_epk_ranges);
     stages::write_lanes_counters counters;
     try {
       co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
@@ -299,7 +322,7 @@ TEST(RestoreImport, AFileThatChangedSinceTheSurveyFails) {
   std::string what;
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, server.handler());
-    stages::import_tracker tracker({{"c.000001.json", 2, 0}});
+    stages::import_tracker tracker({{"c.000001.json", 2, 0}}, two_epk_ranges);
     stages::write_lanes_counters counters;
     try {
       co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
@@ -322,7 +345,7 @@ TEST(RestoreImport, CancellationWhileWritesAreBlockedEndsPromptly) {
                        if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
                        return reply::ok("[]").after(std::chrono::seconds(60));
                      });
-                     stages::import_tracker tracker(stages::survey_restore_files(paths));
+                     auto tracker = tracker_for(paths);
                      stages::write_lanes_counters counters;
                      co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker,
                                                          counters);

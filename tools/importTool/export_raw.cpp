@@ -53,6 +53,13 @@ namespace net = boost::asio;
 using clock_type = std::chrono::steady_clock;
 
 constexpr std::size_t default_lanes_per_range = 8;
+// Documents queued per range (over its sub-lanes): a few batches, so that what is queued or in
+// flight, which a checkpoint cannot count as done, stays a second or two of the range's writes.
+constexpr std::size_t queued_per_range = 512;
+// The checkpoint is rewritten this often (a killed import re-sends at most about this much plus
+// what was in flight); progress is printed at most every progress_interval.
+constexpr std::chrono::milliseconds checkpoint_interval{250};
+constexpr std::chrono::seconds progress_interval{1};
 
 // Everything one -exportRaw run knows; lives in run_export_raw's frame (outlives the io_context).
 struct export_state {
@@ -66,7 +73,7 @@ struct export_state {
   export_raw_input input;
   files::import_checkpoint checkpoint;  ///< this run's; touched on the file thread while importing
   std::filesystem::path checkpoint_path, rejects_path;
-  std::uint64_t completed_at_start = 0;
+  std::optional<files::import_checkpoint> resume;  ///< the earlier run's checkpoint (--resume)
   std::uint64_t rejected_before = 0;
   // results
   export_raw_budget budget;
@@ -104,7 +111,7 @@ std::string describe_failure(std::exception_ptr failure, const export_state& st)
     return e.what();
   } catch (const io::http::transport_error& e) {
     if (e.kind() == io::http::transport_error_kind::connect_failed) {
-      return "cannot connect to " + st.cs.endpoint + " (" + e.what() + ")";
+      return "cannot connect to " + st.cs.endpoint + ": " + e.code().message();
     }
     return e.what();
   } catch (const std::exception& e) {
@@ -132,13 +139,15 @@ void note(const export_state& st, const std::string& line) {
 
 export_raw_figures figures_of(const export_state& st) {
   export_raw_figures f;
-  f.total = st.tracker ? st.tracker->total_documents() : 0;
-  f.done = st.tracker ? st.tracker->completed() : st.completed_at_start;
-  f.done_at_start = st.completed_at_start;
+  f.rejected = st.rejected_before;
   if (st.tracker) {
-    f.written = st.tracker->counts().written;
-    f.rejected = st.rejected_before + st.tracker->counts().rejected;
-    f.bytes = st.tracker->counts().bytes_written;
+    const auto& c = st.tracker->counts();
+    f.total = st.tracker->total_documents();
+    f.done = c.done();
+    f.done_at_start = c.skipped;
+    f.written = c.written;
+    f.rejected += c.rejected;
+    f.bytes = c.bytes_written;
   }
   f.ru = st.counters.total.ru;
   f.throttled = st.counters.total.throttled_operations;
@@ -147,9 +156,10 @@ export_raw_figures figures_of(const export_state& st) {
   return f;
 }
 
-// Once a second: the progress line (RU/s over the last interval).
+// At most once a second: the progress line (RU/s over the interval since the last one).
 void print_progress(export_state& st) {
   const auto now = clock_type::now();
+  if (now - st.last_tick < progress_interval) return;
   st.seconds = std::chrono::duration<double>(now - st.started).count();
   export_raw_figures f = figures_of(st);
   const double interval = std::chrono::duration<double>(now - st.last_tick).count();
@@ -160,13 +170,16 @@ void print_progress(export_state& st) {
 }
 
 // On the file thread: rejects first (fsync'd), then the checkpoint that covers them.
-void persist(export_state& st, std::uint64_t completed, std::vector<files::import_reject> rejects) {
-  if (!rejects.empty()) {
-    st.checkpoint.rejects_bytes = files::append_rejects(st.rejects_path, rejects);
-    st.checkpoint.rejected += rejects.size();
+void persist(export_state& st, stages::import_snapshot snapshot) {
+  if (!snapshot.rejects.empty()) {
+    st.checkpoint.rejects_bytes = files::append_rejects(st.rejects_path, snapshot.rejects);
+    st.checkpoint.rejected += snapshot.rejects.size();
   }
-  if (rejects.empty() && completed == st.checkpoint.completed) return;
-  st.checkpoint.completed = completed;
+  if (snapshot.rejects.empty() && snapshot.position == st.checkpoint.position && snapshot.ranges == st.checkpoint.ranges) {
+    return;
+  }
+  st.checkpoint.position = snapshot.position;
+  st.checkpoint.ranges = std::move(snapshot.ranges);
   files::write_import_checkpoint(st.checkpoint_path, st.checkpoint);
 }
 
@@ -234,20 +247,21 @@ net::awaitable<void> run_import_program(export_state& st) {
     };
     co_await file_thread.run(start_state);
 
-    st.tracker.emplace(st.checkpoint.files, st.completed_at_start);
+    std::vector<stages::epk_range> ranges;
+    for (const auto& r : plan.ranges) ranges.push_back(stages::epk_range{r.min_inclusive, r.max_exclusive});
+    st.tracker.emplace(st.checkpoint.files, std::move(ranges), st.resume ? &*st.resume : nullptr);
     stages::restore_import_options o;
     o.files = st.input.files;
     o.partition_key_path = st.key_path;
-    o.completed = st.completed_at_start;
     o.lanes.database = st.database;
     o.lanes.collection = st.collection;
     o.lanes.lanes_per_range = lanes_per_range(st);
-    o.lanes.lane_capacity = std::max<std::size_t>(16, 2048 / o.lanes.lanes_per_range);
+    o.lanes.lane_capacity = std::max<std::size_t>(16, queued_per_range / o.lanes.lanes_per_range);
+    o.channel_capacity = 256;
+    o.tick = checkpoint_interval;
     o.lanes.range_ru_per_second = plan.range_share;
     o.progress = [&st] { print_progress(st); };
-    o.persist = [&st](std::uint64_t completed, std::vector<files::import_reject> rejects) {
-      persist(st, completed, std::move(rejects));
-    };
+    o.persist = [&st](stages::import_snapshot snapshot) { persist(st, std::move(snapshot)); };
     st.started = st.last_tick = clock_type::now();
     co_await stages::run_restore_import(client, file_thread, std::move(o), *st.tracker, st.counters);
   } catch (...) {
@@ -267,9 +281,8 @@ net::awaitable<void> run_import_program(export_state& st) {
   }
   if (st.tracker) {
     try {
-      const std::uint64_t completed = st.tracker->completed();
-      auto rejects = st.tracker->take_settled_rejections();
-      auto last = [&] { persist(st, completed, std::move(rejects)); };
+      auto snapshot = stages::take_import_snapshot(*st.tracker);
+      auto last = [&] { persist(st, std::move(snapshot)); };
       co_await file_thread.run(last);
     } catch (...) {
       if (!failure) failure = std::current_exception();
@@ -363,12 +376,15 @@ void prepare_input(export_state& st) {
     note(st, "--resume: no checkpoint " + st.checkpoint_path.string() + "; starting from the first document");
     return;
   }
-  st.completed_at_start = resume_from(*saved, st.checkpoint, st.checkpoint_path);
+  check_resumable(*saved, st.checkpoint, st.checkpoint_path);
   st.rejected_before = saved->rejected;
-  st.checkpoint.completed = saved->completed;
+  st.checkpoint.position = saved->position;
+  st.checkpoint.ranges = saved->ranges;
   st.checkpoint.rejected = saved->rejected;
   st.checkpoint.rejects_bytes = saved->rejects_bytes;
-  note(st, "--resume: " + std::to_string(st.completed_at_start) + " documents done before; continuing after them");
+  note(st, "--resume: continuing from " + st.checkpoint_path.string() + " (" + std::to_string(saved->position) +
+               " documents read before; each partition key range skips what it finished)");
+  st.resume = std::move(saved);
 }
 
 }  // namespace
@@ -411,7 +427,7 @@ int run_export_raw(const command_line& line) {
     std::string what;
     if (is_command_error(run.failure, code, what)) throw command_error(what, code);
     std::string message = describe_failure(run.failure, st);
-    if (st.tracker && f.done > st.completed_at_start) {
+    if (st.tracker && f.done > f.done_at_start) {
       message += " (" + std::to_string(f.done) + " of " + std::to_string(f.total) +
                  " documents done; rerun with --resume to continue)";
     }

@@ -60,25 +60,24 @@ export_raw_input resolve_export_raw_input(const fs::path& restore_file, std::str
                       (found.empty() ? std::string(" (none at all)") : " (found: " + names + ")"));
 }
 
-std::uint64_t resume_from(const io::files::import_checkpoint& saved, const io::files::import_checkpoint& current,
-                          const fs::path& checkpoint_file) {
-  auto refuse = [&](const std::string& why) -> std::uint64_t {
+void check_resumable(const io::files::import_checkpoint& saved, const io::files::import_checkpoint& current,
+                     const fs::path& checkpoint_file) {
+  auto refuse = [&](const std::string& why) {
     throw command_error("--resume: " + checkpoint_file.string() + " " + why + "; rerun without --resume to start over");
   };
   if (saved.database != current.database || saved.collection != current.collection) {
-    return refuse("is for " + saved.database + "/" + saved.collection);
+    refuse("is for " + saved.database + "/" + saved.collection);
   }
   if (saved.partition_key_path != current.partition_key_path) {
-    return refuse("was written with partition key " + saved.partition_key_path);
+    refuse("was written with partition key " + saved.partition_key_path);
   }
   if (saved.files != current.files) {
     for (std::size_t i = 0; i < std::max(saved.files.size(), current.files.size()); ++i) {
-      if (i >= saved.files.size()) return refuse("does not list " + current.files[i].file);
-      if (i >= current.files.size()) return refuse("lists " + saved.files[i].file + ", which is not in the input");
-      if (saved.files[i] != current.files[i]) return refuse("was written for another " + saved.files[i].file);
+      if (i >= saved.files.size()) refuse("does not list " + current.files[i].file);
+      if (i >= current.files.size()) refuse("lists " + saved.files[i].file + ", which is not in the input");
+      if (saved.files[i] != current.files[i]) refuse("was written for another " + saved.files[i].file);
     }
   }
-  return saved.completed;
 }
 
 }  // namespace idabus::import_tool

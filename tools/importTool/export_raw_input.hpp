@@ -6,8 +6,8 @@
 //   name), with a note saying so.
 // - The checkpoint and the reject file live next to the restore files (the folder, or the file's
 //   folder): io/files/import_checkpoint.hpp names them.
-// - resume_from(): where a --resume run starts: the checkpoint's completed prefix, when it was
-//   written for the same target, partition key path and files (names, documents, bytes, order).
+// - check_resumable(): a --resume run continues from a checkpoint only when it was written for
+//   the same target, partition key path and files (names, documents, bytes, order).
 // Blocking (lists a folder). Throws command_error (exit_failed) naming the path or the mismatch.
 
 #include "io/files/import_checkpoint.hpp"
@@ -28,8 +28,8 @@ struct export_raw_input {
 
 export_raw_input resolve_export_raw_input(const std::filesystem::path& restore_file, std::string_view collection);
 
-/// The documents a resumed import skips; `current` describes this run (completed 0).
-std::uint64_t resume_from(const io::files::import_checkpoint& saved, const io::files::import_checkpoint& current,
-                          const std::filesystem::path& checkpoint_file);
+/// Throws command_error naming the difference; `current` describes this run.
+void check_resumable(const io::files::import_checkpoint& saved, const io::files::import_checkpoint& current,
+                     const std::filesystem::path& checkpoint_file);
 
 }  // namespace idabus::import_tool

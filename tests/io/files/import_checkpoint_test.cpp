@@ -19,7 +19,8 @@ files::import_checkpoint sample() {
   c.collection = "Resources";
   c.partition_key_path = "/objecttype";
   c.files = {{"Resources.000001.json", 5000, 15123456}, {"Resources.000002.json", 10, 999}};
-  c.completed = 5003;
+  c.position = 5003;
+  c.ranges = {{"", "7F", 4990}, {"7F", "FF", 5003}};
   c.rejected = 2;
   c.rejects_bytes = 412;
   return c;
@@ -41,9 +42,9 @@ TEST(ImportCheckpoint, ACheckpointThatIsNotThisFormatNamesTheField) {
   text.replace(text.find("\"completed\": 5003"), 17, "\"completed\": 6000");
   try {
     files::parse_import_checkpoint(text);
-    FAIL() << "accepted more completed documents than the files hold";
+    FAIL() << "accepted a range completed beyond the position";
   } catch (const files::import_checkpoint_error& e) {
-    EXPECT_NE(std::string(e.what()).find("completed"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ranges[1].completed"), std::string::npos) << e.what();
   }
   EXPECT_THROW(files::parse_import_checkpoint("[1]"), files::import_checkpoint_error);
   EXPECT_THROW(files::parse_import_checkpoint("{\"formatVersion\": 2}"), files::import_checkpoint_error);

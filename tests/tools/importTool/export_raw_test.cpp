@@ -56,12 +56,12 @@ std::string array_of(const std::vector<std::string>& docs) {
 
 void write_file(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
-/// Restore files Resources.000001.json.. in `folder`, `per_file` documents each, from document `first` on.
-void write_resources(const fs::path& folder, int files, int per_file, int version = 1) {
+/// Restore files <collection>.000001.json.. in `folder`, `per_file` documents each.
+void write_resources(const fs::path& folder, int files, int per_file, const std::string& collection = "Resources") {
   for (int f = 0; f < files; ++f) {
     std::vector<std::string> docs;
-    for (int i = 0; i < per_file; ++i) docs.push_back(resource(f * per_file + i, version));
-    write_file(folder / ("Resources." + std::string(6 - std::to_string(f + 1).size(), '0') + std::to_string(f + 1) + ".json"),
+    for (int i = 0; i < per_file; ++i) docs.push_back(resource(f * per_file + i));
+    write_file(folder / (collection + "." + std::string(6 - std::to_string(f + 1).size(), '0') + std::to_string(f + 1) + ".json"),
                array_of(docs));
   }
 }
@@ -127,13 +127,14 @@ std::uint64_t number_before(const std::string& text, const std::string& suffix) 
   return std::stoull(m[1].str());
 }
 
-// Polls `condition` every 100 ms until it holds or `limit` passes; true when it held.
+// Polls `condition` every `every` until it holds or `limit` passes; true when it held.
 template <class F>
-bool eventually(F condition, std::chrono::seconds limit = std::chrono::seconds(60)) {
+bool eventually(F condition, std::chrono::milliseconds every = std::chrono::milliseconds(100),
+                std::chrono::seconds limit = std::chrono::seconds(90)) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::this_thread::sleep_for(every);
   }
   return false;
 }
@@ -234,6 +235,7 @@ TEST(ExportRawScripted, ScaleThroughputIsPutBackAfterAFailedImport) {
   // after the offer was raised, and the offer must be put back.
   std::mutex mutex;
   std::vector<std::string> events;  // "offer <n>", "bulk"
+  int offer = 400;
   net::io_context server_ctx;
   idabus::test::scripted_server server(server_ctx.get_executor(), [&](const idabus::test::recorded_request& req) {
     using idabus::test::reply;
@@ -242,14 +244,15 @@ TEST(ExportRawScripted, ScaleThroughputIsPutBackAfterAFailedImport) {
       return reply::ok(R"({"PartitionKeyRanges":[{"id":"0","minInclusive":"","maxExclusive":"FF"}]})");
     }
     if (req.method == "GET" && req.target == "/offers") {
-      const int current = events.empty() ? 400 : std::stoi(events.back().substr(6));
+      const int current = offer;
       return reply::ok(R"({"Offers":[{"id":"o1","_rid":"o1","resource":"dbs/d/colls/c/","offerResourceId":"c1",)"
                        R"("content":{"offerThroughput":)" +
-                       std::to_string(current) + "}}]})");
+                       std::to_string(current) + "}}]}");
     }
     if (req.method == "PUT" && req.target.starts_with("/offers/")) {
       const auto at = req.body.find("\"offerThroughput\":") + 18;
-      events.push_back("offer " + req.body.substr(at, req.body.find('}', at) - at));
+      offer = std::stoi(req.body.substr(at, req.body.find('}', at) - at));
+      events.push_back("offer " + std::to_string(offer));
       return reply::ok(req.body);
     }
     if (req.method == "POST" && req.target.ends_with("/docs")) {
@@ -280,27 +283,31 @@ TEST(ExportRawProcess, AKilledImportResumesWithoutResendingItsCompletedPrefix) {
   it::emulator emu({"--partitions", "4", "--ru-per-second", "10000"});
   create_collection(emu, "Resumed", 10000);
   idabus::test::temp_dir dir;
-  const int total = 4000;
+  const int total = 6000;
   write_resources(dir.path, 4, total / 4);
   const auto err_file = dir.path / "stderr.txt";
   {
-    // About 2,500 RU/s against ~5.5 RU per document: several seconds to go.
+    // About 2,500 RU/s against ~5.5 RU per document: over ten seconds to go.
     auto tool = test::tool_process(export_args(dir.path, emu.connection(), "Resumed", "objecttype",
-                                               {"--ru-budget", "2500"}),
+                                               {"--ru-budget", "2500", "--parallelism", "2"}),
                                    err_file);
-    ASSERT_TRUE(eventually([&] { return documents_in(emu, "Resumed").size() >= total / 2; })) << read_text(err_file);
+    ASSERT_TRUE(eventually([&] { return documents_in(emu, "Resumed").size() >= total / 2; },
+                           std::chrono::milliseconds(500)))
+        << read_text(err_file);
     ::kill(tool.pid(), SIGKILL);
     tool.wait();
   }
   ASSERT_LT(documents_in(emu, "Resumed").size(), static_cast<std::size_t>(total)) << "finished before the kill";
   auto r = run_tool(export_args(dir.path, emu.connection(), "Resumed", "objecttype", {"--resume"}));
   ASSERT_EQ(r.code, exit_success) << r.err;
+  // Operations sent by the rerun, re-sends after a 429 included.
   const auto sent = number_before(r.out, " operations throttled");
   EXPECT_GT(sent, 0u) << r.out;
   EXPECT_LT(sent, static_cast<std::uint64_t>(total) * 6 / 10) << r.out;
   EXPECT_NE(r.out.find("done before, resumed"), std::string::npos) << r.out;
   const auto docs = documents_in(emu, "Resumed");
   EXPECT_EQ(docs.size(), static_cast<std::size_t>(total));
+  for (int i = 0; i < total; i += 97) EXPECT_EQ(docs.count("r" + std::to_string(i)), 1u) << i;
 }
 
 // ---- bad input: one line naming the problem, the documented exit code, nothing half-written ----
@@ -320,28 +327,28 @@ class ExportRawBadInput : public ::testing::Test {
 it::emulator* ExportRawBadInput::emu_ = nullptr;
 
 TEST_F(ExportRawBadInput, ARestoreFileThatIsNotAJsonArrayNamesTheFileAndWritesNothing) {
-  write_resources(dir.path, 1, 10);
-  write_file(dir.path / "Resources.000002.json", R"({"id":"a","objecttype":"Person"})");
+  write_resources(dir.path, 1, 10, "NotArray");
+  write_file(dir.path / "NotArray.000002.json", R"({"id":"a","objecttype":"Person"})");
   auto r = run_tool(export_args(dir.path, emu_->connection(), "NotArray", "objecttype", {"--create-collection"}));
   EXPECT_EQ(r.code, exit_failed);
   EXPECT_EQ(lines(r.err), 1u) << r.err;
   EXPECT_EQ(r.err.rfind("importTool: ", 0), 0u) << r.err;
-  EXPECT_NE(r.err.find("Resources.000002.json"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("array"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("NotArray.000002.json"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not a JSON array"), std::string::npos) << r.err;
   EXPECT_FALSE(collection_exists(*emu_, "NotArray"));
   EXPECT_FALSE(fs::exists(io::files::import_checkpoint_path(dir.path, db, "NotArray")));
 }
 
 TEST_F(ExportRawBadInput, ADocumentWithoutThePartitionKeyIsRejectedWithItsReasonAndExitsThree) {
   std::vector<std::string> docs{resource(1), R"({"id":"orphan","displayName":"no type"})", resource(2)};
-  write_file(dir.path / "Resources.000001.json", array_of(docs));
+  write_file(dir.path / "Rejects.000001.json", array_of(docs));
   auto r = run_tool(export_args(dir.path, emu_->connection(), "Rejects", "objecttype", {"--create-collection"}));
   EXPECT_EQ(r.code, exit_partial) << r.err;
   const auto rejects = io::files::import_rejects_path(dir.path, db, "Rejects");
   EXPECT_NE(r.err.find("1 document(s) rejected, listed with the reason in " + rejects.string()), std::string::npos)
       << r.err;
   EXPECT_EQ(read_text(rejects),
-            R"({"file":"Resources.000001.json","index":1,"id":"orphan","partitionKey":"","status":0,"substatus":0,)"
+            R"({"file":"Rejects.000001.json","index":1,"id":"orphan","partitionKey":"","status":0,"substatus":0,)"
             R"("reason":"the document has no value at the partition key path /objecttype"})" "\n");
   EXPECT_EQ(documents_in(*emu_, "Rejects").size(), 2u);
   // A rerun with --resume has nothing left to do and still reports the rejection.
@@ -359,7 +366,7 @@ TEST_F(ExportRawBadInput, AWrongConnectionStringIsAUsageError) {
 }
 
 TEST_F(ExportRawBadInput, AWrongKeyIsAnAuthenticationFailureThatNeverShowsTheKey) {
-  write_resources(dir.path, 1, 5);
+  write_resources(dir.path, 1, 5, "WrongKey");
   const std::string wrong = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
   auto r = run_tool(export_args(dir.path, emu_->connection(wrong), "WrongKey", "objecttype", {"--create-collection"}));
   EXPECT_EQ(r.code, exit_failed);
@@ -370,7 +377,7 @@ TEST_F(ExportRawBadInput, AWrongKeyIsAnAuthenticationFailureThatNeverShowsTheKey
 }
 
 TEST_F(ExportRawBadInput, AMissingCollectionIsNamedAndNotCreatedWithoutCreateCollection) {
-  write_resources(dir.path, 1, 5);
+  write_resources(dir.path, 1, 5, "Missing");
   auto r = run_tool(export_args(dir.path, emu_->connection(), "Missing", "objecttype"));
   EXPECT_EQ(r.code, exit_failed);
   EXPECT_EQ(r.err, "importTool: collection restoredb/Missing does not exist (nor perhaps its database); create it or "
@@ -385,7 +392,7 @@ TEST_F(ExportRawBadInput, AnUnreachableAccountIsNamed) {
     it::emulator gone;
     url = gone.url;
   }
-  write_resources(dir.path, 1, 5);
+  write_resources(dir.path, 1, 5, "C");
   auto r = run_tool(export_args(dir.path, "AccountEndpoint=" + url + "/;AccountKey=" + it::emulator_key + ";", "C",
                                 "objecttype"));
   EXPECT_EQ(r.code, exit_failed);
@@ -409,7 +416,7 @@ TEST_F(ExportRawBadInput, NestedPartitionKeyPathsWorkWithAndWithoutALeadingSlash
 
 TEST_F(ExportRawBadInput, ADryRunReportsTheEstimateAndTheBoundAndWritesNothing) {
   create_collection(*emu_, "Dry", 10000);
-  write_resources(dir.path, 2, 300);
+  write_resources(dir.path, 2, 300, "Dry");
   auto r = run_tool(export_args(dir.path, emu_->connection(), "Dry", "objecttype", {"--dry-run"}));
   EXPECT_EQ(r.code, exit_success) << r.err;
   EXPECT_NE(r.out.find("dry run, nothing written: 600 documents"), std::string::npos) << r.out;

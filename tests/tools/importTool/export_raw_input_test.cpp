@@ -1,0 +1,91 @@
+#include "tools/importTool/export_raw_input.hpp"
+
+#include "support/temp_dir.hpp"
+#include "tools/importTool/cli.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace idabus::import_tool {
+namespace {
+
+namespace fs = std::filesystem;
+
+void touch(const fs::path& path) { std::ofstream(path) << "[]"; }
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const command_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+io::files::import_checkpoint checkpoint() {
+  io::files::import_checkpoint c;
+  c.database = "db";
+  c.collection = "Resources";
+  c.partition_key_path = "/objecttype";
+  c.files = {{"Resources.000001.json", 10, 100}, {"Resources.000002.json", 5, 50}};
+  return c;
+}
+
+}  // namespace
+
+TEST(ExportRawInput, AFolderGivesItsRestoreFilesOfTheCollectionInSequenceOrder) {
+  test::temp_dir dir;
+  for (const char* name : {"Resources.000010.json", "Resources.000002.json", "Events.000001.json", "notes.txt",
+                           "exportRaw.db.Resources.checkpoint.json"}) {
+    touch(dir.path / name);
+  }
+  const auto input = resolve_export_raw_input(dir.path, "Resources");
+  ASSERT_EQ(input.files.size(), 2u);
+  EXPECT_EQ(input.files[0].filename(), "Resources.000002.json");
+  EXPECT_EQ(input.files[1].filename(), "Resources.000010.json");
+  EXPECT_EQ(input.state_folder, dir.path);
+  EXPECT_TRUE(input.note.empty());
+}
+
+TEST(ExportRawInput, AFolderOfAnotherSingleCollectionIsImportedWithANote) {
+  test::temp_dir dir;
+  touch(dir.path / "Resources.000001.json");
+  const auto input = resolve_export_raw_input(dir.path, "RestoredResources");
+  ASSERT_EQ(input.files.size(), 1u);
+  EXPECT_NE(input.note.find("importing those of Resources"), std::string::npos) << input.note;
+  touch(dir.path / "Events.000001.json");
+  EXPECT_EQ(message_of([&] { resolve_export_raw_input(dir.path, "RestoredResources"); }),
+            dir.path.string() + " holds no restore files of RestoredResources (found: Events, Resources)");
+}
+
+TEST(ExportRawInput, AFileIsImportedAloneWithItsStateNextToIt) {
+  test::temp_dir dir;
+  touch(dir.path / "anything.json");
+  const auto input = resolve_export_raw_input(dir.path / "anything.json", "Resources");
+  ASSERT_EQ(input.files.size(), 1u);
+  EXPECT_EQ(input.state_folder, dir.path);
+  EXPECT_EQ(message_of([&] { resolve_export_raw_input(dir.path / "missing.json", "Resources"); }),
+            (dir.path / "missing.json").string() + ": no such file or folder");
+}
+
+TEST(ExportRawInput, ACheckpointIsResumedOnlyForTheSameTargetAndFiles) {
+  const fs::path file = "exportRaw.db.Resources.checkpoint.json";
+  EXPECT_EQ(message_of([&] { check_resumable(checkpoint(), checkpoint(), file); }), "");
+  auto other = checkpoint();
+  other.collection = "Events";
+  EXPECT_NE(message_of([&] { check_resumable(other, checkpoint(), file); }).find("is for db/Events"), std::string::npos);
+  other = checkpoint();
+  other.partition_key_path = "/id";
+  EXPECT_NE(message_of([&] { check_resumable(other, checkpoint(), file); }).find("partition key /id"), std::string::npos);
+  other = checkpoint();
+  other.files[1].bytes = 51;
+  EXPECT_EQ(message_of([&] { check_resumable(other, checkpoint(), file); }),
+            "--resume: " + file.string() + " was written for another Resources.000002.json; rerun without --resume to start over");
+  other = checkpoint();
+  other.files.pop_back();
+  EXPECT_NE(message_of([&] { check_resumable(other, checkpoint(), file); }).find("does not list Resources.000002.json"),
+            std::string::npos);
+}
+
+}  // namespace idabus::import_tool
