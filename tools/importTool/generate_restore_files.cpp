@@ -130,6 +130,9 @@ int run_generate_restore_files(const command_line& line) {
     throw command_error(e.what());
   }
 
+  // Ctrl-C from here on is ours (a signal before run() waits in the set): nothing may be left behind.
+  net::io_context ctx;
+  net::signal_set signals(ctx, SIGINT, SIGTERM);
   check_output_folder(out, collections);
   std::error_code ec;
   const bool created = !fs::exists(out, ec);
@@ -152,8 +155,6 @@ int run_generate_restore_files(const command_line& line) {
   options.job_capacity = workers;
   options.reorder_window = workers + 1;
 
-  net::io_context ctx;
-  net::signal_set signals(ctx, SIGINT, SIGTERM);
   net::cancellation_signal cancel;
   bool interrupted = false;
   std::exception_ptr failure;

@@ -11,6 +11,10 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 namespace idabus::import_tool {
 namespace {
 
@@ -266,6 +270,56 @@ TEST(GenerateRestoreFiles, TheProgramExitsTwoForABadDate) {
                                    dir.path);
   EXPECT_EQ(r.code, exit_usage);
   EXPECT_NE(r.err.find("usage: importTool --generateRestoreFiles"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace idabus::import_tool
+
+namespace idabus::import_tool {
+namespace {
+
+// Ctrl-C while the merge runs: exit 130 and the output folder gone. The process is frozen
+// (SIGSTOP) as soon as its output folder appears, so the SIGINT lands in the merge, not after it.
+TEST(GenerateRestoreFiles, InterruptedByCtrlCRemovesWhatItWroteAndExits130) {
+  idabus::test::temp_dir dir;
+  idabus::test::set_spec s;
+  idabus::test::collection_spec c;
+  c.delta_since = idabus::test::utc("2026-11-30T00:59:58Z");
+  for (int k = 0; k < 12; ++k) {
+    idabus::test::chunk_spec chunk;
+    for (int i = 0; i < 4000; ++i) {
+      chunk.documents.push_back(resource(std::to_string(k * 4000 + i), t0 - 100, std::string(400, 'v')));
+    }
+    c.chunks.push_back(std::move(chunk));
+  }
+  s.collections.push_back(std::move(c));
+  idabus::test::write_backup_set(dir.path / "backups", s);
+  const auto out = dir.path / "out";
+  const std::string tool = std::string(IDABUS_BIN_DIR) + "/importTool";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl(tool.c_str(), tool.c_str(), "--generateRestoreFiles", (dir.path / "backups").c_str(), out.c_str(),
+            "Resources", "2026-11-30T02:00:00", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  bool exited = false;
+  while (!fs::exists(out)) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    ::usleep(200);
+  }
+  ASSERT_FALSE(exited) << "importTool ended before creating its output folder, status " << status;
+  ::kill(pid, SIGSTOP);
+  ::kill(pid, SIGINT);
+  ::kill(pid, SIGCONT);
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), exit_interrupted);
+  EXPECT_FALSE(fs::exists(out));
 }
 
 }  // namespace
