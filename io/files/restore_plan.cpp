@@ -6,6 +6,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 namespace idabus::io::files {
 
 namespace {
@@ -180,6 +182,35 @@ restore_plan read_restore_plan(const std::filesystem::path& folder) {
     throw restore_plan_error(std::string("restore plan: ") + e.what());
   }
   return parse_restore_plan(text);
+}
+
+std::vector<std::filesystem::path> list_planned_restore_files(const std::filesystem::path& folder,
+                                                              std::string_view collection) {
+  namespace fs = std::filesystem;
+  auto found = list_restore_files(folder, collection);
+  std::error_code ec;
+  if (!fs::exists(folder / restore_plan_file_name, ec)) return found;
+  const auto plan = read_restore_plan(folder);
+  const auto where = (folder / restore_plan_file_name).string();
+  const auto c = std::find_if(plan.collections.begin(), plan.collections.end(),
+                              [&](const plan_collection& p) { return p.name == collection; });
+  const std::vector<restore_file_entry> none;
+  const auto& planned = c == plan.collections.end() ? none : c->files;
+  for (std::size_t i = 0; i < std::max(planned.size(), found.size()); ++i) {
+    if (i >= planned.size()) {
+      throw restore_plan_error(found[i].string() + " is not one of the restore files " + where + " lists");
+    }
+    const auto path = folder / planned[i].file;
+    if (i >= found.size() || found[i].filename() != planned[i].file) {
+      throw restore_plan_error(path.string() + ", listed in " + where + ", is missing");
+    }
+    const auto size = fs::file_size(path, ec);
+    if (ec || size != planned[i].bytes) {
+      throw restore_plan_error(path.string() + " has " + (ec ? ec.message() : std::to_string(size) + " bytes") +
+                               ", not the " + std::to_string(planned[i].bytes) + " bytes " + where + " lists");
+    }
+  }
+  return found;
 }
 
 }  // namespace idabus::io::files

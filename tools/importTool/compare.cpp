@@ -14,7 +14,7 @@
 //    SIGINT/SIGTERM: the reads are cancelled, exit_interrupted (a second signal stops at once).
 
 #include "io/cosmos/connection_string.hpp"
-#include "io/files/restore_file.hpp"
+#include "io/files/restore_plan.hpp"
 #include "pipeline/signal_run.hpp"
 #include "stages/collection_writes.hpp"
 #include "stages/cosmos_session.hpp"
@@ -57,7 +57,12 @@ struct target_summary {
 std::vector<fs::path> restore_files_of(const fs::path& path, const std::string& collection) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
-    auto files = io::files::list_restore_files(path, collection);
+    std::vector<fs::path> files;
+    try {
+      files = io::files::list_planned_restore_files(path, collection);
+    } catch (const io::files::restore_plan_error& e) {
+      throw command_error(e.what());
+    }
     if (files.empty()) {
       throw command_error("no restore files of collection " + collection + " (" + collection +
                           ".<sequence>.json) in " + path.string());

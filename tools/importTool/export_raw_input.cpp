@@ -1,6 +1,6 @@
 #include "tools/importTool/export_raw_input.hpp"
 
-#include "io/files/restore_file.hpp"
+#include "io/files/restore_plan.hpp"
 #include "tools/importTool/cli.hpp"
 
 #include <set>
@@ -42,14 +42,18 @@ export_raw_input resolve_export_raw_input(const fs::path& restore_file, std::str
   }
   input.state_folder = restore_file;
   try {
-    input.files = io::files::list_restore_files(restore_file, collection);
+    input.files = io::files::list_planned_restore_files(restore_file, collection);
   } catch (const std::exception& e) {
     throw command_error(e.what());
   }
   if (!input.files.empty()) return input;
   const auto found = collections_in(restore_file);
   if (found.size() == 1) {
-    input.files = io::files::list_restore_files(restore_file, *found.begin());
+    try {
+      input.files = io::files::list_planned_restore_files(restore_file, *found.begin());
+    } catch (const std::exception& e) {
+      throw command_error(e.what());
+    }
     input.note = "no restore files of " + std::string(collection) + " in " + restore_file.string() + "; importing those of " +
                  *found.begin();
     return input;

@@ -3,7 +3,8 @@
 // - <restoreFile> a file: that file alone. A folder: its restore files of <collectionName>
 //   ("<collectionName>.<seq:06>.json"), ascending sequence; when it holds none of those but the
 //   restore files of exactly one other collection, those (a restore into a collection of another
-//   name), with a note saying so.
+//   name), with a note saying so. A folder with a restore-plan.json must hold exactly the files it
+//   lists for that collection, with their sizes (io/files/restore_plan: list_planned_restore_files).
 // - The checkpoint and the reject file live next to the restore files (the folder, or the file's
 //   folder): io/files/import_checkpoint.hpp names them.
 // - check_resumable(): a --resume run continues from a checkpoint only when it was written for

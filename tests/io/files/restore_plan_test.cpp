@@ -109,5 +109,66 @@ TEST(RestorePlan, AFileNameLeavingTheFolderIsRejected) {
   EXPECT_NE(error_of(json).find("collections[0].files[1].file"), std::string::npos);
 }
 
+// A folder as generate leaves it: sample()'s Resources files with the sizes the plan lists.
+void write_planned_folder(const std::filesystem::path& folder) {
+  write_restore_plan(folder, sample());
+  write_file_atomically(folder / "Resources.000001.json", std::string(1000, ' '));
+  write_file_atomically(folder / "Resources.000002.json", std::string(300, ' '));
+}
+
+std::string listing_error(const std::filesystem::path& folder, std::string_view collection) {
+  try {
+    list_planned_restore_files(folder, collection);
+  } catch (const restore_plan_error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected restore_plan_error";
+  return "";
+}
+
+TEST(PlannedRestoreFiles, AWholeFolderListsThePlansFilesInOrder) {
+  test::temp_dir dir;
+  write_planned_folder(dir.path);
+  EXPECT_EQ(list_planned_restore_files(dir.path, "Resources"),
+            (std::vector<std::filesystem::path>{dir.path / "Resources.000001.json", dir.path / "Resources.000002.json"}));
+  EXPECT_TRUE(list_planned_restore_files(dir.path, "Events").empty());
+}
+
+TEST(PlannedRestoreFiles, AFileThePlanListsThatIsMissingIsNamed) {
+  test::temp_dir dir;
+  write_planned_folder(dir.path);
+  std::filesystem::remove(dir.path / "Resources.000001.json");
+  EXPECT_NE(listing_error(dir.path, "Resources").find("Resources.000001.json, listed in"), std::string::npos);
+  write_planned_folder(dir.path);
+  std::filesystem::remove(dir.path / "Resources.000002.json");
+  EXPECT_NE(listing_error(dir.path, "Resources").find("Resources.000002.json, listed in"), std::string::npos);
+}
+
+TEST(PlannedRestoreFiles, AFileOfAnotherSizeIsNamed) {
+  test::temp_dir dir;
+  write_planned_folder(dir.path);
+  write_file_atomically(dir.path / "Resources.000002.json", std::string(299, ' '));
+  const auto error = listing_error(dir.path, "Resources");
+  EXPECT_NE(error.find("Resources.000002.json has 299 bytes, not the 300 bytes"), std::string::npos) << error;
+}
+
+TEST(PlannedRestoreFiles, AFileThePlanDoesNotListIsNamed) {
+  test::temp_dir dir;
+  write_planned_folder(dir.path);
+  write_file_atomically(dir.path / "Resources.000003.json", "[\n]\n");
+  write_file_atomically(dir.path / "Events.000001.json", "[\n]\n");
+  EXPECT_NE(listing_error(dir.path, "Resources").find("Resources.000003.json is not one of the restore files"),
+            std::string::npos);
+  EXPECT_NE(listing_error(dir.path, "Events").find("Events.000001.json is not one of the restore files"),
+            std::string::npos);
+}
+
+TEST(PlannedRestoreFiles, WithoutAPlanTheFolderIsListedAsItIs) {
+  test::temp_dir dir;
+  write_file_atomically(dir.path / "Resources.000002.json", "[\n]\n");
+  EXPECT_EQ(list_planned_restore_files(dir.path, "Resources"),
+            std::vector<std::filesystem::path>{dir.path / "Resources.000002.json"});
+}
+
 }  // namespace
 }  // namespace idabus::io::files

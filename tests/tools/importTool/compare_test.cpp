@@ -4,6 +4,7 @@
 #include "tools/importTool/commands.hpp"
 
 #include "integration/emulator_fixture.hpp"
+#include "io/files/restore_plan.hpp"
 #include "support/child_process.hpp"
 #include "support/run_coro.hpp"
 
@@ -179,6 +180,26 @@ TEST(CompareCommandLine, WrongArgumentsExitTwoAndAMissingRestorePathExitsOne) {
                            "AccountEndpoint=http://127.0.0.1:1/;AccountKey=" + it::emulator_key + ";", "db", "c", "/pk"});
   EXPECT_EQ(r.code, exit_failed);
   EXPECT_NE(r.err.find("/nonexistent/x.json"), std::string::npos) << r.err;
+}
+
+TEST(CompareCommandLine, AFolderWithoutAFileItsRestorePlanListsIsAnErrorNamingIt) {
+  test::temp_dir dir;
+  io::files::plan_collection c;
+  c.name = "Resources";
+  c.files = {{"Resources.000001.json", 1, 0, std::string(64, 'a')}, {"Resources.000002.json", 1, 0, std::string(64, 'b')}};
+  io::files::restore_plan plan;
+  plan.collections.push_back(c);
+  io::files::write_restore_plan(dir.path, plan);
+  write_file(dir.path / "Resources.000002.json", array_of({person(2)}));
+  c.files[1].bytes = fs::file_size(dir.path / "Resources.000002.json");
+  plan.collections = {c};
+  io::files::write_restore_plan(dir.path, plan);
+  const auto r = run_tool({"--compare", dir.path.string(),
+                           "AccountEndpoint=http://127.0.0.1:1/;AccountKey=" + it::emulator_key + ";", "db", "Resources",
+                           "/objecttype"});
+  EXPECT_EQ(r.code, exit_failed) << r.out << r.err;
+  EXPECT_NE(r.err.find("Resources.000001.json, listed in"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "tools/importTool/export_raw_input.hpp"
 
+#include "io/files/atomic_file.hpp"
+#include "io/files/restore_plan.hpp"
 #include "support/temp_dir.hpp"
 #include "tools/importTool/cli.hpp"
 
@@ -30,6 +32,30 @@ io::files::import_checkpoint checkpoint() {
   c.partition_key_path = "/objecttype";
   c.files = {{"Resources.000001.json", 10, 100}, {"Resources.000002.json", 5, 50}};
   return c;
+}
+
+// A restore folder whose plan lists Resources.000001.json and Resources.000002.json; only the
+// second is there.
+void write_folder_missing_its_first_file(const fs::path& folder) {
+  const std::string second = "[\n{\"id\":\"a\",\"objecttype\":\"Person\"}\n]\n";
+  io::files::write_file_atomically(folder / "Resources.000002.json", second);
+  io::files::plan_collection c;
+  c.name = "Resources";
+  c.files = {{"Resources.000001.json", 1, 40, std::string(64, 'a')},
+             {"Resources.000002.json", 1, second.size(), std::string(64, 'b')}};
+  io::files::restore_plan plan;
+  plan.collections.push_back(c);
+  io::files::write_restore_plan(folder, plan);
+}
+
+std::string error_of(const fs::path& folder, std::string_view collection) {
+  try {
+    resolve_export_raw_input(folder, collection);
+  } catch (const command_error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "expected command_error";
+  return "";
 }
 
 }  // namespace
@@ -86,6 +112,23 @@ TEST(ExportRawInput, ACheckpointIsResumedOnlyForTheSameTargetAndFiles) {
   other.files.pop_back();
   EXPECT_NE(message_of([&] { check_resumable(other, checkpoint(), file); }).find("does not list Resources.000002.json"),
             std::string::npos);
+}
+
+TEST(ExportRawInput, AFolderWithoutAFileItsRestorePlanListsIsRefusedNamingIt) {
+  test::temp_dir dir;
+  write_folder_missing_its_first_file(dir.path);
+  EXPECT_NE(error_of(dir.path, "Resources").find("Resources.000001.json, listed in"), std::string::npos);
+  // Also when the collection is found from the folder's files.
+  EXPECT_NE(error_of(dir.path, "Events").find("Resources.000001.json, listed in"), std::string::npos);
+}
+
+TEST(ExportRawInput, AFolderAsItsRestorePlanListsIsImportedInSequenceOrder) {
+  test::temp_dir dir;
+  write_folder_missing_its_first_file(dir.path);
+  io::files::write_file_atomically(dir.path / "Resources.000001.json", std::string(40, ' '));
+  const auto input = resolve_export_raw_input(dir.path, "Resources");
+  EXPECT_EQ(input.files, (std::vector<fs::path>{dir.path / "Resources.000001.json", dir.path / "Resources.000002.json"}));
+  EXPECT_EQ(input.state_folder, dir.path);
 }
 
 }  // namespace idabus::import_tool
