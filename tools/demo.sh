@@ -127,7 +127,7 @@ api_key=demo-key-0123456789
 mkdir -p "$data/backups"
 cat > "$data/appsettings.json" <<JSON
 {
-  "CosmosDb": { "ConnectionString": "$cs", "Database": "idabus" },
+  "CosmosDb": { "ConnectionString": "$cs", "DatabaseName": "idabus" },
   "Api": { "Urls": "http://127.0.0.1:0", "ApiKeys": ["$api_key"] },
   "Backup": { "AllowedRoots": ["$data/backups"], "RuBudget": 8000, "MaxReadOnlySeconds": 120, "ProgressSeconds": 1 }
 }
