@@ -1,10 +1,8 @@
 #include "tools/idabus-engine/deletes.hpp"
 
-#include "backup_check.hpp"
+#include "deletes_check.hpp"
 #include "engine_fixture.hpp"
 #include "io/files/tombstones.hpp"
-#include "tools/idabus-engine/pipeline_pass.hpp"
-#include "tools/idabus-engine/time_format.hpp"
 #include "support/co_assert.hpp"
 #include "support/run_coro.hpp"
 #include "tools/idabus-engine/documents.hpp"
@@ -118,25 +116,6 @@ struct DeletesInBackups : ::testing::Test {
   }
 };
 
-/// A delete made through the engine's API, with the test's clock around it.
-struct api_delete {
-  std::string id;
-  std::string objecttype;
-  std::int64_t before_ms = 0;
-  std::int64_t after_ms = 0;
-};
-
-/// DELETE /api/v1/Resources/<objecttype>/<id>; `expect` is the answer's status. Recorded in `log`
-/// when it deleted something (204).
-net::awaitable<void> delete_through_api(engine_host& host, gen::generated_document doc, std::vector<api_delete>& log,
-                                        unsigned expect = 204) {
-  api_delete entry{doc.id, doc.partition_key, now_ms(), 0};
-  auto r = co_await host.http_api().handle(make_request("DELETE", "/api/v1/Resources/" + doc.partition_key + "/" + doc.id));
-  if (r.status != expect) throw std::runtime_error("DELETE " + doc.id + ": " + std::to_string(r.status) + " " + r.body);
-  entry.after_ms = now_ms();
-  if (r.status == 204u) log.push_back(std::move(entry));
-}
-
 /// The set's Resources tombstones equal `deletes`: same documents, each one's time within the test's
 /// clock around its request, ordered by time, each naming its Delete request event.
 net::awaitable<void> expect_tombstones(engine_host& host, const files::collection_manifest& c,
@@ -173,19 +152,10 @@ net::awaitable<void> expect_tombstones(engine_host& host, const files::collectio
 
 TEST_F(DeletesInBackups, BackupsRecordTheDeletesMadeThroughTheApiUpToTheConsistencyPoint) {
   run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    // The real pipeline, wrapped so that the test can act in the Basis phase before and after the
-    // basis pass read the collection.
-    pipeline_pass real(ctx.get_executor(), cosmos::parse_connection_string(env.settings.cosmos.connection_string),
-                       env.settings.cosmos, env.settings.backup);
-    std::function<net::awaitable<void>()> before_basis_read, after_basis_read;
-    backup_pass pass = [&](pass_request request, pass_progress* progress) -> net::awaitable<pass_result> {
-      const bool basis = request.kind == pass_kind::basis;
-      if (basis && before_basis_read) co_await before_basis_read();
-      auto result = co_await real.run(std::move(request), progress);
-      if (basis && after_basis_read) co_await after_basis_read();
-      co_return result;
-    };
-    engine_host host(ctx.get_executor(), env.settings, pass, real.as_finalizer());
+    hooked_pipeline hooks(ctx.get_executor(), env.settings);
+    auto& before_basis_read = hooks.before_basis_read;
+    auto& after_basis_read = hooks.after_basis_read;
+    engine_host host(ctx.get_executor(), env.settings, hooks.as_pass(), hooks.real.as_finalizer());
     std::function<net::awaitable<void>()> body = [&]() -> net::awaitable<void> {
       integration::session s(ctx, env.emu.connection());
       const auto resources = gen::collection_kind::resources;
