@@ -216,6 +216,18 @@ import_estimate estimate_restore_import(std::span<const std::filesystem::path> p
   return e;
 }
 
+write_lanes_options import_lanes(std::string database, std::string collection, std::size_t lanes_per_range,
+                                 double range_share) {
+  constexpr std::size_t queued_per_range = 2048;
+  write_lanes_options o;
+  o.database = std::move(database);
+  o.collection = std::move(collection);
+  o.lanes_per_range = lanes_per_range;
+  o.lane_capacity = std::max<std::size_t>(16, queued_per_range / std::max<std::size_t>(1, lanes_per_range));
+  o.range_ru_per_second = range_share;
+  return o;
+}
+
 import_snapshot take_import_snapshot(import_tracker& tracker) {
   import_snapshot s;
   s.position = tracker.position();

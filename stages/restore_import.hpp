@@ -95,13 +95,24 @@ struct restore_import_options {
   std::vector<std::filesystem::path> files;  ///< in import order; the tracker knows their counts
   std::string partition_key_path;            ///< "objecttype", "/objecttype", "a/b"
   std::size_t read_batch = 256;              ///< documents per file hop (>= 1)
-  std::size_t channel_capacity = 1024;       ///< documents between reader and lanes (>= 1)
-  write_lanes_options lanes;                 ///< its on_result is set here (to the tracker)
-  std::chrono::milliseconds tick{1000};      ///< checkpoint (and progress callback) interval
+  std::size_t channel_capacity = 256;        ///< documents between reader and lanes (>= 1)
+  write_lanes_options lanes;                 ///< its on_result is set here (to the tracker); see import_lanes
+  /// Checkpoint (and progress callback) interval: a killed import re-sends about this much of
+  /// its writes, plus what was queued or in flight.
+  std::chrono::milliseconds tick{250};
   std::function<void()> progress;            ///< optional; on the executor
   /// Optional; on the file thread, with a snapshot taken on the executor just before.
   std::function<void(import_snapshot)> persist;
 };
+
+/// The lanes of an import: `lanes_per_range` sub-lanes (batches in flight) per range, sharing 2048
+/// queued documents per range: enough to keep a range fed while the reader is in a page of
+/// another range's documents (a backup's order), bounded so that memory does not follow the
+/// collection. A checkpoint lags only by the spread between a range's sub-lanes (they drain their
+/// queues in order at about the same pace), not by the queue. Batches of a slice of `range_share`
+/// (0 = unknown).
+write_lanes_options import_lanes(std::string database, std::string collection, std::size_t lanes_per_range,
+                                 double range_share);
 
 /// See the file comment. `tracker` must describe options.files (a fresh one: position 0);
 /// `counters` receives the writer's counters (RU, 429s). Both are borrowed and readable from

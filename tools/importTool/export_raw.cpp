@@ -53,13 +53,7 @@ namespace net = boost::asio;
 using clock_type = std::chrono::steady_clock;
 
 constexpr std::size_t default_lanes_per_range = 8;
-// Documents queued per range (over its sub-lanes): a few batches, so that what is queued or in
-// flight, which a checkpoint cannot count as done, stays a second or two of the range's writes.
-constexpr std::size_t queued_per_range = 512;
-// The checkpoint is rewritten this often (a killed import re-sends at most about this much plus
-// what was in flight); progress is printed at most every progress_interval.
-constexpr std::chrono::milliseconds checkpoint_interval{250};
-constexpr std::chrono::seconds progress_interval{1};
+constexpr std::chrono::seconds progress_interval{1};  // the checkpoint is written more often
 
 // Everything one -exportRaw run knows; lives in run_export_raw's frame (outlives the io_context).
 struct export_state {
@@ -253,13 +247,7 @@ net::awaitable<void> run_import_program(export_state& st) {
     stages::restore_import_options o;
     o.files = st.input.files;
     o.partition_key_path = st.key_path;
-    o.lanes.database = st.database;
-    o.lanes.collection = st.collection;
-    o.lanes.lanes_per_range = lanes_per_range(st);
-    o.lanes.lane_capacity = std::max<std::size_t>(16, queued_per_range / o.lanes.lanes_per_range);
-    o.channel_capacity = 256;
-    o.tick = checkpoint_interval;
-    o.lanes.range_ru_per_second = plan.range_share;
+    o.lanes = stages::import_lanes(st.database, st.collection, lanes_per_range(st), plan.range_share);
     o.progress = [&st] { print_progress(st); };
     o.persist = [&st](stages::import_snapshot snapshot) { persist(st, std::move(snapshot)); };
     st.started = st.last_tick = clock_type::now();

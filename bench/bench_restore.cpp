@@ -1,0 +1,218 @@
+// bench_restore: the import of exportRaw (stages::run_restore_import with exportRaw's lanes and its
+// default budget: each collection's offer split over its ranges, no cap) against cosmos-emulator
+// with 4 partitions at --ru (default 10,000) RU/s per collection. It writes tenant-gen's Resources
+// as restore files in the order a backup reads them (pages of --page documents taken from the four
+// source ranges in turn), then imports them twice: into a collection partitioned by /id (even keys)
+// and into Resources partitioned by /objecttype (a handful of keys, Person dominating). For each it
+// reports documents/s, RU consumed per second ÷ the achievable bound (pipeline::physical_bound over
+// the ranges at their share, RU counted per range from the responses) and throttled operations ÷
+// operations. Targets (issue 9 item 8, DESIGN §9): ≥ 0.95 of the bound, ≤ 1 % throttled.
+// Timings only: nothing here is a test.
+//
+//   bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--emulator PATH]
+
+#include "io/cosmos/client.hpp"
+#include "io/cosmos/epk.hpp"
+#include "io/files/restore_file.hpp"
+#include "pipeline/cpu_pool.hpp"
+#include "pipeline/throughput_bound.hpp"
+#include "stages/collection_writes.hpp"
+#include "stages/cosmos_session.hpp"
+#include "stages/restore_import.hpp"
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
+#include "tools/tenant-gen/generator.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+namespace net = boost::asio;
+namespace cosmos = idabus::io::cosmos;
+namespace files = idabus::io::files;
+namespace pipeline = idabus::pipeline;
+namespace stages = idabus::stages;
+namespace tg = idabus::tenant_gen;
+
+constexpr std::string_view emulator_key =
+    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+
+struct bench_options {
+  std::uint64_t documents = 30000;  ///< tenant size; its Resources (70 %) are imported
+  double ru = 10000;
+  std::size_t lanes = 8;  ///< exportRaw's default --parallelism
+  std::size_t page = 1000;
+  std::string emulator;
+};
+
+struct collection_run {
+  std::string name;
+  std::string key_path;
+  std::vector<std::filesystem::path> files;
+  stages::write_lanes_counters counters;
+  std::vector<std::string> ranges;
+  std::uint64_t documents = 0;
+  double share = 0;
+  double seconds = 0;
+};
+
+// Writes the Resources as restore files in backup order: pages of `page` documents from each of
+// four equal source EPK ranges in turn (a backup reads every range in parallel).
+std::vector<std::filesystem::path> write_restore_files(const tg::tenant_generator& generator, bool by_id,
+                                                       std::size_t page, const std::filesystem::path& folder,
+                                                       const std::string& collection) {
+  const std::uint64_t count = generator.plan().count(tg::collection_kind::resources);
+  const std::vector<std::string> bounds{"", "3F", "7F", "BF", "FF"};
+  std::vector<std::vector<std::uint64_t>> by_range(4);
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const auto doc = generator.generate(tg::collection_kind::resources, i);
+    const std::vector<cosmos::pk_component> key{by_id ? doc.id : doc.partition_key};
+    const auto epk = cosmos::effective_partition_key_v2(key);
+    for (std::size_t r = 0; r < 4; ++r) {
+      if (cosmos::epk_in_range(epk, bounds[r], bounds[r + 1])) by_range[r].push_back(i);
+    }
+  }
+  files::restore_file_writer writer(folder, collection);
+  std::vector<std::size_t> next(4, 0);
+  for (bool more = true; more;) {
+    more = false;
+    for (std::size_t r = 0; r < 4; ++r) {
+      for (std::size_t k = 0; k < page && next[r] < by_range[r].size(); ++k) {
+        writer.add(generator.generate(tg::collection_kind::resources, by_range[r][next[r]++]).body);
+      }
+      more = more || next[r] < by_range[r].size();
+    }
+  }
+  writer.finish();
+  return files::list_restore_files(folder, collection);
+}
+
+net::awaitable<void> import_collection(stages::cosmos_session& session, pipeline::cpu_pool& file_thread,
+                                       bench_options o, collection_run& run) {
+  auto& client = session.client();
+  co_await client.create_collection_if_missing("bench", run.name, run.key_path, static_cast<int>(o.ru));
+  const auto plan = co_await stages::plan_collection_writes(client, &session.gate(), "bench", run.name);
+  if (!plan.provisioned || plan.ranges.empty()) throw std::runtime_error("the emulator reported no offer or no ranges");
+  std::vector<stages::epk_range> ranges;
+  for (const auto& r : plan.ranges) {
+    run.ranges.push_back(r.id);
+    ranges.push_back({r.min_inclusive, r.max_exclusive});
+  }
+  run.share = plan.range_share;
+  stages::import_tracker tracker(stages::survey_restore_files(run.files), std::move(ranges));
+  run.documents = tracker.total_documents();
+  stages::restore_import_options options;
+  options.files = run.files;
+  options.partition_key_path = run.key_path;
+  options.lanes = stages::import_lanes("bench", run.name, o.lanes, plan.range_share);
+  const auto started = std::chrono::steady_clock::now();
+  co_await stages::run_restore_import(client, file_thread, std::move(options), tracker, run.counters);
+  run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+net::awaitable<void> run_bench(cosmos::connection_string cs, bench_options o, std::vector<collection_run>& runs) {
+  pipeline::cpu_pool file_thread(pipeline::cpu_pool_options{1, "file"});
+  stages::cosmos_session_options session_options;
+  session_options.max_connections = 4 * o.lanes + 4;
+  stages::cosmos_session session(co_await net::this_coro::executor, cs, session_options);
+  co_await session.client().create_database_if_missing("bench");
+  for (auto& run : runs) co_await import_collection(session, file_thread, o, run);
+}
+
+bool report(const collection_run& run) {
+  const auto& t = run.counters.total;
+  std::vector<pipeline::key_load> loads;
+  for (const auto& id : run.ranges) {
+    const auto it = run.counters.ranges.find(id);
+    loads.push_back({it == run.counters.ranges.end() ? 0.0 : it->second.ru, run.share});
+  }
+  const auto bound = pipeline::physical_bound(loads);
+  const double used = pipeline::utilization(bound, run.seconds);
+  const double throttled = t.operations ? static_cast<double>(t.throttled_operations) / static_cast<double>(t.operations) : 0;
+  std::printf("%-12s: %llu of %llu documents written (%llu rejected) in %.2f s = %.0f docs/s; %.0f RU = %.0f RU/s\n",
+              run.key_path.c_str(), static_cast<unsigned long long>(t.written),
+              static_cast<unsigned long long>(run.documents), static_cast<unsigned long long>(t.rejected), run.seconds,
+              static_cast<double>(t.written) / run.seconds, t.ru, t.ru / run.seconds);
+  std::printf("              RU per range (share %.0f RU/s each):", run.share);
+  for (std::size_t i = 0; i < loads.size(); ++i) {
+    std::printf(" %s=%.1f %%", run.ranges[i].c_str(), bound.total_ru > 0 ? 100.0 * loads[i].needed_ru / bound.total_ru : 0.0);
+  }
+  std::printf("\n              bound %.0f RU/s (T_min %.2f s, range %s); RU/s / bound = %.3f (target >= 0.95) %s\n",
+              bound.achievable_ru_per_second, bound.min_seconds,
+              bound.limiting < run.ranges.size() ? run.ranges[bound.limiting].c_str() : "?", used,
+              used >= 0.95 ? "OK" : "BELOW TARGET");
+  std::printf("              throttled %llu of %llu operations = %.2f %% (target <= 1 %%) %s; %llu bulk requests\n",
+              static_cast<unsigned long long>(t.throttled_operations), static_cast<unsigned long long>(t.operations),
+              100.0 * throttled, throttled <= 0.01 ? "OK" : "ABOVE TARGET", static_cast<unsigned long long>(t.requests));
+  return used >= 0.95 && throttled <= 0.01 && t.rejected == 0 && t.written == run.documents;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bench_options o;
+  o.emulator = (std::filesystem::canonical("/proc/self/exe").parent_path() / "cosmos-emulator").string();
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string_view a = argv[i];
+    const std::string v = argv[i + 1];
+    try {
+      if (a == "--emulator") o.emulator = v;
+      else if (a == "--documents") o.documents = std::stoull(v);
+      else if (a == "--ru") o.ru = std::stod(v);
+      else if (a == "--lanes") o.lanes = std::stoul(v);
+      else if (a == "--page") o.page = std::stoul(v);
+      else throw std::invalid_argument("unknown option");
+    } catch (const std::exception&) {
+      std::cerr << "bench_restore: " << a << " " << v << ": not understood\n";
+      return 2;
+    }
+  }
+  if (argc % 2 == 0) {
+    std::cerr << "usage: bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--emulator PATH]\n";
+    return 2;
+  }
+  try {
+    idabus::test::temp_dir dir;
+    const tg::tenant_generator generator(tg::plan_tenant(o.documents, 1));
+    std::vector<collection_run> runs(2);
+    runs[0].name = "ById";
+    runs[0].key_path = "/id";
+    runs[1].name = "Resources";
+    runs[1].key_path = "/objecttype";
+    for (auto& run : runs) {
+      std::filesystem::create_directories(dir.path / run.name);
+      run.files = write_restore_files(generator, run.key_path == "/id", o.page, dir.path / run.name, run.name);
+    }
+    idabus::test::child_process emulator(
+        {o.emulator, "--port", "0", "--partitions", "4", "--ru-per-second", std::to_string(static_cast<long>(o.ru))});
+    const std::string line = emulator.wait_for_line("listening on ");
+    const auto cs = cosmos::parse_connection_string("AccountEndpoint=" + line.substr(line.find("http")) +
+                                                    "/;AccountKey=" + std::string(emulator_key) + ";");
+    net::io_context ctx(1);
+    std::exception_ptr failure;
+    net::co_spawn(ctx, run_bench(cs, o, runs), [&](std::exception_ptr e) { failure = e; });
+    ctx.run();
+    if (failure) std::rethrow_exception(failure);
+    std::printf("bench_restore: cosmos-emulator, 4 partitions, %.0f RU/s per collection, default budget (offer / "
+                "ranges, no cap); %llu tenant-gen Resources in %zu restore files per collection, backup order (pages "
+                "of %zu from each source range in turn); %zu sub-lanes per range\n",
+                o.ru, static_cast<unsigned long long>(runs[0].documents), runs[0].files.size(), o.page, o.lanes);
+    bool ok = true;
+    for (const auto& run : runs) ok = report(run) && ok;
+    std::fflush(stdout);
+    return ok ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "bench_restore: " << e.what() << "\n";
+    return 1;
+  }
+}
