@@ -184,12 +184,11 @@ restore_plan read_restore_plan(const std::filesystem::path& folder) {
   return parse_restore_plan(text);
 }
 
-std::vector<std::filesystem::path> list_planned_restore_files(const std::filesystem::path& folder,
-                                                              std::string_view collection) {
+planned_restore_files list_planned_restore_files(const std::filesystem::path& folder, std::string_view collection) {
   namespace fs = std::filesystem;
   auto found = list_restore_files(folder, collection);
   std::error_code ec;
-  if (!fs::exists(folder / restore_plan_file_name, ec)) return found;
+  if (!fs::exists(folder / restore_plan_file_name, ec)) return {std::move(found), false};
   const auto plan = read_restore_plan(folder);
   const auto where = (folder / restore_plan_file_name).string();
   const auto c = std::find_if(plan.collections.begin(), plan.collections.end(),
@@ -210,7 +209,7 @@ std::vector<std::filesystem::path> list_planned_restore_files(const std::filesys
                                ", not the " + std::to_string(planned[i].bytes) + " bytes " + where + " lists");
     }
   }
-  return found;
+  return {std::move(found), c != plan.collections.end()};
 }
 
 }  // namespace idabus::io::files

@@ -79,9 +79,14 @@ restore_plan read_restore_plan(const std::filesystem::path& folder);
 /// The restore files of `collection` in `folder`, in sequence order (list_restore_files), checked
 /// against the folder's restore-plan.json when it has one: every file the plan lists for the
 /// collection must be there with its size, and no other (a missing, cut or stray file would
-/// otherwise be imported or compared as if the restore were whole). Without a plan the listing is
-/// returned as it is. Throws restore_plan_error naming the first file that differs, file_error.
-std::vector<std::filesystem::path> list_planned_restore_files(const std::filesystem::path& folder,
-                                                              std::string_view collection);
+/// otherwise be imported or compared as if the restore were whole). `planned`: the plan lists the
+/// collection, so no files means a collection without documents (not "look elsewhere"). Without a
+/// plan the listing is returned as it is. Throws restore_plan_error naming the first file that
+/// differs, file_error.
+struct planned_restore_files {
+  std::vector<std::filesystem::path> files;
+  bool planned = false;
+};
+planned_restore_files list_planned_restore_files(const std::filesystem::path& folder, std::string_view collection);
 
 }  // namespace idabus::io::files

@@ -57,13 +57,15 @@ struct target_summary {
 std::vector<fs::path> restore_files_of(const fs::path& path, const std::string& collection) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
-    std::vector<fs::path> files;
+    io::files::planned_restore_files listed;
     try {
-      files = io::files::list_planned_restore_files(path, collection);
+      listed = io::files::list_planned_restore_files(path, collection);
     } catch (const io::files::restore_plan_error& e) {
       throw command_error(e.what());
     }
-    if (files.empty()) {
+    auto& files = listed.files;
+    // A collection the restore plan lists without files had no documents: the target must be empty.
+    if (files.empty() && !listed.planned) {
       throw command_error("no restore files of collection " + collection + " (" + collection +
                           ".<sequence>.json) in " + path.string());
     }

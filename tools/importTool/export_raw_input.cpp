@@ -41,16 +41,20 @@ export_raw_input resolve_export_raw_input(const fs::path& restore_file, std::str
     return input;
   }
   input.state_folder = restore_file;
+  io::files::planned_restore_files listed;
   try {
-    input.files = io::files::list_planned_restore_files(restore_file, collection);
+    listed = io::files::list_planned_restore_files(restore_file, collection);
   } catch (const std::exception& e) {
     throw command_error(e.what());
   }
-  if (!input.files.empty()) return input;
+  input.files = std::move(listed.files);
+  // A collection the restore plan lists without files had no documents: nothing to import (never
+  // another collection's files).
+  if (!input.files.empty() || listed.planned) return input;
   const auto found = collections_in(restore_file);
   if (found.size() == 1) {
     try {
-      input.files = io::files::list_planned_restore_files(restore_file, *found.begin());
+      input.files = io::files::list_planned_restore_files(restore_file, *found.begin()).files;
     } catch (const std::exception& e) {
       throw command_error(e.what());
     }

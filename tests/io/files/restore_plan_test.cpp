@@ -129,9 +129,15 @@ std::string listing_error(const std::filesystem::path& folder, std::string_view 
 TEST(PlannedRestoreFiles, AWholeFolderListsThePlansFilesInOrder) {
   test::temp_dir dir;
   write_planned_folder(dir.path);
-  EXPECT_EQ(list_planned_restore_files(dir.path, "Resources"),
+  const auto resources = list_planned_restore_files(dir.path, "Resources");
+  EXPECT_EQ(resources.files,
             (std::vector<std::filesystem::path>{dir.path / "Resources.000001.json", dir.path / "Resources.000002.json"}));
-  EXPECT_TRUE(list_planned_restore_files(dir.path, "Events").empty());
+  EXPECT_TRUE(resources.planned);
+  // Events is in the plan without files (no documents); WorkflowExecutions is not in it.
+  const auto events = list_planned_restore_files(dir.path, "Events");
+  EXPECT_TRUE(events.files.empty());
+  EXPECT_TRUE(events.planned);
+  EXPECT_FALSE(list_planned_restore_files(dir.path, "WorkflowExecutions").planned);
 }
 
 TEST(PlannedRestoreFiles, AFileThePlanListsThatIsMissingIsNamed) {
@@ -166,8 +172,9 @@ TEST(PlannedRestoreFiles, AFileThePlanDoesNotListIsNamed) {
 TEST(PlannedRestoreFiles, WithoutAPlanTheFolderIsListedAsItIs) {
   test::temp_dir dir;
   write_file_atomically(dir.path / "Resources.000002.json", "[\n]\n");
-  EXPECT_EQ(list_planned_restore_files(dir.path, "Resources"),
-            std::vector<std::filesystem::path>{dir.path / "Resources.000002.json"});
+  const auto listed = list_planned_restore_files(dir.path, "Resources");
+  EXPECT_EQ(listed.files, std::vector<std::filesystem::path>{dir.path / "Resources.000002.json"});
+  EXPECT_FALSE(listed.planned);
 }
 
 }  // namespace

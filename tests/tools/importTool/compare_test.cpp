@@ -151,6 +151,21 @@ TEST_F(CompareAgainstEmulator, AFolderIsReadInSequenceOrderAndTheNewestVersionIs
   EXPECT_NE(r.out.find("capped at 5000 RU/s"), std::string::npos) << r.out;
 }
 
+TEST_F(CompareAgainstEmulator, ACollectionTheRestorePlanListsWithoutFilesEqualsAnEmptyCollection) {
+  const auto coll = collection_with({});
+  io::files::plan_collection c;
+  c.name = coll;
+  io::files::restore_plan plan;
+  plan.collections.push_back(c);
+  io::files::write_restore_plan(dir.path, plan);
+  const auto r = compare(dir.path, coll);
+  EXPECT_EQ(r.code, exit_success) << r.out << r.err;
+  const auto other = collection_with({person(1)});
+  plan.collections[0].name = other;
+  io::files::write_restore_plan(dir.path, plan);
+  EXPECT_EQ(compare(dir.path, other).code, exit_failed);  // one extra document
+}
+
 TEST_F(CompareAgainstEmulator, AMissingCollectionIsAOneLineErrorWithExitOne) {
   write_file(dir.path / "restore.json", array_of({person(1)}));
   const auto r = compare(dir.path / "restore.json", "nosuchcollection");

@@ -131,4 +131,23 @@ TEST(ExportRawInput, AFolderAsItsRestorePlanListsIsImportedInSequenceOrder) {
   EXPECT_EQ(input.state_folder, dir.path);
 }
 
+TEST(ExportRawInput, ACollectionItsRestorePlanListsWithoutFilesHasNothingToImport) {
+  // generate wrote Resources and an Events collection without documents (no file): importing
+  // Events must not take Resources' files as "the files of the one other collection".
+  test::temp_dir dir;
+  write_folder_missing_its_first_file(dir.path);
+  io::files::write_file_atomically(dir.path / "Resources.000001.json", std::string(40, ' '));
+  auto plan = io::files::read_restore_plan(dir.path);
+  io::files::plan_collection events;
+  events.name = "Events";
+  plan.collections.push_back(events);
+  io::files::write_restore_plan(dir.path, plan);
+  const auto input = resolve_export_raw_input(dir.path, "Events");
+  EXPECT_TRUE(input.files.empty());
+  EXPECT_TRUE(input.note.empty()) << input.note;
+  // Without a plan a folder of one other collection's files is still imported with a note.
+  std::filesystem::remove(dir.path / io::files::restore_plan_file_name);
+  EXPECT_EQ(resolve_export_raw_input(dir.path, "Events").files.size(), 2u);
+}
+
 }  // namespace idabus::import_tool

@@ -7,6 +7,7 @@
 #include "integration/emulator_fixture.hpp"
 #include "io/cosmos/errors.hpp"
 #include "io/files/import_checkpoint.hpp"
+#include "io/files/restore_plan.hpp"
 #include "support/run_coro.hpp"
 #include "support/scripted_server.hpp"
 #include "tools/importTool/tool_runner.hpp"
@@ -384,6 +385,23 @@ TEST_F(ExportRawBadInput, AMissingCollectionIsNamedAndNotCreatedWithoutCreateCol
                    "pass --create-collection\n");
   EXPECT_FALSE(collection_exists(*emu_, "Missing"));
   EXPECT_FALSE(fs::exists(io::files::import_checkpoint_path(dir.path, db, "Missing")));
+}
+
+TEST_F(ExportRawBadInput, ACollectionItsRestorePlanListsWithoutDocumentsImportsNothing) {
+  // generate's output: Resources with documents, Empty listed without files (no documents).
+  write_resources(dir.path, 1, 5);
+  io::files::restore_plan plan;
+  io::files::plan_collection resources, empty;
+  resources.name = "Resources";
+  const auto file = dir.path / "Resources.000001.json";
+  resources.files = {{file.filename().string(), 5, fs::file_size(file), std::string(64, 'a')}};
+  empty.name = "Empty";
+  plan.collections = {resources, empty};
+  io::files::write_restore_plan(dir.path, plan);
+  auto r = run_tool(export_args(dir.path, emu_->connection(), "Empty", "objecttype", {"--create-collection"}));
+  EXPECT_EQ(r.code, exit_success) << r.out << r.err;
+  EXPECT_EQ(r.err.find("importing those of Resources"), std::string::npos) << r.err;
+  EXPECT_TRUE(documents_in(*emu_, "Empty").empty());
 }
 
 TEST_F(ExportRawBadInput, AnUnreachableAccountIsNamed) {
