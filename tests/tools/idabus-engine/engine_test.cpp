@@ -220,7 +220,12 @@ TEST(EngineBackup, WritesThroughTheApiDuringTheBackupAreInItExactlyUpToTheConsis
       for (const auto& [id, occurrences] : resources) {
         std::size_t basis = 0, delta = 0;
         for (const auto& o : occurrences) (o.phase == files::chunk_phase::basis ? basis : delta)++;
-        EXPECT_LE(basis, 1u) << id;
+        // A document rewritten while the basis pass reads its range can be met twice by it (pages
+        // run in (_ts, write) order, as the change feed does; Cosmos does not promise a query order
+        // either); its _ts is then past the delta bound, so the delta pass holds its newest version.
+        if (basis > 1) {
+          EXPECT_EQ(delta, 1u) << id << ": read " << basis << " times by the basis pass, not by the delta";
+        }
         EXPECT_LE(delta, 1u) << id;
         if (id[0] != 'w') continue;  // a tenant document (a uuid)
         ++writer_documents;
