@@ -14,7 +14,8 @@
 //   the cap; call it once per reservation (also for failed requests that were charged).
 // - on_throttled(key, retry_after) reports that the server refused a request of `key`: only that
 //   key's reserves wait out retry_after, and only its rate drops (AIMD), then recovers. Other
-//   keys and the cap are unaffected.
+//   keys and the cap are unaffected. For a key that was removed it is only counted (it does not
+//   bring the key back).
 // - set_rate(key, ru_per_second) creates a key or changes its budget in flight (0 = unlimited);
 //   remove_key(key) forgets one (once nothing waits on it).
 // - counters(key), total_counters(): snapshots (see keyed_ru_ledger for what each one counts).

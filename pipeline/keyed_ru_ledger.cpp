@@ -104,7 +104,7 @@ void keyed_ru_ledger::settle(std::string_view key, double estimate, double actua
 
 void keyed_ru_ledger::throttled(std::string_view key, std::chrono::milliseconds retry_after, time_point now) {
   ++throttles_;
-  entry_for(key, now).ledger.throttled(retry_after, now);
+  if (entry* e = find(key)) e->ledger.throttled(retry_after, now);
 }
 
 ru_counters keyed_ru_ledger::counters(std::string_view key, time_point now) {

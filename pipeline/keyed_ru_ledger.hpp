@@ -10,6 +10,8 @@
 //   cap's queue. So a key that cannot be served (paused, or out of tokens) never holds a place in
 //   the cap's queue ahead of other keys; the cap's queue is in order of key grants.
 // - throttled(key) pauses and lowers only that key's ledger; other keys and the cap are unaffected.
+//   A throttle is reported for a request that enqueued on its key, so a key the ledger does not
+//   hold was forgotten (remove_key): the throttle is counted and creates nothing.
 // - settle() corrects the key's ledger and the cap alike.
 // - remove_key() forgets a key once no ticket waits on it (a key re-created later starts afresh);
 //   settling a forgotten key corrects the cap only.
@@ -69,7 +71,8 @@ class keyed_ru_ledger {
   /// Corrects a granted estimate of `key` by the real charge, on the key and the cap.
   void settle(std::string_view key, double estimate, double actual_charge, time_point now);
 
-  /// The server throttled a request of `key`: pause and lower that key only.
+  /// The server throttled a request of `key`: pause and lower that key only (counted only when
+  /// `key` was forgotten).
   void throttled(std::string_view key, std::chrono::milliseconds retry_after, time_point now);
 
   /// One key's accounting (its waited: time spent waiting for the key's own ledger); zeros and

@@ -13,15 +13,18 @@ std::string range_key(const std::string& collection, const std::string& range_id
 
 std::string ru_budget_gate::budget_key(const io::cosmos::gate_key& key) {
   if (single_key_) return {};
-  if (key.range_id.empty()) {
-    std::lock_guard lock(mutex_);
-    auto& state = collections_[key.collection];
-    if (!state.unranged_key_ready) {
-      budget_.set_rate(range_key(key.collection, ""), 0);  // unlimited: the cap alone paces it
-      state.unranged_key_ready = true;
-    }
+  std::lock_guard lock(mutex_);
+  auto& state = collections_[key.collection];
+  const bool current = state.ranges.empty() ||
+                       std::find(state.ranges.begin(), state.ranges.end(), key.range_id) != state.ranges.end();
+  if (!key.range_id.empty() && current) return range_key(key.collection, key.range_id);
+  // No single range, or a range gone in a split (a retry still addressed to it): the
+  // collection's unranged key, so that no key of a range that went away is created again.
+  if (!state.unranged_key_ready) {
+    budget_.set_rate(range_key(key.collection, ""), 0);  // unlimited: the cap alone paces it
+    state.unranged_key_ready = true;
   }
-  return range_key(key.collection, key.range_id);
+  return range_key(key.collection, "");
 }
 
 void ru_budget_gate::split_locked(const std::string& collection, collection_state& state) {
@@ -60,7 +63,9 @@ void ru_budget_gate::settle(io::cosmos::gate_key key, double estimate, double ac
 }
 
 void ru_budget_gate::throttled(io::cosmos::gate_key key, std::chrono::milliseconds retry_after) {
-  budget_.on_throttled(budget_key(key), retry_after);
+  // The range's own key, also for a range gone in a split: the budget then only counts the 429
+  // (pausing the unranged key would hold back metadata requests such as the /pkranges re-read).
+  budget_.on_throttled(single_key_ ? std::string() : range_key(key.collection, key.range_id), retry_after);
 }
 
 }  // namespace idabus::stages

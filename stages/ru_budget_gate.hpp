@@ -4,7 +4,9 @@
 // Thread-safe; one gate may serve several clients.
 // - Budget keys: "<collection>#<range id>" for a request to one range; "<collection>#" (rate 0:
 //   unlimited, so only the cap paces it) for a request not bound to one range (metadata, point
-//   operations, cross-partition queries).
+//   operations, cross-partition queries) and for a request still addressed to a range that
+//   ranges_changed() no longer lists (a retry racing a split). A 429 for such a range is counted
+//   by the budget and pauses nothing; no key of a removed range is ever created again.
 // - set_provisioned(collection, ru_per_second) and ranges_changed(collection, ranges) together
 //   set every range key of the collection to provisioned ÷ ranges, again whenever either changes
 //   (a split reports new ranges); keys of ranges that went away are removed. Until both are known,

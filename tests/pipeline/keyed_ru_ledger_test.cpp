@@ -53,9 +53,9 @@ std::map<std::string, double> saturate(keyed_ru_ledger& ledger, const std::vecto
 
 TEST(keyed_ru_ledger, AThrottledKeyPausesAndSlowsOnlyItself) {
   keyed_ru_ledger ledger(per_key(1000), t0);
-  ledger.throttled("hot", 500ms, t0);
   auto hot = ledger.enqueue("hot", 10, t0);
   auto cold = ledger.enqueue("cold", 10, t0);
+  ledger.throttled("hot", 500ms, t0);
   EXPECT_TRUE(ledger.try_grant(cold, t0 + 10ms).granted);  // 10 RU at the full 1000 RU/s
   auto d = ledger.try_grant(hot, t0 + 10ms);
   ASSERT_FALSE(d.granted);
@@ -91,9 +91,9 @@ TEST(keyed_ru_ledger, TheCapBoundsTheSumOverAllKeys) {
 
 TEST(keyed_ru_ledger, AKeyThatCannotBeServedHoldsNoPlaceInTheCapsQueue) {
   keyed_ru_ledger ledger(per_key(0, 100), t0);  // unlimited keys under a 100 RU/s cap
-  ledger.throttled("hot", 10s, t0);
   auto hot = ledger.enqueue("hot", 50, t0);
   auto cold = ledger.enqueue("cold", 50, t0);
+  ledger.throttled("hot", 10s, t0);
   EXPECT_FALSE(ledger.try_grant(hot, t0).granted);
   auto d = ledger.try_grant(cold, t0);
   ASSERT_FALSE(d.granted);
@@ -186,6 +186,17 @@ TEST(keyed_ru_ledger, ARemovedKeyIsForgottenOnceNothingWaitsOnIt) {
   EXPECT_DOUBLE_EQ(ledger.counters("parent", t0 + 500ms).current_rate, 1000);  // forgotten: default
   ledger.settle("parent", 50, 40, t0 + 500ms);  // a late settle reaches the cap only
   EXPECT_DOUBLE_EQ(ledger.total_counters(t0 + 500ms).consumed_ru, 40);
+}
+
+TEST(keyed_ru_ledger, AThrottleForAForgottenKeyIsCountedButBringsNoKeyBack) {
+  keyed_ru_ledger ledger(per_key(1000), t0);
+  ledger.set_rate("parent", 100, t0);
+  ledger.remove_key("parent");
+  ledger.throttled("parent", 10s, t0);  // a 429 for a request sent before the key went away
+  EXPECT_EQ(ledger.total_counters(t0).throttles, 1u);
+  const auto c = ledger.counters("parent", t0);
+  EXPECT_EQ(c.throttles, 0u);                 // no ledger holds it
+  EXPECT_DOUBLE_EQ(c.current_rate, 1000);     // re-created, it would run at 500 (the default, halved)
 }
 
 TEST(keyed_ru_ledger, RejectsOutOfRangeOptionsAndRates) {

@@ -80,7 +80,7 @@ TEST(RuBudgetGate, SplitsTheProvisionedRateOverTheRangesAndAgainAfterASplit) {
   for (const char* id : {"0", "1", "2", "4", "5"}) {
     EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, id})).current_rate, 200) << id;
   }
-  EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, "3"})).current_rate, 0);  // gone: the default
+  EXPECT_DOUBLE_EQ(budget.counters(coll + "#3").current_rate, 0);  // gone: no ledger, the default
   // A new offer is split over the current ranges.
   gate.set_provisioned(coll, 500);
   EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, "4"})).current_rate, 100);
@@ -106,6 +106,52 @@ TEST(RuBudgetGate, AThrottleLowersOnlyTheRangeThatAnswered) {
   EXPECT_EQ(budget.counters(gate.budget_key({coll, "1"})).throttles, 1u);
   EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, "0"})).current_rate, 500);
   EXPECT_EQ(budget.counters(gate.budget_key({coll, "0"})).throttles, 0u);
+}
+
+// The client does not wait after a 429 itself: it relies on the gate holding the next acquire.
+TEST(RuBudgetGate, AThrottleHoldsTheNextAcquireOfItsKeyForRetryAfter) {
+  keyed_ru_budget budget(per_key(0));  // unlimited: only a throttle pause can delay a grant
+  ru_budget_gate gate(budget);
+  gate.ranges_changed(coll, {"0", "1"});
+  const std::vector<gate_key> keys{{coll, "0"}, {coll, ""}};  // a range, and no single range
+  idabus::test::run_coro([&](net::io_context&) -> net::awaitable<void> {
+    for (const gate_key& key : keys) {
+      co_await gate.acquire(key, 10);  // the request that is answered 429
+      gate.settle(key, 10, 0);
+      const auto throttled_at = steady::now();
+      gate.throttled(key, 60ms);
+      co_await gate.acquire(key, 10);  // its retry
+      EXPECT_GE(steady::now() - throttled_at, 60ms) << key.range_id;
+      gate.settle(key, 10, 10);
+    }
+  });
+}
+
+TEST(RuBudgetGate, A429AndARetryForARangeGoneInASplitBringNoKeyOfItBack) {
+  auto now = steady::time_point{} + 1h;
+  keyed_ru_budget budget(per_key(10), [&] { return now; });  // a key re-created would run at 10 RU/s
+  ru_budget_gate gate(budget);
+  gate.set_provisioned(coll, 1200);
+  gate.ranges_changed(coll, {"0", "1"});
+  gate.ranges_changed(coll, {"0", "2", "3"});  // range 1 split into 2 and 3
+  const std::string gone_key = coll + "#1";
+  const gate_key gone{coll, "1"};
+  // A request sent to range 1 before the split is answered 429, and the client retries it there.
+  gate.throttled(gone, 100ms);
+  now += 1s;
+  idabus::test::run_coro([&](net::io_context&) -> net::awaitable<void> {
+    co_await gate.acquire(gone, 0);  // 0 RU: granted at once on any key (the manual clock stands)
+    gate.settle(gone, 0, 2);         // the 410 it gets
+  });
+  EXPECT_EQ(budget.total_counters().throttles, 1u);
+  const auto c = budget.counters(gone_key);  // no ledger of range 1: zeros and the default rate
+  EXPECT_EQ(c.throttles, 0u);
+  EXPECT_EQ(c.reservations, 0u);
+  EXPECT_DOUBLE_EQ(c.current_rate, 10);
+  EXPECT_EQ(budget.total_counters().reservations, 1u);  // paced by the cap only
+  for (const char* id : {"0", "2", "3"}) {
+    EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, id})).current_rate, 400) << id;
+  }
 }
 
 TEST(RuBudgetGate, ARequestToNoSingleRangeIsPacedByTheCapOnly) {
