@@ -220,7 +220,8 @@ net::awaitable<http::response> client::execute(call c) {
             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - progress).count()) + " s; giving up");
         throw error();
       }
-      co_await sleep_for(wait);
+      // One wait: a gate holds this key's next acquire until retry_after (request_gate.hpp).
+      if (!options_.gate) co_await sleep_for(wait);
       continue;
     }
     if (kind == failure_class::range_gone && c.surface_range_gone) throw error();
@@ -606,7 +607,8 @@ net::awaitable<bulk_outcome> client::send_to_range(std::string database, std::st
                                              std::to_string(options_.retry.throttle_give_up_after.count()) +
                                              " ms without progress"});
       }
-      co_await sleep_for(wait);
+      // One wait: after a 429 the gate holds the range's next acquire for `wait` (request_gate.hpp).
+      if (!(throttled && options_.gate)) co_await sleep_for(wait);
     }
     pending = std::move(retry);
   }

@@ -4,8 +4,9 @@
 // x-ms-version 2020-07-15, x-ms-date and x-ms-documentdb-query-enablecrosspartition (also on
 // point operations: @vercel/cosmosdb-server answers a missing document with 500 without it).
 //
-// Retries (retry.hpp): 429 waits x-ms-retry-after-ms and retries until no request of this client
-// has succeeded for retry_options::throttle_give_up_after; 408/449/503/410 (not a split) and
+// Retries (retry.hpp): 429 waits x-ms-retry-after-ms (once: in options.gate's next acquire when
+// there is a gate, on a timer otherwise) and retries until no request of this client has
+// succeeded for retry_options::throttle_give_up_after; 408/449/503/410 (not a split) and
 // transport failures back off exponentially with jitter for a bounded number of attempts;
 // everything else throws cosmos_error at once. A transport failure after the request was sent
 // (timeout, reset, invalid response) is retried only for operations that may run twice (reads,

@@ -10,7 +10,9 @@
 //                                     estimate when the charge is unknown, e.g. the transport
 //                                     failed after sending; 0 when nothing reached the server)
 //   throttled(key, retry_after)       additionally for every 429, with x-ms-retry-after-ms; the
-//                                     key is the range that answered
+//                                     key is the range that answered. The gate holds the key's
+//                                     next acquire until retry_after has passed: the client
+//                                     retries through acquire without waiting on its own.
 // ranges_changed(collection, range_ids) whenever the client (re)reads /pkranges of a collection
 // (at first use and after a 410/1002 split), with the ids of every current range.
 // Implementations are used from the client's executor only (unless they say otherwise).
