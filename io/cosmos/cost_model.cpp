@@ -27,6 +27,9 @@ void cost_model::sums::scale(double factor) noexcept {
 cost_model::cost_model(cost_model_options options) : options_(options) {
   if (!(options_.prior_weight > 0)) throw std::invalid_argument("cost_model: prior_weight must be > 0");
   if (!(options_.decay > 0 && options_.decay <= 1)) throw std::invalid_argument("cost_model: decay must be in (0, 1]");
+  if (!(options_.outlier_factor > 1 && std::isfinite(options_.outlier_factor))) {
+    throw std::invalid_argument("cost_model: outlier_factor must be a number > 1");
+  }
   for (const auto& p : options_.priors) {
     if (!(p.a >= 0 && p.b >= 0)) throw std::invalid_argument("cost_model: priors must not be negative");
   }
@@ -88,8 +91,12 @@ void cost_model::observe(std::string_view collection, operation_kind kind, std::
     s = with_prior(kind);
     it->second.seen[k] = true;
   }
+  const double kb = kilobytes(bytes);
+  const double predicted = solve(s, kind).at(kb);
+  const double bounded =
+      std::clamp(charge, predicted / options_.outlier_factor, std::max(predicted, 1.0) * options_.outlier_factor);
   s.scale(options_.decay);
-  s.add(1.0, kilobytes(bytes), charge);
+  s.add(1.0, kb, bounded);
 }
 
 }  // namespace idabus::io::cosmos

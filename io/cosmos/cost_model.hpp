@@ -7,6 +7,11 @@
 //   and a handful of charges cannot swing it far;
 // - every observation first multiplies the history by `decay`, so the prior and old charges fade
 //   and the model follows the server (≈ 1 / (1 − decay) observations of memory);
+// - one charge counts at most `outlier_factor` times the current estimate for its size (with the
+//   upper bound taken of at least 1 RU) and at least that estimate ÷ outlier_factor: an outlier
+//   (a charge far above any other) moves a fresh estimate by a few RU, not by charge ÷ 5, while
+//   a real change of level is still reached within a few charges (each moves the estimate up to
+//   outlier_factor times closer);
 // - KB = bytes / 1024, counted as at least 1 KB (the service's floor); a and b never go negative.
 // What "bytes" means is the caller's choice, and must be the same for estimate and observe:
 // the client uses the request body (a document or one bulk operation) for writes and 0 for
@@ -45,6 +50,7 @@ struct cost_model_options {
       linear_cost{1, 0}};
   double prior_weight = 4;  ///< how many observations the prior is worth (> 0)
   double decay = 0.995;     ///< history factor per observation, in (0, 1]
+  double outlier_factor = 4;  ///< a charge counts within [estimate ÷ f, max(estimate, 1) × f]; > 1
 };
 
 class cost_model {
@@ -54,8 +60,8 @@ class cost_model {
 
   /// The predicted charge of one operation of `bytes` on `collection` ("dbs/<db>/colls/<coll>").
   double estimate(std::string_view collection, operation_kind kind, std::size_t bytes) const;
-  /// Learns from one observed charge (x-ms-request-charge, or a bulk operation's requestCharge).
-  /// Negative or non-finite charges are ignored.
+  /// Learns from one observed charge (x-ms-request-charge, or a bulk operation's requestCharge),
+  /// bounded by outlier_factor (see above). Negative or non-finite charges are ignored.
   void observe(std::string_view collection, operation_kind kind, std::size_t bytes, double charge);
   /// The fitted line (the prior when nothing was observed).
   linear_cost fitted(std::string_view collection, operation_kind kind) const;

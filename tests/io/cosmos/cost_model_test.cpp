@@ -52,12 +52,32 @@ TEST(CostModel, AFewChargesDoNotSwingAFreshModelFar) {
   EXPECT_LT(estimate, 25.0);
 }
 
+TEST(CostModel, AnEarlyOutlierChargeMovesTheEstimateByAFewRuOnly) {
+  cosmos::cost_model model;
+  model.observe(resources, cosmos::operation_kind::point_write, 1024, 5000.0);  // 1,000 × the estimate
+  // Counted in full it would lift the estimate by about 5000 ÷ 5 (the prior weighs 4 charges).
+  EXPECT_LT(model.estimate(resources, cosmos::operation_kind::point_write, 1024), 10.0);
+  for (int i = 0; i < 20; ++i) model.observe(resources, cosmos::operation_kind::point_write, 1024, 5.0);
+  EXPECT_LT(model.estimate(resources, cosmos::operation_kind::point_write, 1024), 6.0);  // and it fades
+}
+
+TEST(CostModel, StillFollowsALevelTenTimesThePriorWithinAFewDozenCharges) {
+  cosmos::cost_model model;
+  for (int i = 0; i < 40; ++i) model.observe(resources, cosmos::operation_kind::read, 0, 10.0);  // prior: 1 RU
+  const double estimate = model.estimate(resources, cosmos::operation_kind::read, 0);
+  EXPECT_GT(estimate, 8.5);  // unbounded: 9.3 (what the prior's remaining weight leaves)
+  EXPECT_LE(estimate, 10.0);
+}
+
 TEST(CostModel, IgnoresNegativeChargesAndRejectsBadOptions) {
   cosmos::cost_model model;
   model.observe(resources, cosmos::operation_kind::point_write, 1024, -1);
   EXPECT_DOUBLE_EQ(model.estimate(resources, cosmos::operation_kind::point_write, 1024), 5.0);
   cosmos::cost_model_options bad;
   bad.decay = 0;
+  EXPECT_THROW(cosmos::cost_model{bad}, std::invalid_argument);
+  bad = {};
+  bad.outlier_factor = 1;
   EXPECT_THROW(cosmos::cost_model{bad}, std::invalid_argument);
 }
 
