@@ -1,4 +1,5 @@
 #include "io/http/server.hpp"
+#include "io/json/write.hpp"
 
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/as_tuple.hpp>
@@ -118,15 +119,7 @@ response plain_error(unsigned status, std::string_view code, std::string_view me
   response res;
   res.status = status;
   res.headers.emplace_back("Content-Type", "application/json");
-  std::string body = "{\"code\":\"";
-  body += code;
-  body += "\",\"message\":\"";
-  for (char c : message) {
-    if (c == '"' || c == '\\') body += '\\';
-    if (static_cast<unsigned char>(c) >= 0x20) body += c;
-  }
-  body += "\"}";
-  res.body = std::move(body);
+  res.body = "{\"code\":" + json::json_quote(code) + ",\"message\":" + json::json_quote(message) + "}";
   return res;
 }
 

@@ -244,7 +244,7 @@ TEST(HttpServer, AnswersABodyOverTheLimitWith413AndCloses) {
 TEST(HttpServer, TurnsAHandlerExceptionInto500AndKeepsServing) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     handler h = [](request req) -> net::awaitable<response> {
-      if (req.target == "/throw") throw std::runtime_error("boom in handler");
+      if (req.target == "/throw") throw std::runtime_error("boom in \"handler\"\n\t\\ \x01");
       co_return response{};
     };
     server srv(ctx.get_executor(), server_options{}, h);
@@ -254,7 +254,10 @@ TEST(HttpServer, TurnsAHandlerExceptionInto500AndKeepsServing) {
     auto bad = make_request("GET", "/throw");
     auto res = co_await exchange(stream, bad);
     EXPECT_EQ(res.result_int(), 500u);
-    EXPECT_NE(res.body().find("boom in handler"), std::string::npos);
+    EXPECT_EQ(res[bhttp::field::content_type], "application/json");
+    // The message as a JSON string: escaped, not stripped of its control characters.
+    EXPECT_EQ(res.body(),
+              R"({"code":"InternalServerError","message":"internal server error: boom in \"handler\"\n\t\\ \u0001"})");
     auto good = make_request("GET", "/fine");
     auto res2 = co_await exchange(stream, good);
     EXPECT_EQ(res2.result_int(), 200u);
