@@ -100,7 +100,7 @@ TEST(BatchDocuments, UpstreamErrorSendsNoPartialBatch) {
   pipeline::stage_stats stats;
   std::vector<raw_batch> got;
   bool finished = true;
-  try {
+  const auto failure = test::stages::failure_of([&] {
     run_coro([&](net::io_context&) -> net::awaitable<void> {
       pipeline::channel<io::cosmos::query_page> in(2);
       pipeline::channel<raw_batch> out(1);
@@ -110,24 +110,17 @@ TEST(BatchDocuments, UpstreamErrorSendsNoPartialBatch) {
       stages.push_back({"pages", test::stages::run_send_all(in, std::move(page_items), true)});
       stages.push_back({"batch", run_batch_documents(in, out, 1000, stats.add("batch"))});
       stages.push_back({"collect", test::stages::run_collect(out, got)});
-      try {
-        co_await pipeline::run_stages(std::move(stages));
-      } catch (...) {
-        finished = out.finished();
-        throw;
-      }
+      co_await test::stages::run_noting_finished(std::move(stages), out, finished);
     });
-    FAIL() << "expected stage_error";
-  } catch (const pipeline::stage_error& e) {
-    EXPECT_EQ(e.stage(), "pages");
-  }
+  });
+  EXPECT_EQ(failure.stage, "pages");
   EXPECT_TRUE(got.empty()) << "the half-filled batch must not be sent as if the stream had ended";
   EXPECT_FALSE(finished);
 }
 
 TEST(BatchDocuments, DownstreamFailureCancelsABatcherBlockedOnSend) {
   pipeline::stage_stats stats;
-  try {
+  const auto failure = test::stages::failure_of([&] {
     run_coro([&](net::io_context&) -> net::awaitable<void> {
       pipeline::channel<io::cosmos::query_page> in(8);
       pipeline::channel<raw_batch> out(1);
@@ -139,10 +132,8 @@ TEST(BatchDocuments, DownstreamFailureCancelsABatcherBlockedOnSend) {
       stages.push_back({"downstream", test::stages::run_fail_when([&out] { return out.size() == 1; })});
       co_await pipeline::run_stages(std::move(stages));
     });
-    FAIL() << "expected stage_error";
-  } catch (const pipeline::stage_error& e) {
-    EXPECT_EQ(e.stage(), "downstream");
-  }
+  });
+  EXPECT_EQ(failure.stage, "downstream");
 }
 
 }  // namespace

@@ -81,12 +81,10 @@ TEST(CompressChunks, EmptyInputEndsWithNoChunk) { EXPECT_TRUE(compress({}, 2).ch
 
 TEST(CompressChunks, UpstreamErrorIsReportedAndNoChunkFollowsIt) {
   std::vector<raw_batch> batches{make_batch(0, 10)};
-  try {
+  const auto failure = test::stages::failure_of([&] {
     compress(std::move(batches), 2, true);
-    FAIL() << "expected stage_error";
-  } catch (const pipeline::stage_error& e) {
-    EXPECT_EQ(e.stage(), "batches");
-  }
+  });
+  EXPECT_EQ(failure.stage, "batches");
 }
 
 TEST(CompressChunks, BadLevelFailsBeforeReading) {
@@ -104,7 +102,7 @@ TEST(CompressChunks, DownstreamFailureCancelsWorkersBlockedOnTheReorderWindow) {
   pipeline::cpu_pool pool(pipeline::cpu_pool_options{2, "cpu"});
   pipeline::stage_stats stats;
   auto& counters = stats.add("compress");
-  try {
+  const auto failure = test::stages::failure_of([&] {
     run_coro([&](net::io_context&) -> net::awaitable<void> {
       pipeline::channel<raw_batch> in(1);
       pipeline::reorder_buffer<compressed_chunk> out(2, 2);
@@ -118,10 +116,8 @@ TEST(CompressChunks, DownstreamFailureCancelsWorkersBlockedOnTheReorderWindow) {
       stages.push_back({"downstream", test::stages::run_fail_when([&out] { return out.size() == 2; })});
       co_await pipeline::run_stages(std::move(stages));
     });
-    FAIL() << "expected stage_error";
-  } catch (const pipeline::stage_error& e) {
-    EXPECT_EQ(e.stage(), "downstream");
-  }
+  });
+  EXPECT_EQ(failure.stage, "downstream");
 }
 
 }  // namespace

@@ -5,12 +5,14 @@
 #include "io/cosmos/client.hpp"
 #include "io/json/page.hpp"
 #include "pipeline/channel.hpp"
+#include "pipeline/run_stages.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <gtest/gtest.h>
 
 #include <chrono>
 #include <functional>
@@ -69,6 +71,37 @@ inline net::awaitable<void> run_fail_when(std::function<bool()> ready) {
     co_await timer.async_wait(net::use_awaitable);
   }
   throw std::runtime_error("downstream broke");
+}
+
+/// Runs `stages`; when they fail, sets `finished` to whether `out` had been finished by then
+/// (a failed stream must not look complete), and rethrows.
+template <class T>
+net::awaitable<void> run_noting_finished(std::vector<pipeline::named_stage> stages, pipeline::channel<T>& out,
+                                         bool& finished) {
+  try {
+    co_await pipeline::run_stages(std::move(stages));
+  } catch (...) {
+    finished = out.finished();
+    throw;
+  }
+}
+
+/// How a run of stages failed.
+struct stage_failure {
+  std::string stage;    ///< pipeline::stage_error::stage()
+  std::string message;  ///< what()
+};
+
+/// Calls `run` and returns the pipeline::stage_error it throws; a test failure (and an empty
+/// stage) when it returns without one.
+inline stage_failure failure_of(const std::function<void()>& run) {
+  try {
+    run();
+  } catch (const pipeline::stage_error& e) {
+    return {e.stage(), e.what()};
+  }
+  ADD_FAILURE() << "expected a stage_error";
+  return {};
 }
 
 }  // namespace idabus::test::stages

@@ -109,12 +109,10 @@ TEST(WriteChunks, UpstreamErrorKeepsOnlyCompleteChunksBeforeIt) {
   test::temp_dir dir;
   std::vector<compressed_chunk> chunks{make_chunk("{}\n", 1), make_chunk("{}\n", 1)};
   // Chunk 1 arrives but chunk 0 never does: nothing may be written out of order.
-  try {
+  const auto failure = test::stages::failure_of([&] {
     write(dir.path, std::move(chunks), {1}, io::files::chunk_phase::basis, 1, true);
-    FAIL() << "expected stage_error";
-  } catch (const pipeline::stage_error& e) {
-    EXPECT_EQ(e.stage(), "compress");
-  }
+  });
+  EXPECT_EQ(failure.stage, "compress");
   EXPECT_FALSE(fs::exists(dir.path / "Resources" / io::files::chunk_file_name(1)));
   EXPECT_FALSE(fs::exists(dir.path / "Resources" / io::files::chunk_file_name(2)));
 }
@@ -122,13 +120,11 @@ TEST(WriteChunks, UpstreamErrorKeepsOnlyCompleteChunksBeforeIt) {
 TEST(WriteChunks, FileErrorNamesTheChunk) {
   test::temp_dir dir;
   fs::create_directories(dir.path / "Resources" / io::files::chunk_file_name(1) / "blocker");
-  try {
+  const auto failure = test::stages::failure_of([&] {
     write(dir.path, {make_chunk("{}\n", 1)}, {0});
-    FAIL() << "expected stage_error";
-  } catch (const pipeline::stage_error& e) {
-    EXPECT_EQ(e.stage(), "write");
-    EXPECT_NE(std::string(e.what()).find("000001.jsonl.zst"), std::string::npos) << e.what();
-  }
+  });
+  EXPECT_EQ(failure.stage, "write");
+  EXPECT_NE(failure.message.find("000001.jsonl.zst"), std::string::npos) << failure.message;
 }
 
 TEST(WriteChunks, CancellationWhileWaitingForAChunkStopsTheWriter) {
@@ -136,7 +132,7 @@ TEST(WriteChunks, CancellationWhileWaitingForAChunkStopsTheWriter) {
   pipeline::cpu_pool file_thread(pipeline::cpu_pool_options{1, "files"});
   pipeline::stage_stats stats;
   std::vector<io::files::chunk_entry> written;
-  try {
+  const auto failure = test::stages::failure_of([&] {
     run_coro([&](net::io_context&) -> net::awaitable<void> {
       pipeline::reorder_buffer<compressed_chunk> in(4);
       write_chunks_options options;
@@ -149,10 +145,8 @@ TEST(WriteChunks, CancellationWhileWaitingForAChunkStopsTheWriter) {
       stages.push_back({"sibling", test::stages::run_fail_when([&in] { return in.size() == 1; })});
       co_await pipeline::run_stages(std::move(stages));
     });
-    FAIL() << "expected stage_error";
-  } catch (const pipeline::stage_error& e) {
-    EXPECT_EQ(e.stage(), "sibling");
-  }
+  });
+  EXPECT_EQ(failure.stage, "sibling");
   EXPECT_TRUE(written.empty());
 }
 

@@ -20,6 +20,20 @@ std::string offer_throughput_error(double throughput) {
   return "offer throughput must be from 400 to 1000000 RU/s (got " + got + ")";
 }
 
+op_result missing_offer(std::string_view offer_id) {
+  return store_error(result_status::not_found, "offer " + json_quote(offer_id) + " does not exist", metadata_charge());
+}
+
+// A catalog answer: every catalog operation is charged metadata_charge().
+op_result catalog_result(result_status status, std::string body = {}, std::string etag = {}) {
+  op_result r;
+  r.status = status;
+  r.body = std::move(body);
+  r.etag = std::move(etag);
+  r.request_charge = metadata_charge();
+  return r;
+}
+
 }  // namespace
 
 database* store::impl::find_db(std::string_view id) const {
@@ -112,11 +126,7 @@ op_result store::create_database(std::string_view body) {
   d->ts = impl_->unix_now();
   d->etag = impl_->next_etag();
   impl_->log_database(*d);
-  op_result r;
-  r.status = result_status::created;
-  r.body = impl::database_body(*d);
-  r.etag = d->etag;
-  r.request_charge = metadata_charge();
+  auto r = catalog_result(result_status::created, impl::database_body(*d), d->etag);
   impl_->databases.push_back(std::move(d));
   return r;
 }
@@ -125,11 +135,7 @@ op_result store::read_database(std::string_view db) {
   std::shared_lock lock(impl_->mu);
   database* d = impl_->find_db(db);
   if (!d) return store_error(result_status::not_found, missing_database(db), metadata_charge());
-  op_result r;
-  r.body = impl::database_body(*d);
-  r.etag = d->etag;
-  r.request_charge = metadata_charge();
-  return r;
+  return catalog_result(result_status::ok, impl::database_body(*d), d->etag);
 }
 
 op_result store::delete_database(std::string_view db) {
@@ -139,20 +145,14 @@ op_result store::delete_database(std::string_view db) {
   impl_->record(rec_database_delete, {d->id});
   impl_->log_counters();
   std::erase_if(impl_->databases, [&](const auto& x) { return x.get() == d; });
-  op_result r;
-  r.status = result_status::no_content;
-  r.request_charge = metadata_charge();
-  return r;
+  return catalog_result(result_status::no_content);
 }
 
 op_result store::list_databases() {
   std::shared_lock lock(impl_->mu);
   std::vector<std::string> items;
   for (const auto& d : impl_->databases) items.push_back(impl::database_body(*d));
-  op_result r;
-  r.body = feed("", "Databases", items);
-  r.request_charge = metadata_charge();
-  return r;
+  return catalog_result(result_status::ok, feed("", "Databases", items));
 }
 
 // ---- collections ----
@@ -243,11 +243,7 @@ op_result store::create_collection(std::string_view db, std::string_view body, s
   auto c = impl_->make_collection(*d, id_copy, number, ts, etag, std::move(out), path_copy, impl_->opt.partitions,
                                   throughput, ++impl_->next_offer_number, ts, impl_->next_etag());
   impl_->log_collection(*d, *c);
-  op_result r;
-  r.status = result_status::created;
-  r.body = c->body;
-  r.etag = c->etag;
-  r.request_charge = metadata_charge();
+  auto r = catalog_result(result_status::created, c->body, c->etag);
   d->collections.push_back(std::move(c));
   return r;
 }
@@ -256,11 +252,7 @@ op_result store::read_collection(std::string_view db, std::string_view coll) {
   std::shared_lock lock(impl_->mu);
   collection* c = impl_->find_coll(db, coll);
   if (!c) return store_error(result_status::not_found, missing_collection(db, coll), metadata_charge());
-  op_result r;
-  r.body = c->body;
-  r.etag = c->etag;
-  r.request_charge = metadata_charge();
-  return r;
+  return catalog_result(result_status::ok, c->body, c->etag);
 }
 
 op_result store::delete_collection(std::string_view db, std::string_view coll) {
@@ -271,10 +263,7 @@ op_result store::delete_collection(std::string_view db, std::string_view coll) {
   impl_->record(rec_collection_delete, {d->id, c->id});
   impl_->log_counters();
   std::erase_if(d->collections, [&](const auto& x) { return x.get() == c; });
-  op_result r;
-  r.status = result_status::no_content;
-  r.request_charge = metadata_charge();
-  return r;
+  return catalog_result(result_status::no_content);
 }
 
 op_result store::list_collections(std::string_view db) {
@@ -283,10 +272,7 @@ op_result store::list_collections(std::string_view db) {
   if (!d) return store_error(result_status::not_found, missing_database(db), metadata_charge());
   std::vector<std::string> items;
   for (const auto& c : d->collections) items.push_back(c->body);
-  op_result r;
-  r.body = feed(d->rid, "DocumentCollections", items);
-  r.request_charge = metadata_charge();
-  return r;
+  return catalog_result(result_status::ok, feed(d->rid, "DocumentCollections", items));
 }
 
 op_result store::list_partition_key_ranges(std::string_view db, std::string_view coll) {
@@ -306,11 +292,7 @@ op_result store::list_partition_key_ranges(std::string_view db, std::string_view
          "/pkranges/" + rid + "/\",\"_etag\":" + json_quote(c->etag) + ",\"_ts\":" + std::to_string(c->ts) + "}";
     items.push_back(std::move(b));
   }
-  op_result r;
-  r.body = feed(c->rid, "PartitionKeyRanges", items);
-  r.etag = c->etag;
-  r.request_charge = metadata_charge();
-  return r;
+  return catalog_result(result_status::ok, feed(c->rid, "PartitionKeyRanges", items), c->etag);
 }
 
 // ---- offers ----
@@ -321,26 +303,23 @@ op_result store::list_offers() {
   for (const auto& d : impl_->databases) {
     for (const auto& c : d->collections) items.push_back(impl_->offer_body(*d, *c));
   }
-  op_result r;
-  r.body = feed("", "Offers", items);
-  r.request_charge = metadata_charge();
-  return r;
+  return catalog_result(result_status::ok, feed("", "Offers", items));
+}
+
+std::pair<database*, collection*> store::impl::find_offer(std::string_view offer_id) const {
+  for (const auto& d : databases) {
+    for (const auto& c : d->collections) {
+      if (c->offer_rid == offer_id) return {d.get(), c.get()};
+    }
+  }
+  return {nullptr, nullptr};
 }
 
 op_result store::read_offer(std::string_view offer_id) {
   std::shared_lock lock(impl_->mu);
-  for (const auto& d : impl_->databases) {
-    for (const auto& c : d->collections) {
-      if (c->offer_rid == offer_id) {
-        op_result r;
-        r.body = impl_->offer_body(*d, *c);
-        r.etag = c->offer_etag;
-        r.request_charge = metadata_charge();
-        return r;
-      }
-    }
-  }
-  return store_error(result_status::not_found, "offer " + json_quote(offer_id) + " does not exist", metadata_charge());
+  const auto [d, c] = impl_->find_offer(offer_id);
+  if (!c) return missing_offer(offer_id);
+  return catalog_result(result_status::ok, impl_->offer_body(*d, *c), c->offer_etag);
 }
 
 op_result store::replace_offer(std::string_view offer_id, std::string_view body) {
@@ -356,26 +335,18 @@ op_result store::replace_offer(std::string_view offer_id, std::string_view body)
     return store_error(result_status::bad_request, "offer body: " + why);
   }
   std::unique_lock lock(impl_->mu);
-  for (const auto& d : impl_->databases) {
-    for (const auto& c : d->collections) {
-      if (c->offer_rid != offer_id) continue;
-      c->throughput = throughput;
-      c->offer_ts = impl_->unix_now();
-      c->offer_etag = impl_->next_etag();
-      const auto now = impl_->steady_now();
-      for (auto& p : c->partitions) {
-        std::lock_guard plock(p->mutex);
-        p->bucket.set_rate(partition_share(throughput, c->partition_count), now);
-      }
-      impl_->log_offer(*d, *c);
-      op_result r;
-      r.body = impl_->offer_body(*d, *c);
-      r.etag = c->offer_etag;
-      r.request_charge = metadata_charge();
-      return r;
-    }
+  const auto [d, c] = impl_->find_offer(offer_id);
+  if (!c) return missing_offer(offer_id);
+  c->throughput = throughput;
+  c->offer_ts = impl_->unix_now();
+  c->offer_etag = impl_->next_etag();
+  const auto now = impl_->steady_now();
+  for (auto& p : c->partitions) {
+    std::lock_guard plock(p->mutex);
+    p->bucket.set_rate(partition_share(throughput, c->partition_count), now);
   }
-  return store_error(result_status::not_found, "offer " + json_quote(offer_id) + " does not exist", metadata_charge());
+  impl_->log_offer(*d, *c);
+  return catalog_result(result_status::ok, impl_->offer_body(*d, *c), c->offer_etag);
 }
 
 op_result store::query_offers(const parsed_query& q) {
@@ -395,10 +366,7 @@ op_result store::query_offers(const parsed_query& q) {
     }
   }
   if (q.select == select_kind::count) items.push_back(std::to_string(count));
-  op_result r;
-  r.body = feed("", "Offers", items);
-  r.request_charge = metadata_charge();
-  return r;
+  return catalog_result(result_status::ok, feed("", "Offers", items));
 }
 
 }  // namespace idabus::emulator

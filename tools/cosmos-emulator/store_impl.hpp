@@ -22,6 +22,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace idabus::emulator {
@@ -99,6 +100,8 @@ struct store::impl {
   database* find_db(std::string_view id) const;
   static collection* find_coll(const database& db, std::string_view id);
   collection* find_coll(std::string_view db, std::string_view coll) const;
+  /// The database and collection whose offer has `offer_id` as its _rid ({nullptr, nullptr}: none).
+  std::pair<database*, collection*> find_offer(std::string_view offer_id) const;
   static std::string database_body(const database& d);
   std::string offer_body(const database& d, const collection& c) const;
   /// mu held exclusively.
