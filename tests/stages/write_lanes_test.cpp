@@ -276,7 +276,8 @@ TEST(WriteLanes, KeepsTheOrderOfOneDocumentsVersionsAcrossManyLanes) {
 TEST(WriteLanes, AHotRangeDoesNotHoldBackAColdOne) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     // Range "1" is hot and stalls; the documents of range "0" queued behind its documents must
-    // still be written.
+    // still be written. A writer with one shared queue (every lane consuming it, each batch routed
+    // inside client.bulk) fails this: its consumers take hot documents first and all stall.
     rig r(ctx, [](const recorded_request& req) {
       if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
       std::vector<std::string> per_op(operations_in(req.body).size(), created);
