@@ -40,6 +40,12 @@ struct member {
   simdjson::dom::element value;
 };
 
+// The properties Cosmos DB adds to every document (a user's own "_x" is content).
+bool is_system_property(std::string_view name) {
+  return name == "_rid" || name == "_self" || name == "_etag" || name == "_attachments" || name == "_ts" ||
+         name == "_lsn";
+}
+
 // Writes `element`; `top` drops the top-level system properties.
 void append_canonical(std::string& out, simdjson::dom::element element, bool top,
                       std::deque<std::vector<member>>& scratch, std::size_t depth) {
@@ -50,7 +56,7 @@ void append_canonical(std::string& out, simdjson::dom::element element, bool top
       auto& members = scratch[depth];
       members.clear();
       for (auto field : simdjson::dom::object(element)) {
-        if (top && !field.key.empty() && field.key.front() == '_') continue;
+        if (top && is_system_property(field.key)) continue;
         members.push_back(member{field.key, field.value});
       }
       std::stable_sort(members.begin(), members.end(), [](const member& a, const member& b) {

@@ -3,10 +3,9 @@
 // the same content compare equal byte for byte however they were serialized. This is how
 // `importTool --compare` defines "same content" (README, importTool --compare):
 // - objects: members sorted by name (the unescaped UTF-8 bytes, compared as unsigned bytes);
-//   members with equal names keep their document order; at the top level, every member whose name
-//   begins with '_' is dropped (Cosmos reserves that prefix for the system properties it adds:
-//   _rid, _self, _etag, _attachments, _ts, _lsn, ...; restore files keep _ts, the target has new
-//   values of all of them);
+//   members with equal names keep their document order; at the top level, the system properties
+//   Cosmos adds are dropped: _rid, _self, _etag, _attachments, _ts, _lsn (restore files keep _ts,
+//   the target has new values of all of them); any other member, "_x" included, is content;
 // - arrays: in document order;
 // - strings: unescaped, then written as json::append_json_string writes them ("\u00e9" and "é"
 //   are the same string);

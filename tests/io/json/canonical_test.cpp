@@ -14,7 +14,7 @@ TEST(CanonicalWriter, DropsTopLevelSystemPropertiesOnly) {
   canonical_writer w;
   EXPECT_EQ(w.canonical(R"({"id":"x","_rid":"r","_self":"s","_etag":"\"e\"","_attachments":"a/","_ts":17,"_lsn":4,)"
                         R"("_other":true,"n":{"_rid":"kept"}})"),
-            R"({"id":"x","n":{"_rid":"kept"}})");
+            R"({"_other":true,"id":"x","n":{"_rid":"kept"}})");
 }
 
 TEST(CanonicalWriter, WhitespaceAndKeyOrderDoNotMatter) {
