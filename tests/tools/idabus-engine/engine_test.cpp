@@ -24,9 +24,39 @@ namespace {
 using namespace idabus::engine::testing;
 using idabus::test::run_coro;
 
-std::string config_text(const engine_env& env, std::string_view backup_extra = {}) {
+std::string config_text(const engine_env& env, std::string_view backup_extra = {}, std::string_view top_extra = {}) {
   return R"({"CosmosDb":{"DatabaseName":"idabus"},"Api":{"Urls":"http://127.0.0.1:0"},
-    "Backup":{"AllowedRoots":[")" + env.roots.string() + "\"]" + std::string(backup_extra) + "}}";
+    "Backup":{"AllowedRoots":[")" + env.roots.string() + "\"]" + std::string(backup_extra) + "}" +
+         std::string(top_extra) + "}";
+}
+
+/// An idabus-engine process (secrets from the environment) on the emulator of `env`.
+struct engine_process {
+  engine_process(const engine_env& env, const std::filesystem::path& config_file)
+      : process({std::string(IDABUS_BIN_DIR) + "/idabus-engine", "--config", config_file.string()},
+                {"IDABUS_COSMOS_CONNECTION_STRING=" + env.emu.connection(), "IDABUS_API_KEYS=" + test_key}),
+        url(process.wait_for_line("listening on ")) {}
+  idabus::test::child_process process;
+  std::string url;
+};
+
+/// One request to an engine process on a fresh connection.
+net::awaitable<http::response> call(std::string url, http::request request) {
+  // Named options: GCC 12 corrupts a default `{}` argument evaluated inside a coroutine.
+  const auto executor = co_await net::this_coro::executor;
+  http::client_options options;
+  http::client client(executor, http::parse_url(url).endpoint(), options);
+  co_return co_await client.request(std::move(request));
+}
+
+/// GET status until it answers `phase` (the run_coro deadline bounds the wait).
+net::awaitable<void> wait_for_phase(std::string url, std::string phase) {
+  for (;;) {
+    auto status = co_await call(url, make_request("GET", "/api/v1/Backup/status"));
+    if (status.status == 200u && status.body == phase) co_return;
+    if (status.status == 204u) throw std::runtime_error("the backup ended before " + phase);
+    co_await pause(std::chrono::milliseconds(50));
+  }
 }
 
 TEST(EngineMain, AConfigErrorExits2NamingTheKeyAndNotTheSecrets) {
@@ -260,6 +290,114 @@ TEST(EngineBackup, WritesThroughTheApiDuringTheBackupAreInItExactlyUpToTheConsis
     };
     co_await with_host(host, std::move(body));
   }, std::chrono::seconds(120));
+}
+
+// ---- a real backup in an engine process stopped by SIGTERM or SIGKILL (DESIGN §6) ----
+
+struct EngineProcessBackup : ::testing::Test {
+  engine_env env{std::vector<std::string>{"--partitions", "4"}};
+  const gen::tenant_generator tenant{gen::plan_tenant(1000, 21)};
+  std::filesystem::path config_file = env.dir.path / "appsettings.json";
+  const std::string everything =
+      R"({"Resources":{"isincluded":true},"Events":{"isincluded":true},"WorkflowExecutions":{"isincluded":true}})";
+  const std::string modes_before = R"({"maintenance":true,"readonly":false})";
+
+  EngineProcessBackup() {
+    // A job cap of 300 RU/s makes each pass last seconds; a margin of an hour makes the delta
+    // pass re-read the whole tenant, so the read-only phase lasts as long as Basis. Modes are
+    // not cached: the other engine process sees each change at once.
+    std::ofstream(config_file) << config_text(
+        env, R"(,"RuBudget":300,"MarginSeconds":3600,"LeaseSeconds":30,"PageSize":50,"ChunkBytes":262144)",
+        R"(,"Engine":{"ModesCacheMilliseconds":0})");
+  }
+
+  /// Loads the tenant, sets the modes to modes_before and starts a backup on `url`; waits until it
+  /// is in the read-only phase. The backup's event id.
+  std::string start_and_reach_readonly(const std::string& url) {
+    std::string id;
+    run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+      integration::session s(ctx, env.emu.connection());
+      co_await load_tenant(s.client, tenant);
+      auto mode = co_await call(url, make_request("PUT", "/api/v1/System/mode", modes_before));
+      EXPECT_EQ(mode.status, 200u);
+      auto created = co_await call(
+          url, make_request("PUT", "/api/v1/Backup/create?folderPathForBackup=" + env.roots.string(), everything));
+      CO_ASSERT_EQ(created.status, 202u);
+      id = created.body.substr(1, created.body.size() - 2);
+      co_await wait_for_phase(url, "InMaintenanceAndReadonlyMode");
+      auto readonly = co_await call(url, make_request("GET", "/api/v1/System/mode"));
+      EXPECT_EQ(readonly.body, R"({"maintenance":true,"readonly":true})");
+    }, std::chrono::seconds(60));
+    return id;
+  }
+
+  /// What `url` (another or a restarted engine) reports after the backup's process went away: the
+  /// event's final state, the modes from before the backup, no backup running, a free lease (a
+  /// new backup starts, and is cancelled), and a folder without manifest.
+  backup_event expect_cleaned_up(const std::string& url, const std::string& id) {
+    backup_event e;
+    run_coro([&](net::io_context&) -> net::awaitable<void> {
+      auto event = co_await call(url, make_request("GET", "/api/v1/Events/" + id));
+      CO_ASSERT_EQ(event.status, 200u);
+      e = parse_backup_event(event.body);
+      auto mode = co_await call(url, make_request("GET", "/api/v1/System/mode"));
+      EXPECT_EQ(mode.body, modes_before);
+      auto status = co_await call(url, make_request("GET", "/api/v1/Backup/status"));
+      EXPECT_EQ(status.status, 204u);
+      auto again = co_await call(
+          url, make_request("PUT", "/api/v1/Backup/create?folderPathForBackup=" + env.roots.string(), everything));
+      EXPECT_EQ(again.status, 202u) << again.body;
+      if (again.status == 202u) {
+        auto cancel = co_await call(url, make_request("POST", "/api/v1/Backup/cancel"));
+        EXPECT_EQ(cancel.status, 202u);
+        for (;;) {
+          auto s = co_await call(url, make_request("GET", "/api/v1/Backup/status"));
+          if (s.status == 204u) break;
+          co_await pause(std::chrono::milliseconds(50));
+        }
+      }
+    }, std::chrono::seconds(60));
+    EXPECT_FALSE(e.folder.empty());
+    EXPECT_TRUE(std::filesystem::exists(e.folder));
+    EXPECT_EQ(files::verify_backup_set(e.folder).status, files::set_status::incomplete);
+    return e;
+  }
+};
+
+TEST_F(EngineProcessBackup, SigtermInTheReadOnlyPhaseRestoresTheModesCancelsTheEventAndFreesTheLease) {
+  engine_process a(env, config_file);
+  engine_process b(env, config_file);
+  const auto id = start_and_reach_readonly(a.url);
+  run_coro([&](net::io_context&) -> net::awaitable<void> {
+    // The other process sees the backup and cannot cancel it: only its owner can.
+    auto status = co_await call(b.url, make_request("GET", "/api/v1/Backup/status"));
+    EXPECT_EQ(status.body, "InMaintenanceAndReadonlyMode");
+    auto cancel = co_await call(b.url, make_request("POST", "/api/v1/Backup/cancel"));
+    EXPECT_EQ(cancel.status, 409u);
+    EXPECT_EQ(problem_type(cancel), "https://idabus.net/problems/backup-elsewhere");
+    auto create = co_await call(
+        b.url, make_request("PUT", "/api/v1/Backup/create?folderPathForBackup=" + env.roots.string(), everything));
+    EXPECT_EQ(create.status, 409u);
+  });
+  const int exit_status = a.process.terminate(SIGTERM, std::chrono::seconds(30));
+  EXPECT_TRUE(WIFEXITED(exit_status));
+  EXPECT_EQ(WEXITSTATUS(exit_status), 0);
+  const auto e = expect_cleaned_up(b.url, id);
+  EXPECT_EQ(e.status, backup_status::canceled);
+  EXPECT_EQ(e.phase, backup_phase::readonly);
+}
+
+TEST_F(EngineProcessBackup, AfterSigkillInTheReadOnlyPhaseTheNextStartFailsTheEventRestoresTheModesAndFreesTheLease) {
+  std::string id;
+  {
+    engine_process a(env, config_file);
+    id = start_and_reach_readonly(a.url);
+    a.process.terminate(SIGKILL);
+  }
+  engine_process restarted(env, config_file);  // recovers during its start, before it listens
+  const auto e = expect_cleaned_up(restarted.url, id);
+  EXPECT_EQ(e.status, backup_status::failed);
+  EXPECT_NE(e.error.find("stopped before it finished"), std::string::npos) << e.error;
 }
 
 }  // namespace
