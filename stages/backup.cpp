@@ -31,6 +31,17 @@ struct collection_pipeline {
   std::vector<io::files::chunk_entry> written;
 };
 
+/// `source` whose every page is first shown to `observer`.
+page_source observed(page_source source, page_observer observer, std::size_t collection) {
+  return [source = std::move(source), observer = std::move(observer), collection](io::cosmos::page_sink sink) {
+    io::cosmos::page_sink counting = [sink = std::move(sink), observer, collection](io::cosmos::query_page page) {
+      observer(collection, page.documents.size(), page.request_charge);
+      return sink(std::move(page));
+    };
+    return source(std::move(counting));
+  };
+}
+
 [[noreturn]] void bad_option(const std::string& field, const std::string& expected) {
   throw std::invalid_argument("backup options: " + field + " " + expected);
 }
@@ -93,6 +104,7 @@ net::awaitable<backup_result> run_backup(io::cosmos::client& client, pipeline::c
     io::cosmos::parallel_query_options query_options;
     query_options.max_concurrency = options.range_concurrency;
     auto source = all_ranges_source(client, std::move(request), query_options);
+    if (pass.on_page) source = observed(std::move(source), pass.on_page, pipelines.size() - 1);
     stages.push_back({name + "/read", run_read_pages(std::move(source), p.pages, stats.add(name + "/read"),
                                                      p.query_stats)});
 

@@ -37,6 +37,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -65,11 +66,17 @@ struct backup_collection {
   std::vector<std::string> excluded_ids;
 };
 
+/// Called for every page as it is read (collection index in pass.collections, documents, RU
+/// charge), before it enters the pipeline: live progress while a pass runs. It runs on the
+/// client's executor and must be quick; it must not throw.
+using page_observer = std::function<void(std::size_t collection, std::uint64_t documents, double request_charge)>;
+
 struct backup_pass {
   std::string database;
   std::vector<backup_collection> collections;
   std::optional<std::int64_t> since_ts;  ///< `_ts >= since` (incremental / delta); none = full
   io::files::chunk_phase phase = io::files::chunk_phase::basis;
+  page_observer on_page;  ///< optional
 };
 
 struct collection_result {

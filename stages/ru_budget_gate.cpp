@@ -66,6 +66,14 @@ void ru_budget_gate::throttled(io::cosmos::gate_key key, std::chrono::millisecon
   // The range's own key, also for a range gone in a split: the budget then only counts the 429
   // (pausing the unranged key would hold back metadata requests such as the /pkranges re-read).
   budget_.on_throttled(single_key_ ? std::string() : range_key(key.collection, key.range_id), retry_after);
+  std::lock_guard lock(mutex_);
+  ++collections_[key.collection].throttled;
+}
+
+std::uint64_t ru_budget_gate::throttled_count(const std::string& collection) {
+  std::lock_guard lock(mutex_);
+  const auto it = collections_.find(collection);
+  return it == collections_.end() ? 0 : it->second.throttled;
 }
 
 }  // namespace idabus::stages

@@ -14,7 +14,7 @@
 // - acquire(key, estimate) awaits keyed_ru_budget::reserve (cancellable like it: throws
 //   operation_aborted and reserves nothing); settle(key, estimate, actual) settles that
 //   reservation with the server's charge; throttled(key, retry_after) pauses and lowers only
-//   that key (AIMD).
+//   that key (AIMD) and counts it for its collection: throttled_count(collection) (metrics).
 // - The single-budget constructor (one pipeline::ru_budget for everything, as tenant-gen still
 //   uses it) charges every request to that budget and ignores ranges and provisioned rates.
 // Borrowed budget: it must outlive the gate.
@@ -23,6 +23,7 @@
 #include "pipeline/keyed_ru_budget.hpp"
 #include "pipeline/ru_budget.hpp"
 
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -45,6 +46,9 @@ class ru_budget_gate final : public io::cosmos::request_gate {
   void throttled(io::cosmos::gate_key key, std::chrono::milliseconds retry_after) override;
   void ranges_changed(std::string collection, std::vector<std::string> range_ids) override;
 
+  /// The 429s reported for `collection` ("dbs/<db>/colls/<coll>") so far.
+  std::uint64_t throttled_count(const std::string& collection);
+
   /// The budget key of a gate key (see above).
   std::string budget_key(const io::cosmos::gate_key& key);
 
@@ -53,6 +57,7 @@ class ru_budget_gate final : public io::cosmos::request_gate {
     double provisioned = 0;  ///< 0: not known
     std::vector<std::string> ranges;
     bool unranged_key_ready = false;  ///< "<collection>#" was made unlimited
+    std::uint64_t throttled = 0;      ///< 429s reported
   };
   void split_locked(const std::string& collection, collection_state& state);
 

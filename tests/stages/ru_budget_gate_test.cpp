@@ -154,6 +154,18 @@ TEST(RuBudgetGate, A429AndARetryForARangeGoneInASplitBringNoKeyOfItBack) {
   }
 }
 
+TEST(RuBudgetGate, CountsThrottlesPerCollectionWhateverTheRange) {
+  keyed_ru_budget budget(per_key(0));
+  ru_budget_gate gate(budget);
+  gate.throttled({coll, "0"}, 10ms);
+  gate.throttled({coll, "1"}, 10ms);
+  gate.throttled({coll, ""}, 10ms);
+  gate.throttled({"dbs/d/colls/other", "0"}, 10ms);
+  EXPECT_EQ(gate.throttled_count(coll), 3u);
+  EXPECT_EQ(gate.throttled_count("dbs/d/colls/other"), 1u);
+  EXPECT_EQ(gate.throttled_count("dbs/d/colls/never"), 0u);
+}
+
 TEST(RuBudgetGate, ARequestToNoSingleRangeIsPacedByTheCapOnly) {
   auto now = steady::time_point{} + 1h;
   keyed_ru_budget budget(per_key(10, 1000), [&] { return now; });  // ranges default to 10 RU/s

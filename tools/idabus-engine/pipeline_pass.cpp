@@ -105,9 +105,18 @@ net::awaitable<pass_result> pipeline_pass::run(pass_request request, pass_progre
     pass.database = cosmos_.database;
     pass.since_ts = min_ts;
     pass.phase = request.kind == pass_kind::basis ? io::files::chunk_phase::basis : io::files::chunk_phase::delta;
+    if (progress) {
+      pass.on_page = [progress](std::size_t, std::uint64_t documents, double request_charge) {
+        progress->documents += documents;
+        progress->request_charge_milli += static_cast<std::uint64_t>(request_charge * 1000);
+      };
+    }
+    std::vector<std::uint64_t> throttled_before;
     for (const auto& job : jobs) {
       const auto provisioned = co_await client_.read_throughput(cosmos_.database, job.container);
-      if (provisioned) gate_.set_provisioned("dbs/" + cosmos_.database + "/colls/" + job.container, *provisioned);
+      const auto path = "dbs/" + cosmos_.database + "/colls/" + job.container;
+      if (provisioned) gate_.set_provisioned(path, *provisioned);
+      throttled_before.push_back(gate_.throttled_count(path));
       stages::backup_collection c;
       c.name = job.container;
       c.partition_key_path = job.partition_key_path;
@@ -127,6 +136,7 @@ net::awaitable<pass_result> pipeline_pass::run(pass_request request, pass_progre
       t.compressed_bytes += got.bytes;
       t.chunks += got.chunks.size();
       t.request_charge += got.request_charge;
+      t.throttled += gate_.throttled_count("dbs/" + cosmos_.database + "/colls/" + jobs[i].container) - throttled_before[i];
       if (request.kind == pass_kind::delta) records_[k].delta_since_ts = jobs[i].min_ts;
       auto& kept = records_[k].result;
       kept.name = got.name;
@@ -135,10 +145,6 @@ net::awaitable<pass_result> pipeline_pass::run(pass_request request, pass_progre
       kept.bytes += got.bytes;
       kept.request_charge += got.request_charge;
       kept.chunks.insert(kept.chunks.end(), got.chunks.begin(), got.chunks.end());
-      if (progress) {
-        progress->documents += got.documents;
-        progress->request_charge_milli += static_cast<std::uint64_t>(got.request_charge * 1000);
-      }
     }
   }
   // Writes are blocked now (the orchestrator runs the delta pass read-only): the deletes read

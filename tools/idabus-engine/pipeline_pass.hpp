@@ -13,7 +13,8 @@
 //   budget per partition key range (pipeline::keyed_ru_budget) under the job cap Backup.RuBudget;
 //   each collection's provisioned RU/s (client.read_throughput, when the server reports one) is
 //   split over its ranges.
-// - Progress: documents and RU are added to pass_progress as each group of collections finishes.
+// - Progress: documents and RU are added to pass_progress as each page is read (live during a
+//   pass); each collection's 429s (the gate's count) go into its totals.
 // - finalize(event): writes <set>/manifest.json (io/files, atomically) from the chunks of both
 //   passes (DESIGN §7, the key never in it). The orchestrator calls it last in Finalizing, so a
 //   cancelled or failed backup leaves no manifest.

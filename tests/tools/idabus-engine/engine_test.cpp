@@ -400,5 +400,101 @@ TEST_F(EngineProcessBackup, AfterSigkillInTheReadOnlyPhaseTheNextStartFailsTheEv
   EXPECT_NE(e.error.find("stopped before it finished"), std::string::npos) << e.error;
 }
 
+// ---- throttling and faults (DESIGN §9) ----
+
+/// Raises every collection's offer for a quick load of `tenant`, then puts `ru_per_second` back.
+net::awaitable<void> load_at_full_speed(cosmos::client& client, const gen::tenant_generator& tenant, int ru_per_second) {
+  for (auto kind : gen::all_collections) co_await client.replace_throughput("idabus", std::string(gen::collection_name(kind)), 100'000);
+  co_await load_tenant(client, tenant);
+  for (auto kind : gen::all_collections) co_await client.replace_throughput("idabus", std::string(gen::collection_name(kind)), ru_per_second);
+}
+
+TEST(EngineBackup, CompletesWithEveryDocumentAtAThousandRuPerSecondWithServerFaults) {
+  engine_env env{std::vector<std::string>{"--partitions", "4", "--ru-per-second", "1000", "--fault-503", "0.02",
+                                          "--fault-reset", "0.01", "--seed", "8"}};
+  env.settings.backup.chunk_bytes = 256 * 1024;
+  env.settings.backup.page_size = 100;
+  env.settings.backup.ru_budget = 0;  // only the offer (and the server's 429s) pace the job
+  const gen::tenant_generator tenant(gen::plan_tenant(2000, 31));
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    engine_host host(ctx.get_executor(), env.settings);
+    std::function<net::awaitable<void>()> body = [&]() -> net::awaitable<void> {
+      integration::session s(ctx, env.emu.connection());
+      co_await load_at_full_speed(s.client, tenant, 1000);
+      co_await let_the_margin_pass(env.settings);
+      const auto e = co_await back_up(
+          host, R"({"Resources":{"isincluded":true},"Events":{"isincluded":true},"WorkflowExecutions":{"isincluded":true}})",
+          env.roots);
+      EXPECT_EQ(e.status, backup_status::completed) << e.error;
+      CO_ASSERT_EQ(e.status, backup_status::completed);
+      co_await expect_set_holds_the_server(s.client, e);
+    };
+    co_await with_host(host, std::move(body));
+  }, std::chrono::seconds(120));
+}
+
+// ---- live progress and the 429 count (DESIGN §5) ----
+
+TEST(EngineBackup, ProgressMovesDuringBasisAndIsWrittenAtMostEveryTwoSeconds) {
+  engine_env env{std::vector<std::string>{"--partitions", "4"}};
+  env.settings.backup.page_size = 50;
+  env.settings.backup.ru_budget = 200;  // Basis lasts several seconds
+  env.settings.backup.progress_seconds = 2;
+  const gen::tenant_generator tenant(gen::plan_tenant(1500, 41));
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    engine_host host(ctx.get_executor(), env.settings);
+    std::function<net::awaitable<void>()> body = [&]() -> net::awaitable<void> {
+      integration::session s(ctx, env.emu.connection());
+      co_await load_tenant(s.client, tenant);
+      const auto id = co_await create_backup(host, R"({"Resources":{"isincluded":true}})", env.roots);
+      // Every change of the event's progress seen while it is in Basis, and when it was first seen.
+      std::vector<std::pair<std::uint64_t, std::chrono::steady_clock::time_point>> seen;
+      for (;;) {
+        auto doc = co_await host.http_api().handle(make_request("GET", "/api/v1/Events/" + id));
+        const auto e = parse_backup_event(doc.body);
+        if (e.phase != backup_phase::basis || e.status != backup_status::running) break;
+        if (e.progress_documents > 0 && (seen.empty() || seen.back().first != e.progress_documents)) {
+          seen.emplace_back(e.progress_documents, std::chrono::steady_clock::now());
+        }
+        co_await pause(std::chrono::milliseconds(50));
+      }
+      const auto e = co_await finished_event(host, id);
+      EXPECT_EQ(e.status, backup_status::completed) << e.error;
+      EXPECT_GE(seen.size(), 2u) << "the progress did not move during Basis";
+      for (std::size_t i = 1; i < seen.size(); ++i) {
+        EXPECT_GT(seen[i].first, seen[i - 1].first);
+        // Written at most every 2 s; seen up to one poll (plus a request) after each write.
+        EXPECT_GE(seen[i].second - seen[i - 1].second, std::chrono::milliseconds(1500));
+      }
+      if (!seen.empty()) {
+        EXPECT_LT(seen.back().first, e[collection_kind::resources].documents);
+      }
+    };
+    co_await with_host(host, std::move(body));
+  }, std::chrono::seconds(120));
+}
+
+TEST(EngineBackup, MetricsCountTheRequestsAnswered429) {
+  engine_env env{std::vector<std::string>{"--partitions", "4", "--fault-429", "0.2", "--seed", "3"}};
+  env.settings.backup.page_size = 50;
+  const gen::tenant_generator tenant(gen::plan_tenant(600, 51));
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    engine_host host(ctx.get_executor(), env.settings);
+    std::function<net::awaitable<void>()> body = [&]() -> net::awaitable<void> {
+      integration::session s(ctx, env.emu.connection());
+      co_await load_tenant(s.client, tenant);
+      const auto e = co_await back_up(host, R"({"Resources":{"isincluded":true},"Events":{"isincluded":true}})", env.roots);
+      EXPECT_EQ(e.status, backup_status::completed) << e.error;
+      auto metrics = co_await host.http_api().handle(make_request("GET", "/metrics", {}, std::nullopt));
+      const std::string name = "\nidabus_backup_throttled_requests_total ";
+      const auto at = metrics.body.find(name);
+      CO_ASSERT_TRUE(at != std::string::npos);
+      // About a fifth of some 60 page requests; at least one is all the test needs to be sure of.
+      EXPECT_GT(std::stoull(metrics.body.substr(at + name.size())), 0u) << metrics.body;
+    };
+    co_await with_host(host, std::move(body));
+  }, std::chrono::seconds(120));
+}
+
 }  // namespace
 }  // namespace idabus::engine
