@@ -36,6 +36,19 @@ net::awaitable<http::response> api::handle(http::request request) {
   co_return response;
 }
 
+std::optional<http::response> api::refuse_without_key(const http::request& request) const {
+  if (!is_api_path(request.target) || parts_.keys.authorizes(request.header("Authorization"))) return std::nullopt;
+  auto r = problem(401, "unauthorized", "Unauthorized", "a valid API key is required: Authorization: Bearer <key>");
+  r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+std::optional<http::response> api::check_head(const http::request& head) {
+  auto refused = refuse_without_key(head);
+  if (refused) parts_.counters.count_request(refused->status);
+  return refused;
+}
+
 net::awaitable<std::optional<http::response>> api::refuse_if_read_only() {
   const auto modes = co_await parts_.modes.current();
   if (!modes.readonly) co_return std::nullopt;
@@ -47,11 +60,7 @@ net::awaitable<std::optional<http::response>> api::refuse_if_read_only() {
 
 net::awaitable<http::response> api::dispatch(http::request& request) {
   const auto m = match_route(request.method, request.target);
-  if (m.needs_auth && !parts_.keys.authorizes(request.header("Authorization"))) {
-    auto r = problem(401, "unauthorized", "Unauthorized", "a valid API key is required: Authorization: Bearer <key>");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    co_return r;
-  }
+  if (auto refused = refuse_without_key(request)) co_return std::move(*refused);
   if (m.outcome == route_outcome::not_found) co_return problem(404, "not-found", "Not Found", "no such route");
   if (m.outcome == route_outcome::method_not_allowed) {
     auto r = problem(405, "method-not-allowed", "Method Not Allowed", request.method + " is not allowed here; use " + m.allow);

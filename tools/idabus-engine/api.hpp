@@ -19,6 +19,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <optional>
+
 namespace idabus::engine {
 
 struct api_parts {
@@ -36,6 +38,10 @@ class api {
  public:
   explicit api(api_parts parts);
   net::awaitable<io::http::response> handle(io::http::request request);
+  /// The API server's head check (io/http/server head_check): a request to an /api/v1 path
+  /// without a valid key is answered 401 from its head, before a byte of its body is read
+  /// (counted in /metrics like any response). handle() checks the key again.
+  std::optional<io::http::response> check_head(const io::http::request& head);
 
  private:
   net::awaitable<io::http::response> dispatch(io::http::request& request);
@@ -43,6 +49,8 @@ class api {
   net::awaitable<io::http::response> put_resource(const io::http::request& request, std::string objecttype, std::string id);
   net::awaitable<io::http::response> delete_resource(std::string objecttype, std::string id);
   net::awaitable<io::http::response> start_workflow(const io::http::request& request, std::string name);
+  /// The 401 for a request to /api/v1 without a valid key; std::nullopt otherwise.
+  std::optional<io::http::response> refuse_without_key(const io::http::request& request) const;
   /// std::nullopt when writes may proceed, else the 503.
   net::awaitable<std::optional<io::http::response>> refuse_if_read_only();
 

@@ -150,6 +150,14 @@ config parse_config(std::string_view json_text, const env_lookup& env) {
     if (auto urls = member(*api, "Urls")) read_urls(*urls, c.api);
   }
   read_optional(api, "ApiKeys", c.api.api_keys, as_string_list);
+  read_optional(api, "MaxConnections", c.api.max_connections,
+                [](const node& n) { return static_cast<std::size_t>(as_integer(n, 1, 1000000)); });
+  read_optional(api, "MaxBodyBytesInFlight", c.api.max_body_bytes_in_flight,
+                [](const node& n) { return static_cast<std::size_t>(as_integer(n, 1024 * 1024, std::int64_t{1} << 40)); });
+  read_optional(api, "HeaderTimeoutMilliseconds", c.api.header_timeout_milliseconds,
+                [](const node& n) { return static_cast<int>(as_integer(n, 1, 3600000)); });
+  read_optional(api, "BodyTimeoutMilliseconds", c.api.body_timeout_milliseconds,
+                [](const node& n) { return static_cast<int>(as_integer(n, 1, 3600000)); });
 
   const auto backup = member(top, "Backup");
   auto integer = [](std::int64_t min, std::int64_t max) {

@@ -38,6 +38,10 @@ struct api_settings {
   std::uint16_t port = 5000;
   std::vector<std::string> api_keys;  ///< secrets: never logged
   std::size_t body_limit = 1024 * 1024;
+  std::size_t max_connections = 1024;        ///< Api.MaxConnections: more are answered 503
+  std::size_t max_body_bytes_in_flight = 64u << 20;  ///< Api.MaxBodyBytesInFlight: bodies held at once
+  int header_timeout_milliseconds = 10000;   ///< Api.HeaderTimeoutMilliseconds: a request head
+  int body_timeout_milliseconds = 60000;     ///< Api.BodyTimeoutMilliseconds: a request body
 };
 
 struct backup_settings {

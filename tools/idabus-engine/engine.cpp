@@ -1,6 +1,5 @@
 #include "tools/idabus-engine/engine.hpp"
 
-#include "io/http/server.hpp"
 #include "tools/idabus-engine/documents.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -73,6 +72,22 @@ net::awaitable<void> engine_host::stop() {
   }
 }
 
+std::unique_ptr<io::http::server> make_api_server(net::any_io_executor executor, engine_host& host) {
+  const auto& api_settings = host.settings().api;
+  io::http::server_options options;
+  options.host = api_settings.host;
+  options.port = api_settings.port;
+  options.body_limit = api_settings.body_limit;
+  options.max_connections = api_settings.max_connections;
+  options.max_body_bytes_in_flight = api_settings.max_body_bytes_in_flight;
+  options.header_timeout = std::chrono::milliseconds(api_settings.header_timeout_milliseconds);
+  options.body_timeout = std::chrono::milliseconds(api_settings.body_timeout_milliseconds);
+  auto& api = host.http_api();
+  return std::make_unique<io::http::server>(
+      executor, options, io::http::handler([&api](io::http::request r) { return api.handle(std::move(r)); }),
+      io::http::head_check([&api](const io::http::request& head) { return api.check_head(head); }));
+}
+
 namespace {
 
 net::awaitable<void> serve(engine_host& host, io::http::server& server, std::ostream& out, int& exit_code) {
@@ -110,16 +125,10 @@ int engine_main(std::vector<std::string_view> args, const std::filesystem::path&
   }
   net::io_context ctx(1);
   std::optional<engine_host> host;
-  std::optional<io::http::server> server;
+  std::unique_ptr<io::http::server> server;
   try {
     host.emplace(ctx.get_executor(), *settings, std::move(pass));
-    io::http::server_options options;
-    options.host = settings->api.host;
-    options.port = settings->api.port;
-    options.body_limit = settings->api.body_limit;
-    auto& api = host->http_api();
-    server.emplace(ctx.get_executor(), options,
-                   io::http::handler([&api](io::http::request r) { return api.handle(std::move(r)); }));
+    server = make_api_server(ctx.get_executor(), *host);
   } catch (const config_error& e) {
     err << "idabus-engine: " << e.what() << "\n";
     return 2;

@@ -16,6 +16,7 @@
 #include "io/cosmos/client.hpp"
 #include "io/cosmos/connection_string.hpp"
 #include "io/http/client.hpp"
+#include "io/http/server.hpp"
 #include "tools/idabus-engine/activity.hpp"
 #include "tools/idabus-engine/api.hpp"
 #include "tools/idabus-engine/auth.hpp"
@@ -82,6 +83,12 @@ class engine_host {
   int background_running_ = 0;  ///< runner + watchdog coroutines not yet finished
   net::steady_timer background_done_;
 };
+
+/// The API's HTTP server on the executor (not started: co_spawn its run()): Api.Urls, the body
+/// limit and the caps of the Api section (connections, body bytes in flight, head and body
+/// timeouts), and the API key checked from the request head (api::check_head), so the body of an
+/// unauthenticated request is never read. The host must outlive it.
+std::unique_ptr<io::http::server> make_api_server(net::any_io_executor executor, engine_host& host);
 
 /// The program. `args` without argv[0]; `program_dir` is where appsettings.json is looked for first.
 /// An empty `pass` runs the streaming pipeline (see engine_host).

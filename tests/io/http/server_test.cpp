@@ -1,6 +1,7 @@
 #include "io/http/server.hpp"
 
 #include "support/co_assert.hpp"
+#include "support/raw_http.hpp"
 #include "support/run_coro.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -35,9 +36,14 @@ namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 using idabus::test::run_coro;
+using idabus::test::raw_http::connect;
+using idabus::test::raw_http::exchange;
+using idabus::test::raw_http::make_raw_request;
+using idabus::test::raw_http::read_response;
+using idabus::test::raw_http::send_text;
+using idabus::test::raw_http::use_tuple;
+using idabus::test::raw_http::watch_for_close;
 using namespace std::chrono_literals;
-
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 // Echoes what it received, so a test can see the request exactly as the handler saw it.
 net::awaitable<response> echo(request req) {
@@ -86,54 +92,6 @@ net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
   co_await t.async_wait(use_tuple);
 }
 
-net::awaitable<beast::tcp_stream> connect(std::uint16_t port) {
-  auto ex = co_await net::this_coro::executor;
-  beast::tcp_stream stream(ex);
-  tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), port);
-  co_await stream.async_connect(endpoint, net::use_awaitable);
-  co_return stream;
-}
-
-bhttp::request<bhttp::string_body> make_request(std::string method, std::string target, std::string body = {}) {
-  bhttp::request<bhttp::string_body> req;
-  req.method_string(method);
-  req.target(target);
-  req.version(11);
-  req.set(bhttp::field::host, "127.0.0.1");
-  req.body() = std::move(body);
-  req.prepare_payload();
-  return req;
-}
-
-// Writes raw bytes; a write error is ignored (the server may have closed the connection already).
-net::awaitable<void> send_text(beast::tcp_stream& stream, std::string text) {
-  auto bytes = net::buffer(text);
-  co_await net::async_write(stream, bytes, use_tuple);
-}
-
-// The next response on `stream`, or nullopt when the connection fails or nothing arrives in `limit`.
-net::awaitable<std::optional<bhttp::response<bhttp::string_body>>> read_response(beast::tcp_stream& stream,
-                                                                                 std::chrono::milliseconds limit = 5s) {
-  stream.expires_after(limit);
-  beast::flat_buffer buffer;
-  bhttp::response<bhttp::string_body> res;
-  auto r = co_await bhttp::async_read(stream, buffer, res, use_tuple);
-  stream.expires_never();
-  if (std::get<0>(r)) co_return std::nullopt;
-  co_return res;
-}
-
-// Sets `closed` when the server closes the connection (or anything else ends a read on it).
-net::awaitable<void> watch_for_close(beast::tcp_stream& stream, bool& closed) {
-  char byte = 0;
-  auto one = net::buffer(&byte, 1);
-  for (;;) {
-    auto r = co_await stream.async_read_some(one, use_tuple);
-    if (std::get<0>(r)) break;
-  }
-  closed = true;
-}
-
 // A head check admitting only requests that carry `authorization: let-me-in`.
 std::optional<response> require_key(const request& head) {
   if (head.header("authorization") == "let-me-in") return std::nullopt;
@@ -173,15 +131,6 @@ class descriptor_hog {
   std::vector<int> fds_;
 };
 
-template <class Stream>
-net::awaitable<bhttp::response<bhttp::string_body>> exchange(Stream& stream, bhttp::request<bhttp::string_body>& req) {
-  co_await bhttp::async_write(stream, req, net::use_awaitable);
-  beast::flat_buffer buffer;
-  bhttp::response<bhttp::string_body> res;
-  co_await bhttp::async_read(stream, buffer, res, net::use_awaitable);
-  co_return res;
-}
-
 TEST(HttpServer, BindsAnEphemeralPortAndPassesTheRequestToTheHandler) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     server srv(ctx.get_executor(), server_options{}, handler(echo));
@@ -190,7 +139,7 @@ TEST(HttpServer, BindsAnEphemeralPortAndPassesTheRequestToTheHandler) {
     observed o;
     start(srv, ctx, o);
     auto stream = co_await connect(srv.port());
-    auto req = make_request("POST", "/dbs/a%20b/colls?x=1", "{\"id\":\"1\"}");
+    auto req = make_raw_request("POST", "/dbs/a%20b/colls?x=1", "{\"id\":\"1\"}");
     req.set("X-Probe", "value 1");
     auto res = co_await exchange(stream, req);
     EXPECT_EQ(res.result_int(), 200u);
@@ -210,7 +159,7 @@ TEST(HttpServer, KeepsTheConnectionAliveAcrossRequests) {
     start(srv, ctx, o);
     auto stream = co_await connect(srv.port());
     for (int i = 0; i < 3; ++i) {
-      auto req = make_request("GET", "/n/" + std::to_string(i));
+      auto req = make_raw_request("GET", "/n/" + std::to_string(i));
       auto res = co_await exchange(stream, req);
       EXPECT_EQ(res["X-Target"], "/n/" + std::to_string(i));
       EXPECT_TRUE(res.keep_alive());
@@ -229,7 +178,7 @@ TEST(HttpServer, AnswersABodyOverTheLimitWith413AndCloses) {
     observed o;
     start(srv, ctx, o);
     auto stream = co_await connect(srv.port());
-    auto req = make_request("POST", "/big", std::string(5000, 'x'));
+    auto req = make_raw_request("POST", "/big", std::string(5000, 'x'));
     auto res = co_await exchange(stream, req);
     EXPECT_EQ(res.result_int(), 413u);
     EXPECT_NE(res.body().find("RequestEntityTooLarge"), std::string::npos);
@@ -251,14 +200,14 @@ TEST(HttpServer, TurnsAHandlerExceptionInto500AndKeepsServing) {
     observed o;
     start(srv, ctx, o);
     auto stream = co_await connect(srv.port());
-    auto bad = make_request("GET", "/throw");
+    auto bad = make_raw_request("GET", "/throw");
     auto res = co_await exchange(stream, bad);
     EXPECT_EQ(res.result_int(), 500u);
     EXPECT_EQ(res[bhttp::field::content_type], "application/json");
     // The message as a JSON string: escaped, not stripped of its control characters.
     EXPECT_EQ(res.body(),
               R"({"code":"InternalServerError","message":"internal server error: boom in \"handler\"\n\t\\ \u0001"})");
-    auto good = make_request("GET", "/fine");
+    auto good = make_raw_request("GET", "/fine");
     auto res2 = co_await exchange(stream, good);
     EXPECT_EQ(res2.result_int(), 200u);
     srv.shutdown();
@@ -278,7 +227,7 @@ TEST(HttpServer, ResetMidBodyDeliversHeadersAndPartOfTheBodyThenResets) {
     observed o;
     start(srv, ctx, o);
     auto stream = co_await connect(srv.port());
-    auto req = make_request("GET", "/");
+    auto req = make_raw_request("GET", "/");
     co_await bhttp::async_write(stream, req, net::use_awaitable);
     beast::flat_buffer buffer;
     bhttp::response_parser<bhttp::string_body> parser;
@@ -305,7 +254,7 @@ TEST(HttpServer, DelayPostponesTheResponse) {
     observed o;
     start(srv, ctx, o);
     auto stream = co_await connect(srv.port());
-    auto req = make_request("GET", "/");
+    auto req = make_raw_request("GET", "/");
     auto t0 = std::chrono::steady_clock::now();
     auto res = co_await exchange(stream, req);
     EXPECT_EQ(res.result_int(), 200u);
@@ -331,7 +280,7 @@ TEST(HttpServer, ShutdownLetsTheRequestInFlightFinishThenEnds) {
     start(srv, ctx, o);
     auto stream = co_await connect(srv.port());
     auto idle = co_await connect(srv.port());
-    auto req = make_request("GET", "/slow");
+    auto req = make_raw_request("GET", "/slow");
     co_await bhttp::async_write(stream, req, net::use_awaitable);
     EXPECT_TRUE(co_await wait_until(handler_started, 2s));
     srv.shutdown();
@@ -367,7 +316,7 @@ TEST(HttpServer, ShutdownClosesAStuckRequestAfterTheGracePeriod) {
     observed o;
     start(srv, ctx, o);
     auto stream = co_await connect(srv.port());
-    auto req = make_request("GET", "/stuck");
+    auto req = make_raw_request("GET", "/stuck");
     co_await bhttp::async_write(stream, req, net::use_awaitable);
     net::steady_timer t(ctx, 50ms);
     co_await t.async_wait(net::use_awaitable);
@@ -398,7 +347,7 @@ TEST(HttpServer, StopCancelsTheHandlerInFlightAndEndsWithoutWaitingForIt) {
     observed o;
     start(srv, ctx, o);
     auto stream = co_await connect(srv.port());
-    auto req = make_request("GET", "/stuck");
+    auto req = make_raw_request("GET", "/stuck");
     co_await bhttp::async_write(stream, req, net::use_awaitable);
     EXPECT_TRUE(co_await wait_until(started, 2s));
     srv.stop();
@@ -459,7 +408,7 @@ TEST(HttpServer, BodiesOfRequestsTheHeadCheckRefusesAreNeverBuffered) {
     EXPECT_EQ(srv.stats().requests_refused, attackers);
     // With the attackers still connected, a client with the key is served, and its body counted.
     auto good = co_await connect(srv.port());
-    auto req = make_request("POST", "/docs", "{\"id\":\"1\"}");
+    auto req = make_raw_request("POST", "/docs", "{\"id\":\"1\"}");
     req.set("authorization", "let-me-in");
     auto res = co_await exchange(good, req);
     EXPECT_EQ(res.result_int(), 200u);
@@ -482,13 +431,13 @@ TEST(HttpServer, ConnectionsOverTheCapAreAnswered503WithRetryAfter) {
     std::vector<beast::tcp_stream> open;
     for (int i = 0; i < 3; ++i) {
       open.push_back(co_await connect(srv.port()));
-      auto req = make_request("GET", "/in");
+      auto req = make_raw_request("GET", "/in");
       auto res = co_await exchange(open.back(), req);
       EXPECT_EQ(res.result_int(), 200u);
     }
     EXPECT_EQ(srv.stats().connections, 3u);
     auto extra = co_await connect(srv.port());
-    auto req = make_request("GET", "/over");
+    auto req = make_raw_request("GET", "/over");
     co_await bhttp::async_write(extra, req, use_tuple);
     auto res = co_await read_response(extra);
     CO_ASSERT_TRUE(res.has_value());
@@ -502,7 +451,7 @@ TEST(HttpServer, ConnectionsOverTheCapAreAnswered503WithRetryAfter) {
     auto two_left = [&srv] { return srv.stats().connections == 2; };
     EXPECT_TRUE(co_await eventually(two_left, 2s));
     auto next = co_await connect(srv.port());
-    auto again = make_request("GET", "/again");
+    auto again = make_raw_request("GET", "/again");
     auto res2 = co_await exchange(next, again);
     EXPECT_EQ(res2.result_int(), 200u);
     srv.shutdown();
@@ -530,12 +479,12 @@ TEST(HttpServer, BodiesBeyondTheBytesInFlightAreShedWith503) {
     observed o;
     start(srv, ctx, o);
     auto first = co_await connect(srv.port());
-    auto hold = make_request("POST", "/hold", std::string(800, 'a'));
+    auto hold = make_raw_request("POST", "/hold", std::string(800, 'a'));
     co_await bhttp::async_write(first, hold, use_tuple);
     EXPECT_TRUE(co_await wait_until(holding, 2s));
     // 800 + 500 bytes exceed the 1000 in flight: shed from the head.
     auto second = co_await connect(srv.port());
-    auto over = make_request("POST", "/over", std::string(500, 'b'));
+    auto over = make_raw_request("POST", "/over", std::string(500, 'b'));
     co_await bhttp::async_write(second, over, use_tuple);
     auto shed = co_await read_response(second);
     CO_ASSERT_TRUE(shed.has_value());
@@ -544,7 +493,7 @@ TEST(HttpServer, BodiesBeyondTheBytesInFlightAreShedWith503) {
     EXPECT_EQ(srv.stats().requests_shed, 1u);
     // A request without a body needs no budget.
     auto third = co_await connect(srv.port());
-    auto bodiless = make_request("GET", "/get");
+    auto bodiless = make_raw_request("GET", "/get");
     auto answered = co_await exchange(third, bodiless);
     EXPECT_EQ(answered.result_int(), 200u);
     release = true;
@@ -553,7 +502,7 @@ TEST(HttpServer, BodiesBeyondTheBytesInFlightAreShedWith503) {
     EXPECT_EQ(held->body(), "800");
     // The budget is back: the same 500 bytes are admitted now.
     auto fourth = co_await connect(srv.port());
-    auto fits = make_request("POST", "/fits", std::string(500, 'c'));
+    auto fits = make_raw_request("POST", "/fits", std::string(500, 'c'));
     auto res = co_await exchange(fourth, fits);
     EXPECT_EQ(res.result_int(), 200u);
     EXPECT_EQ(res.body(), "500");
@@ -620,7 +569,7 @@ TEST(HttpServer, AcceptBacksOffWhileOutOfDescriptorsAndRecovers) {
     // the server's first response completing late); a type checked once is cached, no pipe.
     {
       auto warm = co_await connect(srv.port());
-      auto first = make_request("GET", "/before-emfile");
+      auto first = make_raw_request("GET", "/before-emfile");
       auto before = co_await exchange(warm, first);
       EXPECT_EQ(before.result_int(), 200u);
     }
@@ -633,7 +582,7 @@ TEST(HttpServer, AcceptBacksOffWhileOutOfDescriptorsAndRecovers) {
     CO_ASSERT_TRUE(hog.held() > 0);
     tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), srv.port());
     co_await client.async_connect(endpoint, net::use_awaitable);
-    auto req = make_request("GET", "/after-emfile");
+    auto req = make_raw_request("GET", "/after-emfile");
     co_await bhttp::async_write(client, req, net::use_awaitable);
     co_await sleep_for(300ms);
     auto failures = srv.stats().accept_failures;
@@ -647,7 +596,7 @@ TEST(HttpServer, AcceptBacksOffWhileOutOfDescriptorsAndRecovers) {
     EXPECT_EQ(res->result_int(), 200u);
     EXPECT_EQ((*res)["X-Target"], "/after-emfile");
     auto late = co_await connect(srv.port());
-    auto next = make_request("GET", "/next");
+    auto next = make_raw_request("GET", "/next");
     auto served = co_await exchange(late, next);
     EXPECT_EQ(served.result_int(), 200u);
     srv.shutdown();
@@ -701,7 +650,7 @@ TEST(HttpServer, ServesHttpsWithACertificateFromPemFiles) {
     tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), srv.port());
     co_await beast::get_lowest_layer(stream).async_connect(endpoint, net::use_awaitable);
     co_await stream.async_handshake(ssl::stream_base::client, net::use_awaitable);
-    auto req = make_request("PUT", "/secure", "payload");
+    auto req = make_raw_request("PUT", "/secure", "payload");
     auto res = co_await exchange(stream, req);
     EXPECT_EQ(res.result_int(), 200u);
     EXPECT_EQ(res.body(), "payload");

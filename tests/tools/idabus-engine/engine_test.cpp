@@ -3,6 +3,7 @@
 #include "backup_check.hpp"
 #include "engine_fixture.hpp"
 #include "support/co_assert.hpp"
+#include "support/raw_http.hpp"
 #include "support/run_coro.hpp"
 #include "io/http/client.hpp"
 #include "io/http/url.hpp"
@@ -10,6 +11,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
 #include <sys/wait.h>
@@ -494,6 +496,116 @@ TEST(EngineBackup, MetricsCountTheRequestsAnswered429) {
     };
     co_await with_host(host, std::move(body));
   }, std::chrono::seconds(120));
+}
+
+// ---- hostile clients against the engine's API server (DESIGN §5; io/http/server caps) ----
+
+TEST(EngineServer, HostileClientsMeetTheCapsWhileHealthzAndARunningBackupKeepWorking) {
+  namespace raw = idabus::test::raw_http;
+  engine_env env;
+  env.settings.api.max_connections = 200;
+  env.settings.api.header_timeout_milliseconds = 300;
+  env.settings.api.body_timeout_milliseconds = 300;
+  scripted_pass pass;
+  pass.hold_basis = true;
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    engine_host host(ctx.get_executor(), env.settings, pass.as_pass());
+    pass.host = &host;
+    auto server = make_api_server(ctx.get_executor(), host);
+    bool server_ended = false;
+    net::co_spawn(ctx, server->run(), [&](std::exception_ptr) { server_ended = true; });
+    std::function<net::awaitable<void>()> body = [&]() -> net::awaitable<void> {
+      const auto port = server->port();
+      auto authorized = [](raw::bhttp::request<raw::bhttp::string_body> r) {
+        r.set("Authorization", "Bearer " + test_key);
+        return r;
+      };
+      auto control = co_await raw::connect(port);
+      auto create = authorized(raw::make_raw_request(
+          "PUT", "/api/v1/Backup/create?folderPathForBackup=" + env.roots.string(), R"({"Events":{"isincluded":true}})"));
+      auto created = co_await raw::exchange(control, create);
+      CO_ASSERT_EQ(created.result_int(), 202u);
+      const auto peak_before = server->stats().body_bytes_buffered_peak;  // the create's body
+
+      // 150 clients without a key each announce a 1 MiB body, send 64 KiB of it and hold on:
+      // each is answered 401 from its head; no byte of their bodies is buffered.
+      constexpr std::size_t attackers = 150;
+      const std::string head = "PUT /api/v1/Resources/Person/p1 HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                               std::to_string(env.settings.api.body_limit) + "\r\n\r\n";
+      const std::string part(64 * 1024, 'x');
+      std::vector<raw::beast::tcp_stream> held;
+      held.reserve(attackers);
+      for (std::size_t i = 0; i < attackers; ++i) {
+        held.push_back(co_await raw::connect(port));
+        co_await raw::send_text(held.back(), head + part);
+      }
+      std::size_t refused = 0;
+      for (auto& stream : held) {
+        auto res = co_await raw::read_response(stream);
+        if (res && res->result_int() == 401) ++refused;
+      }
+      EXPECT_EQ(refused, attackers) << "each is answered from its head alone";
+      // With a key, a body over Api's 1 MiB limit is refused from its head too.
+      auto big = co_await raw::connect(port);
+      co_await raw::send_text(big, "PUT /api/v1/Resources/Person/p1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                       test_key + "\r\nContent-Length: " +
+                                       std::to_string(env.settings.api.body_limit + 1) + "\r\n\r\n" + part);
+      auto too_large = co_await raw::read_response(big);
+      CO_ASSERT_TRUE(too_large.has_value());
+      EXPECT_EQ(too_large->result_int(), 413u);
+      EXPECT_EQ(server->stats().body_bytes_buffered_peak, peak_before) << "no refused body was read";
+
+      // Slowloris: a head trickled in one byte every 20 ms is closed after the head timeout.
+      auto slow = co_await raw::connect(port);
+      bool closed = false;
+      net::co_spawn(ctx, raw::watch_for_close(slow, closed), net::detached);
+      co_await raw::send_text(slow, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+      for (int i = 0; i < 150 && !closed; ++i) {
+        co_await raw::send_text(slow, "a");
+        co_await pause(std::chrono::milliseconds(20));
+      }
+      EXPECT_TRUE(closed) << "the trickled head was closed";
+      EXPECT_GE(server->stats().timeouts, 1u);
+
+      // Connections beyond Api.MaxConnections are answered 503 with Retry-After at once.
+      std::vector<raw::beast::tcp_stream> idle;
+      idle.push_back(std::move(control));
+      while (server->stats().connections < env.settings.api.max_connections) {
+        idle.push_back(co_await raw::connect(port));
+        co_await pause(std::chrono::milliseconds(1));
+      }
+      auto extra = co_await raw::connect(port);
+      auto health_at_cap = raw::make_raw_request("GET", "/healthz");
+      co_await raw::bhttp::async_write(extra, health_at_cap, raw::use_tuple);
+      auto shed = co_await raw::read_response(extra);
+      CO_ASSERT_TRUE(shed.has_value());
+      EXPECT_EQ(shed->result_int(), 503u);
+      EXPECT_FALSE((*shed)["Retry-After"].empty());
+      idle.clear();
+
+      // Through all of it the engine serves /healthz, and the backup runs on and completes.
+      for (;;) {
+        if (server->stats().connections < env.settings.api.max_connections) break;
+        co_await pause(std::chrono::milliseconds(10));
+      }
+      auto probe = co_await raw::connect(port);
+      auto health = raw::make_raw_request("GET", "/healthz");
+      auto healthy = co_await raw::exchange(probe, health);
+      EXPECT_EQ(healthy.result_int(), 200u);
+      auto status_request = authorized(raw::make_raw_request("GET", "/api/v1/Backup/status"));
+      auto status = co_await raw::exchange(probe, status_request);
+      EXPECT_EQ(status.body(), "Basis");
+      pass.release();
+      co_await host.backups().wait_idle();
+      const auto id = created.body().substr(1, created.body().size() - 2);
+      auto doc = co_await host.documents().read_event(id);
+      CO_ASSERT_TRUE(doc.has_value());
+      EXPECT_EQ(parse_backup_event(doc->body).status, backup_status::completed);
+    };
+    co_await with_host(host, std::move(body));
+    server->shutdown();
+    while (!server_ended) co_await pause(std::chrono::milliseconds(10));
+  }, std::chrono::seconds(60));
 }
 
 }  // namespace
