@@ -4,6 +4,7 @@
 #include "io/cosmos/pk_ranges.hpp"
 #include "io/files/restore_file.hpp"
 #include "pipeline/run_stages.hpp"
+#include "bulk_body.hpp"
 #include "support/run_coro.hpp"
 #include "support/scripted_server.hpp"
 #include "support/temp_dir.hpp"
@@ -56,25 +57,8 @@ std::string restore_text(const std::vector<std::pair<std::string, int>>& docs) {
   return out + "\n]\n";
 }
 
-struct applied_operation {
-  std::string id;
-  int version = 0;
-};
-
-// The operations of a bulk body, in order.
-std::vector<applied_operation> operations_in(const std::string& body) {
-  simdjson::dom::parser parser;
-  simdjson::dom::array array = parser.parse(body).get_array();
-  std::vector<applied_operation> out;
-  for (simdjson::dom::element op : array) {
-    applied_operation a;
-    a.id = std::string(std::string_view(op["id"]));
-    std::int64_t v = 0;
-    if (op["resourceBody"]["v"].get_int64().get(v) == simdjson::SUCCESS) a.version = static_cast<int>(v);
-    out.push_back(std::move(a));
-  }
-  return out;
-}
+using idabus::stages::bulk_body::operations_in;
+using applied_operation = idabus::stages::bulk_body::bulk_body_operation;
 
 // A server that applies every operation (recording the versions per id).
 struct recording_server {

@@ -2,6 +2,7 @@
 
 #include "io/cosmos/epk.hpp"
 #include "pipeline/run_stages.hpp"
+#include "bulk_body.hpp"
 #include "support/run_coro.hpp"
 #include "support/scripted_server.hpp"
 
@@ -57,25 +58,8 @@ std::vector<std::string> keys_on(const std::string& range, std::size_t n) {
   return out;
 }
 
-struct sent_operation {
-  std::string id;
-  int version = 0;
-};
-
-/// The operations of a bulk request body: id and the "v" field of the resource body.
-std::vector<sent_operation> operations_in(const std::string& body) {
-  simdjson::dom::parser parser;
-  simdjson::dom::array array = parser.parse(body).get_array();
-  std::vector<sent_operation> out;
-  for (simdjson::dom::element op : array) {
-    sent_operation s;
-    s.id = std::string(std::string_view(op["id"]));
-    std::int64_t v = 0;
-    if (op["resourceBody"]["v"].get_int64().get(v) == simdjson::SUCCESS) s.version = static_cast<int>(v);
-    out.push_back(std::move(s));
-  }
-  return out;
-}
+using idabus::stages::bulk_body::operations_in;
+using sent_operation = idabus::stages::bulk_body::bulk_body_operation;
 
 std::string answer(const std::vector<std::string>& per_operation) {
   std::string body = "[";

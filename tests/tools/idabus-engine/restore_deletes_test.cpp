@@ -9,6 +9,7 @@
 #include "io/files/restore_plan.hpp"
 #include "support/co_assert.hpp"
 #include "support/run_coro.hpp"
+#include "tests/tools/importTool/run_tool.hpp"
 #include "tools/importTool/commands.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,24 +28,9 @@ using namespace idabus::engine::testing;
 using idabus::test::run_coro;
 namespace fs = std::filesystem;
 
-struct tool_result {
-  int code = -1;
-  std::string out, err;
-};
-
 /// importTool with `args`, in this process (its own io_context), stdout and stderr captured.
-tool_result import_tool(std::vector<std::string> args) {
-  std::vector<std::string_view> views(args.begin(), args.end());
-  std::ostringstream out, err;
-  auto* old_out = std::cout.rdbuf(out.rdbuf());
-  auto* old_err = std::cerr.rdbuf(err.rdbuf());
-  tool_result r;
-  r.code = import_tool::import_tool_main(views);
-  std::cout.rdbuf(old_out);
-  std::cerr.rdbuf(old_err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
+import_tool::test::tool_result import_tool(const std::vector<std::string>& args) {
+  return import_tool::test::run_in_process(args);
 }
 
 struct RestoreWithDeletes : ::testing::Test {

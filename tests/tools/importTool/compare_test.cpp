@@ -1,6 +1,7 @@
 // importTool --compare against a real cosmos-emulator (4 partitions, 10,000 RU/s), run in-process through
 // import_tool_main with stdout captured.
 
+#include "tests/tools/importTool/run_tool.hpp"
 #include "tools/importTool/commands.hpp"
 
 #include "integration/emulator_fixture.hpp"
@@ -24,28 +25,10 @@ namespace {
 namespace fs = std::filesystem;
 namespace net = boost::asio;
 namespace it = idabus::test::integration;
-using test::run_coro;
+using idabus::test::run_coro;
+using test::run_in_process;
 
 const std::string db = "comparedb";
-
-struct run_result {
-  int code = -1;
-  std::string out, err;
-};
-
-run_result run_tool(std::vector<std::string> args) {
-  std::vector<std::string_view> views(args.begin(), args.end());
-  std::ostringstream out, err;
-  auto* old_out = std::cout.rdbuf(out.rdbuf());
-  auto* old_err = std::cerr.rdbuf(err.rdbuf());
-  run_result r;
-  r.code = import_tool_main(views);
-  std::cout.rdbuf(old_out);
-  std::cerr.rdbuf(old_err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
 
 void write_file(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
@@ -87,13 +70,13 @@ class CompareAgainstEmulator : public ::testing::Test {
     return name;
   }
 
-  run_result compare(const fs::path& restore, const std::string& collection, std::vector<std::string> extra = {}) {
+  test::tool_result compare(const fs::path& restore, const std::string& collection, std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"--compare", restore.string(), emu_->connection(), db, collection, "objecttype"};
     args.insert(args.end(), extra.begin(), extra.end());
-    return run_tool(args);
+    return run_in_process(args);
   }
 
-  test::temp_dir dir;
+  idabus::test::temp_dir dir;
   static it::emulator* emu_;
   static int next_;
 };
@@ -177,9 +160,9 @@ TEST_F(CompareAgainstEmulator, AMissingCollectionIsAOneLineErrorWithExitOne) {
 TEST(CompareInterrupted, SigintWhileReadingTheCollectionExits130) {
   // Every request takes 3 s, so the signal arrives while the first one is in flight.
   it::emulator slow({"--latency-ms", "3000"});
-  test::temp_dir dir;
+  idabus::test::temp_dir dir;
   write_file(dir.path / "restore.json", array_of({person(1)}));
-  test::child_process tool({std::string(IDABUS_BIN_DIR) + "/importTool", "--compare", (dir.path / "restore.json").string(),
+  idabus::test::child_process tool({std::string(IDABUS_BIN_DIR) + "/importTool", "--compare", (dir.path / "restore.json").string(),
                             slow.connection(), db, "c", "/objecttype"});
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past loading the restore file
   ::kill(tool.pid(), SIGINT);
@@ -189,16 +172,16 @@ TEST(CompareInterrupted, SigintWhileReadingTheCollectionExits130) {
 }
 
 TEST(CompareCommandLine, WrongArgumentsExitTwoAndAMissingRestorePathExitsOne) {
-  EXPECT_EQ(run_tool({"--compare", "a", "b"}).code, exit_usage);
-  EXPECT_EQ(run_tool({"--compare", "x.json", "not a connection string", "db", "c", "/pk"}).code, exit_usage);
-  const auto r = run_tool({"--compare", "/nonexistent/x.json",
+  EXPECT_EQ(run_in_process({"--compare", "a", "b"}).code, exit_usage);
+  EXPECT_EQ(run_in_process({"--compare", "x.json", "not a connection string", "db", "c", "/pk"}).code, exit_usage);
+  const auto r = run_in_process({"--compare", "/nonexistent/x.json",
                            "AccountEndpoint=http://127.0.0.1:1/;AccountKey=" + it::emulator_key + ";", "db", "c", "/pk"});
   EXPECT_EQ(r.code, exit_failed);
   EXPECT_NE(r.err.find("/nonexistent/x.json"), std::string::npos) << r.err;
 }
 
 TEST(CompareCommandLine, AFolderWithoutAFileItsRestorePlanListsIsAnErrorNamingIt) {
-  test::temp_dir dir;
+  idabus::test::temp_dir dir;
   io::files::plan_collection c;
   c.name = "Resources";
   c.files = {{"Resources.000001.json", 1, 0, std::string(64, 'a')}, {"Resources.000002.json", 1, 0, std::string(64, 'b')}};
@@ -209,7 +192,7 @@ TEST(CompareCommandLine, AFolderWithoutAFileItsRestorePlanListsIsAnErrorNamingIt
   c.files[1].bytes = fs::file_size(dir.path / "Resources.000002.json");
   plan.collections = {c};
   io::files::write_restore_plan(dir.path, plan);
-  const auto r = run_tool({"--compare", dir.path.string(),
+  const auto r = run_in_process({"--compare", dir.path.string(),
                            "AccountEndpoint=http://127.0.0.1:1/;AccountKey=" + it::emulator_key + ";", "db", "Resources",
                            "/objecttype"});
   EXPECT_EQ(r.code, exit_failed) << r.out << r.err;

@@ -10,7 +10,7 @@
 #include "io/files/restore_plan.hpp"
 #include "support/run_coro.hpp"
 #include "support/scripted_server.hpp"
-#include "tools/importTool/tool_runner.hpp"
+#include "tests/tools/importTool/run_tool.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -34,9 +34,9 @@ namespace fs = std::filesystem;
 namespace net = boost::asio;
 namespace it = idabus::test::integration;
 using idabus::test::run_coro;
-using test::read_text;
-using test::run_tool;
-using test::tool_run;
+using test::run_in_process;
+using test::slurp;
+using test::tool_result;
 
 const std::string db = "restoredb";
 const std::vector<std::string> types{"Person", "Group", "Set", "ManagementPolicyRule", "Person", "Person"};
@@ -155,7 +155,7 @@ TEST(ExportRawEndToEnd, KeepsTheNewestVersionOfEachDocumentWithParallelism64) {
     for (int i = 0; i < per_file; ++i) docs.push_back(resource(i, f));
     write_file(dir.path / ("Resources.00000" + std::to_string(f) + ".json"), array_of(docs));
   }
-  auto r = run_tool(export_args(dir.path, emu.connection(), "Resources", "objecttype",
+  auto r = run_in_process(export_args(dir.path, emu.connection(), "Resources", "objecttype",
                                 {"--parallelism", "64", "--create-collection"}));
   ASSERT_EQ(r.code, exit_success) << r.err;
   EXPECT_GT(number_before(r.out, " of [0-9]+ operations throttled"), 0u) << r.out;
@@ -171,7 +171,7 @@ TEST(ExportRawEndToEnd, ThrottlingAndFaultsSlowItDownButEveryDocumentArrives) {
                     "--seed", "11"});
   idabus::test::temp_dir dir;
   write_resources(dir.path, 3, 500);
-  auto r = run_tool(export_args(dir.path, emu.connection(), "Resources", "/objecttype",
+  auto r = run_in_process(export_args(dir.path, emu.connection(), "Resources", "/objecttype",
                                 {"--ru-budget", "10000", "--create-collection"}));
   ASSERT_EQ(r.code, exit_success) << r.err;
   EXPECT_NE(r.out.find("imported 1500 of 1500 documents into restoredb/Resources"), std::string::npos) << r.out;
@@ -196,7 +196,7 @@ TEST(ExportRawEndToEnd, ScaleThroughputRaisesTheOfferForTheImportAndPutsItBack) 
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   });
-  auto r = run_tool(export_args(dir.path / "Resources.000001.json", emu.connection(), "Scaled", "objecttype",
+  auto r = run_in_process(export_args(dir.path / "Resources.000001.json", emu.connection(), "Scaled", "objecttype",
                                 {"--scale-throughput", "4000"}));
   done = true;
   watcher.join();
@@ -219,11 +219,11 @@ TEST(ExportRawProcess, ScaleThroughputIsPutBackAfterCtrlC) {
   auto tool = test::tool_process(export_args(dir.path, emu.connection(), "Interrupted", "objecttype",
                                              {"--scale-throughput", "1000", "--ru-budget", "300"}),
                                  err_file);
-  ASSERT_TRUE(eventually([&] { return offer_of(emu, "Interrupted") == 1000; })) << read_text(err_file);
-  ASSERT_TRUE(eventually([&] { return read_text(err_file).find("budget ") != std::string::npos; }));
+  ASSERT_TRUE(eventually([&] { return offer_of(emu, "Interrupted") == 1000; })) << slurp(err_file);
+  ASSERT_TRUE(eventually([&] { return slurp(err_file).find("budget ") != std::string::npos; }));
   ASSERT_EQ(::kill(tool.pid(), SIGINT), 0);
   const int status = tool.wait();
-  const std::string err = read_text(err_file);
+  const std::string err = slurp(err_file);
   ASSERT_TRUE(WIFEXITED(status)) << err;
   EXPECT_EQ(WEXITSTATUS(status), exit_interrupted) << err;
   EXPECT_EQ(offer_of(emu, "Interrupted"), 400) << err;
@@ -265,7 +265,7 @@ TEST(ExportRawScripted, ScaleThroughputIsPutBackAfterAFailedImport) {
   std::thread server_thread([&] { server_ctx.run(); });
   idabus::test::temp_dir dir;
   write_resources(dir.path, 1, 20);
-  auto r = run_tool(export_args(dir.path, "AccountEndpoint=" + server.url() + "/;AccountKey=" + it::emulator_key + ";",
+  auto r = run_in_process(export_args(dir.path, "AccountEndpoint=" + server.url() + "/;AccountKey=" + it::emulator_key + ";",
                                 "Resources", "objecttype", {"--scale-throughput", "5000"}));
   server_ctx.stop();
   server_thread.join();
@@ -294,12 +294,12 @@ TEST(ExportRawProcess, AKilledImportResumesWithoutResendingItsCompletedPrefix) {
                                    err_file);
     ASSERT_TRUE(eventually([&] { return documents_in(emu, "Resumed").size() >= total / 2; },
                            std::chrono::milliseconds(500)))
-        << read_text(err_file);
+        << slurp(err_file);
     ::kill(tool.pid(), SIGKILL);
     tool.wait();
   }
   ASSERT_LT(documents_in(emu, "Resumed").size(), static_cast<std::size_t>(total)) << "finished before the kill";
-  auto r = run_tool(export_args(dir.path, emu.connection(), "Resumed", "objecttype", {"--resume"}));
+  auto r = run_in_process(export_args(dir.path, emu.connection(), "Resumed", "objecttype", {"--resume"}));
   ASSERT_EQ(r.code, exit_success) << r.err;
   // Operations sent by the rerun, re-sends after a 429 included.
   const auto sent = number_before(r.out, " operations throttled");
@@ -330,7 +330,7 @@ it::emulator* ExportRawBadInput::emu_ = nullptr;
 TEST_F(ExportRawBadInput, ARestoreFileThatIsNotAJsonArrayNamesTheFileAndWritesNothing) {
   write_resources(dir.path, 1, 10, "NotArray");
   write_file(dir.path / "NotArray.000002.json", R"({"id":"a","objecttype":"Person"})");
-  auto r = run_tool(export_args(dir.path, emu_->connection(), "NotArray", "objecttype", {"--create-collection"}));
+  auto r = run_in_process(export_args(dir.path, emu_->connection(), "NotArray", "objecttype", {"--create-collection"}));
   EXPECT_EQ(r.code, exit_failed);
   EXPECT_EQ(lines(r.err), 1u) << r.err;
   EXPECT_EQ(r.err.rfind("importTool: ", 0), 0u) << r.err;
@@ -343,24 +343,24 @@ TEST_F(ExportRawBadInput, ARestoreFileThatIsNotAJsonArrayNamesTheFileAndWritesNo
 TEST_F(ExportRawBadInput, ADocumentWithoutThePartitionKeyIsRejectedWithItsReasonAndExitsThree) {
   std::vector<std::string> docs{resource(1), R"({"id":"orphan","displayName":"no type"})", resource(2)};
   write_file(dir.path / "Rejects.000001.json", array_of(docs));
-  auto r = run_tool(export_args(dir.path, emu_->connection(), "Rejects", "objecttype", {"--create-collection"}));
+  auto r = run_in_process(export_args(dir.path, emu_->connection(), "Rejects", "objecttype", {"--create-collection"}));
   EXPECT_EQ(r.code, exit_partial) << r.err;
   const auto rejects = io::files::import_rejects_path(dir.path, db, "Rejects");
   EXPECT_NE(r.err.find("1 document(s) rejected, listed with the reason in " + rejects.string()), std::string::npos)
       << r.err;
-  EXPECT_EQ(read_text(rejects),
+  EXPECT_EQ(slurp(rejects),
             R"({"file":"Rejects.000001.json","index":1,"id":"orphan","partitionKey":"","status":0,"substatus":0,)"
             R"("reason":"the document has no value at the partition key path /objecttype"})" "\n");
   EXPECT_EQ(documents_in(*emu_, "Rejects").size(), 2u);
   // A rerun with --resume has nothing left to do and still reports the rejection.
-  auto again = run_tool(export_args(dir.path, emu_->connection(), "Rejects", "objecttype", {"--resume"}));
+  auto again = run_in_process(export_args(dir.path, emu_->connection(), "Rejects", "objecttype", {"--resume"}));
   EXPECT_EQ(again.code, exit_partial) << again.err;
-  EXPECT_EQ(lines(read_text(rejects)), 1u);
+  EXPECT_EQ(lines(slurp(rejects)), 1u);
 }
 
 TEST_F(ExportRawBadInput, AWrongConnectionStringIsAUsageError) {
   write_resources(dir.path, 1, 5);
-  auto r = run_tool(export_args(dir.path, "AccountEndpoint=" + emu_->url + "/;AcountKey=abc;", "C", "objecttype"));
+  auto r = run_in_process(export_args(dir.path, "AccountEndpoint=" + emu_->url + "/;AcountKey=abc;", "C", "objecttype"));
   EXPECT_EQ(r.code, exit_usage);
   EXPECT_EQ(r.err, "importTool: <connectionString>: connection string: AccountKey is missing\n" +
                        std::string(usage_line(command::export_raw)) + "\n");
@@ -369,7 +369,7 @@ TEST_F(ExportRawBadInput, AWrongConnectionStringIsAUsageError) {
 TEST_F(ExportRawBadInput, AWrongKeyIsAnAuthenticationFailureThatNeverShowsTheKey) {
   write_resources(dir.path, 1, 5, "WrongKey");
   const std::string wrong = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-  auto r = run_tool(export_args(dir.path, emu_->connection(wrong), "WrongKey", "objecttype", {"--create-collection"}));
+  auto r = run_in_process(export_args(dir.path, emu_->connection(wrong), "WrongKey", "objecttype", {"--create-collection"}));
   EXPECT_EQ(r.code, exit_failed);
   EXPECT_EQ(lines(r.err), 1u) << r.err;
   EXPECT_NE(r.err.find("authentication failed (HTTP 401)"), std::string::npos) << r.err;
@@ -379,7 +379,7 @@ TEST_F(ExportRawBadInput, AWrongKeyIsAnAuthenticationFailureThatNeverShowsTheKey
 
 TEST_F(ExportRawBadInput, AMissingCollectionIsNamedAndNotCreatedWithoutCreateCollection) {
   write_resources(dir.path, 1, 5, "Missing");
-  auto r = run_tool(export_args(dir.path, emu_->connection(), "Missing", "objecttype"));
+  auto r = run_in_process(export_args(dir.path, emu_->connection(), "Missing", "objecttype"));
   EXPECT_EQ(r.code, exit_failed);
   EXPECT_EQ(r.err, "importTool: collection restoredb/Missing does not exist (nor perhaps its database); create it or "
                    "pass --create-collection\n");
@@ -398,7 +398,7 @@ TEST_F(ExportRawBadInput, ACollectionItsRestorePlanListsWithoutDocumentsImportsN
   empty.name = "Empty";
   plan.collections = {resources, empty};
   io::files::write_restore_plan(dir.path, plan);
-  auto r = run_tool(export_args(dir.path, emu_->connection(), "Empty", "objecttype", {"--create-collection"}));
+  auto r = run_in_process(export_args(dir.path, emu_->connection(), "Empty", "objecttype", {"--create-collection"}));
   EXPECT_EQ(r.code, exit_success) << r.out << r.err;
   EXPECT_EQ(r.err.find("importing those of Resources"), std::string::npos) << r.err;
   EXPECT_TRUE(documents_in(*emu_, "Empty").empty());
@@ -411,7 +411,7 @@ TEST_F(ExportRawBadInput, AnUnreachableAccountIsNamed) {
     url = gone.url;
   }
   write_resources(dir.path, 1, 5, "C");
-  auto r = run_tool(export_args(dir.path, "AccountEndpoint=" + url + "/;AccountKey=" + it::emulator_key + ";", "C",
+  auto r = run_in_process(export_args(dir.path, "AccountEndpoint=" + url + "/;AccountKey=" + it::emulator_key + ";", "C",
                                 "objecttype"));
   EXPECT_EQ(r.code, exit_failed);
   EXPECT_EQ(lines(r.err), 1u) << r.err;
@@ -426,7 +426,7 @@ TEST_F(ExportRawBadInput, NestedPartitionKeyPathsWorkWithAndWithoutALeadingSlash
       docs.push_back(R"({"id":"n)" + std::to_string(i) + R"(","meta":{"type":"T)" + std::to_string(i % 3) + R"("}})");
     }
     write_file(dir.path / (collection + ".000001.json"), array_of(docs));
-    auto r = run_tool(export_args(dir.path, emu_->connection(), collection, path, {"--create-collection"}));
+    auto r = run_in_process(export_args(dir.path, emu_->connection(), collection, path, {"--create-collection"}));
     EXPECT_EQ(r.code, exit_success) << path << ": " << r.err;
     EXPECT_EQ(documents_in(*emu_, collection, "/meta/type").size(), 30u) << path;
   }
@@ -435,7 +435,7 @@ TEST_F(ExportRawBadInput, NestedPartitionKeyPathsWorkWithAndWithoutALeadingSlash
 TEST_F(ExportRawBadInput, ADryRunReportsTheEstimateAndTheBoundAndWritesNothing) {
   create_collection(*emu_, "Dry", 10000);
   write_resources(dir.path, 2, 300, "Dry");
-  auto r = run_tool(export_args(dir.path, emu_->connection(), "Dry", "objecttype", {"--dry-run"}));
+  auto r = run_in_process(export_args(dir.path, emu_->connection(), "Dry", "objecttype", {"--dry-run"}));
   EXPECT_EQ(r.code, exit_success) << r.err;
   EXPECT_NE(r.out.find("dry run, nothing written: 600 documents"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("in 2 files"), std::string::npos) << r.out;

@@ -1,5 +1,7 @@
 #include "tools/importTool/commands.hpp"
 
+#include "tests/tools/importTool/run_tool.hpp"
+
 #include <gtest/gtest.h>
 
 #include <iostream>
@@ -9,25 +11,8 @@
 namespace idabus::import_tool {
 namespace {
 
-struct run_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs import_tool_main in this process with std::cout / std::cerr captured.
-run_result run(std::vector<std::string_view> args) {
-  std::ostringstream out, err;
-  auto* old_out = std::cout.rdbuf(out.rdbuf());
-  auto* old_err = std::cerr.rdbuf(err.rdbuf());
-  run_result r;
-  r.code = import_tool_main(args);
-  std::cout.rdbuf(old_out);
-  std::cerr.rdbuf(old_err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+// In this process, std::cout / std::cerr captured.
+test::tool_result run(const std::vector<std::string>& args) { return test::run_in_process(args); }
 
 TEST(ImportToolMain, HelpPrintsEveryCommandAndExitsZero) {
   auto r = run({"--help"});

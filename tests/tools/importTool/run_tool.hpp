@@ -1,7 +1,10 @@
 #pragma once
 // Running importTool from a test: in-process through import_tool_main with std::cout / std::cerr
-// captured, or as a process (build/bin/importTool) with stdout and stderr captured to files.
+// captured (run_in_process), as a process (build/bin/importTool) run to its end with stdout and
+// stderr captured to files (run_process), or as a child process with its stderr appended to a file
+// (tool_process), for tests that send it signals. The one copy for every test folder.
 
+#include "support/child_process.hpp"
 #include "tools/importTool/commands.hpp"
 
 #include <sys/wait.h>
@@ -22,7 +25,7 @@ struct tool_result {
   std::string err;
 };
 
-inline tool_result run_in_process(std::vector<std::string> args) {
+inline tool_result run_in_process(const std::vector<std::string>& args) {
   std::vector<std::string_view> views(args.begin(), args.end());
   std::ostringstream out, err;
   auto* old_out = std::cout.rdbuf(out.rdbuf());
@@ -63,6 +66,14 @@ inline std::size_t count_lines(const std::string& text) {
   std::size_t n = 0;
   for (char c : text) n += c == '\n' ? 1 : 0;
   return n;
+}
+
+/// build/bin/importTool with `args`, stderr appended to `err_file`.
+inline idabus::test::child_process tool_process(const std::vector<std::string>& args, const std::filesystem::path& err_file) {
+  std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>>'" + err_file.string() + "'",
+                                std::string(IDABUS_BIN_DIR) + "/importTool"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return idabus::test::child_process(argv);
 }
 
 }  // namespace idabus::import_tool::test
