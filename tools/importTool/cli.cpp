@@ -152,7 +152,7 @@ std::string help_text() {
       "  --ru-budget N          cap the RU/s used (default: what the collection can take, from its offer)\n"
       "  --scale-throughput N   raise the collection's RU/s to N for the import, put the old value back after\n"
       "  --parallelism N        documents in flight / workers (1..1024)\n"
-      "  --mode bulk|point      bulk requests (default) or one point upsert per document\n"
+      "  --mode bulk|point      bulk requests (default); point (one upsert per document) is not built yet\n"
       "  --resume               continue a killed import from its checkpoint\n"
       "  --dry-run              print documents, bytes, estimated RU and time; write nothing\n"
       "  --create-collection    create the target collection if it is missing\n"
