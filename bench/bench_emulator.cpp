@@ -11,6 +11,7 @@
 // acknowledged after its group's fdatasync); D must not hold an emulator.log yet, and the log the
 // run wrote is removed at the end.
 
+#include "bench/bench_options.hpp"
 #include "io/cosmos/auth.hpp"
 #include "io/cosmos/base64.hpp"
 #include "io/http/client.hpp"
@@ -259,48 +260,25 @@ net::awaitable<void> run_bench(http::client& client, std::string key, bench_opti
   }
 }
 
-std::optional<std::size_t> number(std::string_view s) {
-  std::size_t v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc{} || end != s.data() + s.size() || v == 0) return std::nullopt;
-  return v;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   bench_options opts;
-  opts.emulator = (std::filesystem::canonical("/proc/self/exe").parent_path() / "cosmos-emulator").string();
-  for (int i = 1; i < argc; ++i) {
-    std::string_view a = argv[i];
-    if (i + 1 >= argc) {
-      std::cerr << "bench_emulator: " << a << ": missing value\n";
-      return 2;
-    }
-    std::string_view v = argv[++i];
-    std::optional<std::size_t> n = number(v);
-    if (a == "--emulator") {
-      opts.emulator = v;
-      continue;
-    }
-    if (a == "--data-dir") {
-      opts.data_dir = v;
-      continue;
-    }
-    if (!n) {
-      std::cerr << "bench_emulator: " << a << ": expected a positive integer, got '" << v << "'\n";
-      return 2;
-    }
-    if (a == "--documents") opts.documents = *n;
-    else if (a == "--connections") opts.connections = *n;
-    else if (a == "--batch") opts.batch = std::min<std::size_t>(*n, 100);
-    else if (a == "--page") opts.page = *n;
-    else if (a == "--emulator-threads") opts.emulator_threads = static_cast<unsigned>(*n);
-    else {
-      std::cerr << "bench_emulator: unknown option " << a << "\n";
-      return 2;
-    }
-  }
+  opts.emulator = idabus::bench::emulator_next_to_this_program();
+  using idabus::bench::positive_count;
+  const bool parsed = idabus::bench::parse_options(
+      argc, argv, "bench_emulator",
+      "usage: bench_emulator [--documents N] [--connections C] [--batch B] [--page P] [--emulator-threads T] "
+      "[--emulator PATH] [--data-dir D]",
+      {{"--documents", [&](std::string_view v) { opts.documents = positive_count(v); }},
+       {"--connections", [&](std::string_view v) { opts.connections = positive_count(v); }},
+       {"--batch", [&](std::string_view v) { opts.batch = std::min<std::size_t>(positive_count(v), 100); }},
+       {"--page", [&](std::string_view v) { opts.page = positive_count(v); }},
+       {"--emulator-threads",
+        [&](std::string_view v) { opts.emulator_threads = static_cast<unsigned>(positive_count(v)); }},
+       {"--emulator", [&](std::string_view v) { opts.emulator = v; }},
+       {"--data-dir", [&](std::string_view v) { opts.data_dir = v; }}});
+  if (!parsed) return 2;
   try {
     std::vector<std::string> emulator_args{"--port", "0", "--partitions", "4", "--ru-per-second", "0", "--threads",
                                            std::to_string(opts.emulator_threads)};

@@ -11,6 +11,7 @@
 //
 //   bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--emulator PATH]
 
+#include "bench/bench_options.hpp"
 #include "io/cosmos/client.hpp"
 #include "io/cosmos/epk.hpp"
 #include "io/files/restore_file.hpp"
@@ -19,7 +20,7 @@
 #include "stages/collection_writes.hpp"
 #include "stages/cosmos_session.hpp"
 #include "stages/restore_import.hpp"
-#include "support/child_process.hpp"
+#include "support/cosmos_emulator.hpp"
 #include "support/temp_dir.hpp"
 #include "tools/tenant-gen/generator.hpp"
 
@@ -43,9 +44,6 @@ namespace files = idabus::io::files;
 namespace pipeline = idabus::pipeline;
 namespace stages = idabus::stages;
 namespace tg = idabus::tenant_gen;
-
-constexpr std::string_view emulator_key =
-    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
 
 struct bench_options {
   std::uint64_t documents = 30000;  ///< tenant size; its Resources (70 %) are imported
@@ -161,26 +159,17 @@ bool report(const collection_run& run) {
 
 int main(int argc, char** argv) {
   bench_options o;
-  o.emulator = (std::filesystem::canonical("/proc/self/exe").parent_path() / "cosmos-emulator").string();
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view a = argv[i];
-    const std::string v = argv[i + 1];
-    try {
-      if (a == "--emulator") o.emulator = v;
-      else if (a == "--documents") o.documents = std::stoull(v);
-      else if (a == "--ru") o.ru = std::stod(v);
-      else if (a == "--lanes") o.lanes = std::stoul(v);
-      else if (a == "--page") o.page = std::stoul(v);
-      else throw std::invalid_argument("unknown option");
-    } catch (const std::exception&) {
-      std::cerr << "bench_restore: " << a << " " << v << ": not understood\n";
-      return 2;
-    }
-  }
-  if (argc % 2 == 0) {
-    std::cerr << "usage: bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--emulator PATH]\n";
-    return 2;
-  }
+  o.emulator = idabus::bench::emulator_next_to_this_program();
+  using idabus::bench::positive_count;
+  const bool parsed = idabus::bench::parse_options(
+      argc, argv, "bench_restore",
+      "usage: bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--emulator PATH]",
+      {{"--documents", [&](std::string_view v) { o.documents = positive_count(v); }},
+       {"--ru", [&](std::string_view v) { o.ru = idabus::bench::positive_number(v); }},
+       {"--lanes", [&](std::string_view v) { o.lanes = positive_count(v); }},
+       {"--page", [&](std::string_view v) { o.page = positive_count(v); }},
+       {"--emulator", [&](std::string_view v) { o.emulator = v; }}});
+  if (!parsed) return 2;
   try {
     idabus::test::temp_dir dir;
     const tg::tenant_generator generator(tg::plan_tenant(o.documents, 1));
@@ -193,11 +182,9 @@ int main(int argc, char** argv) {
       std::filesystem::create_directories(dir.path / run.name);
       run.files = write_restore_files(generator, run.key_path == "/id", o.page, dir.path / run.name, run.name);
     }
-    idabus::test::child_process emulator(
-        {o.emulator, "--port", "0", "--partitions", "4", "--ru-per-second", std::to_string(static_cast<long>(o.ru))});
-    const std::string line = emulator.wait_for_line("listening on ");
-    const auto cs = cosmos::parse_connection_string("AccountEndpoint=" + line.substr(line.find("http")) +
-                                                    "/;AccountKey=" + std::string(emulator_key) + ";");
+    idabus::test::cosmos_emulator emulator(
+        o.emulator, {"--partitions", "4", "--ru-per-second", std::to_string(static_cast<long>(o.ru))});
+    const auto cs = cosmos::parse_connection_string(emulator.connection());
     net::io_context ctx(1);
     std::exception_ptr failure;
     net::co_spawn(ctx, run_bench(cs, o, runs), [&](std::exception_ptr e) { failure = e; });

@@ -12,6 +12,7 @@
 //   bench_write [--documents N] [--ru R] [--lanes L] [--batch-seconds S] [--decrease F]
 //               [--recovery F] [--by-type 1] [--emulator PATH]
 
+#include "bench/bench_options.hpp"
 #include "io/cosmos/client.hpp"
 #include "io/http/client.hpp"
 #include "pipeline/keyed_ru_budget.hpp"
@@ -19,7 +20,7 @@
 #include "pipeline/throughput_bound.hpp"
 #include "stages/ru_budget_gate.hpp"
 #include "stages/write_lanes.hpp"
-#include "support/child_process.hpp"
+#include "support/cosmos_emulator.hpp"
 #include "tools/tenant-gen/generator.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -43,9 +44,6 @@ namespace http = idabus::io::http;
 namespace pipeline = idabus::pipeline;
 namespace stages = idabus::stages;
 namespace tg = idabus::tenant_gen;
-
-constexpr std::string_view emulator_key =
-    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
 
 struct bench_options {
   std::uint64_t documents = 30000;  ///< tenant size; its Resources (70 %) are written
@@ -157,57 +155,34 @@ bool report(const collection_run& run, const bench_options& o) {
   return used >= 0.95 && throttled <= 0.01 && t.rejected == 0;
 }
 
-std::optional<double> number(std::string_view s) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(std::string(s), &used);
-    if (used != s.size() || !(v > 0)) return std::nullopt;
-    return v;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   bench_options o;
-  o.emulator = (std::filesystem::canonical("/proc/self/exe").parent_path() / "cosmos-emulator").string();
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    if (i + 1 >= argc) {
-      std::cerr << "bench_write: " << a << ": missing value\n";
-      return 2;
-    }
-    const std::string_view v = argv[++i];
-    if (a == "--emulator") {
-      o.emulator = v;
-      continue;
-    }
-    const auto n = number(v);
-    if (!n) {
-      std::cerr << "bench_write: " << a << ": expected a positive number, got '" << v << "'\n";
-      return 2;
-    }
-    if (a == "--documents") o.documents = static_cast<std::uint64_t>(*n);
-    else if (a == "--ru") o.ru = *n;
-    else if (a == "--lanes") o.lanes = static_cast<std::size_t>(*n);
-    else if (a == "--batch-seconds") o.batch_seconds = *n;
-    else if (a == "--decrease") o.decrease = *n;
-    else if (a == "--recovery") o.recovery = *n;
-    else if (a == "--by-type") o.interleave = false;
-    else {
-      std::cerr << "bench_write: unknown option " << a << "\n";
-      return 2;
-    }
-  }
+  o.emulator = idabus::bench::emulator_next_to_this_program();
+  using idabus::bench::positive_count;
+  using idabus::bench::positive_number;
+  const bool parsed = idabus::bench::parse_options(
+      argc, argv, "bench_write",
+      "usage: bench_write [--documents N] [--ru R] [--lanes L] [--batch-seconds S] [--decrease F] [--recovery F] "
+      "[--by-type 1] [--emulator PATH]",
+      {{"--documents", [&](std::string_view v) { o.documents = positive_count(v); }},
+       {"--ru", [&](std::string_view v) { o.ru = positive_number(v); }},
+       {"--lanes", [&](std::string_view v) { o.lanes = positive_count(v); }},
+       {"--batch-seconds", [&](std::string_view v) { o.batch_seconds = positive_number(v); }},
+       {"--decrease", [&](std::string_view v) { o.decrease = positive_number(v); }},
+       {"--recovery", [&](std::string_view v) { o.recovery = positive_number(v); }},
+       {"--by-type",
+        [&](std::string_view v) {
+          (void)positive_number(v);  // any positive value, e.g. 1
+          o.interleave = false;
+        }},
+       {"--emulator", [&](std::string_view v) { o.emulator = v; }}});
+  if (!parsed) return 2;
   try {
-    idabus::test::child_process emulator(
-        {o.emulator, "--port", "0", "--partitions", "4", "--ru-per-second", std::to_string(static_cast<long>(o.ru))});
-    const std::string line = emulator.wait_for_line("listening on ");
-    const std::string url = line.substr(line.find("http"));
-    const auto cs = cosmos::parse_connection_string("AccountEndpoint=" + url + "/;AccountKey=" +
-                                                    std::string(emulator_key) + ";");
+    idabus::test::cosmos_emulator emulator(
+        o.emulator, {"--partitions", "4", "--ru-per-second", std::to_string(static_cast<long>(o.ru))});
+    const auto cs = cosmos::parse_connection_string(emulator.connection());
     pipeline::keyed_ru_budget_options budget_options;
     budget_options.cap_ru_per_second = o.ru;
     budget_options.per_key.throttle_decrease = o.decrease;

@@ -2,7 +2,7 @@
 
 #include "io/files/atomic_file.hpp"
 #include "pipeline/run_stages.hpp"
-#include "support/backup_set_builder.hpp"
+#include "support/backup_chain.hpp"
 #include "support/run_coro.hpp"
 #include "support/temp_dir.hpp"
 
@@ -14,14 +14,14 @@ namespace idabus::stages {
 namespace {
 
 namespace fs = std::filesystem;
-using io::files::backup_type;
 using io::files::chunk_phase;
+using test::backup_chain;
 using test::chunk_spec;
-using test::collection_spec;
 using test::deleted;
 using test::resource;
+using test::resources;
 using test::restored;
-using test::set_spec;
+using tombstones = std::vector<io::files::tombstone>;
 
 struct merged {
   merge_result result;
@@ -58,45 +58,16 @@ merged merge(const fs::path& out, std::vector<fs::path> sets, merge_options opti
   return m;
 }
 
-set_spec full_set(std::vector<chunk_spec> chunks) {
-  set_spec s;
-  s.id = "full";
-  s.basis_started = "2026-11-30T01:00:00Z";
-  s.completed = "2026-11-30T01:10:00Z";
-  collection_spec c;
-  c.delta_since = test::utc("2026-11-30T00:59:58Z");
-  c.chunks = std::move(chunks);
-  s.collections.push_back(std::move(c));
-  return s;
-}
-
-// An incremental whose basis started at `basis` (deltaSince = basis - 2 s) and completed 5 minutes later.
-set_spec incremental(std::string id, std::string since, std::string basis, std::string delta_since,
-                     std::string completed, std::vector<chunk_spec> chunks,
-                     std::vector<io::files::tombstone> tombstones = {}) {
-  set_spec s;
-  s.id = std::move(id);
-  s.basis_started = std::move(basis);
-  s.completed = std::move(completed);
-  collection_spec c;
-  c.type = backup_type::incremental;
-  c.since = test::utc(since);
-  c.delta_since = test::utc(delta_since);
-  c.chunks = std::move(chunks);
-  c.tombstones = std::move(tombstones);
-  s.collections.push_back(std::move(c));
-  return s;
-}
-
 // _ts values around t0 = 2026-11-30T01:00:00Z.
-constexpr std::int64_t t0 = 1796000400;
+constexpr std::int64_t t0 = test::backup_chain::first_basis_ts;
 
 TEST(RestoreMerge, FullBackupAloneIsWrittenStrippedAndTheDeltaBeatsTheBasis) {
   test::temp_dir dir;
-  const auto full = test::write_backup_set(
-      dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100), resource("b", t0 - 90, "1")}},
-                          {chunk_phase::basis, {resource("c", t0 - 80)}},
-                          {chunk_phase::delta, {resource("b", t0 + 30, "2")}}}));
+  backup_chain chain(dir.path);
+  const auto full =
+      chain.full("full", {resources({{chunk_phase::basis, {resource("a", t0 - 100), resource("b", t0 - 90, "1")}},
+                                     {chunk_phase::basis, {resource("c", t0 - 80)}},
+                                     {chunk_phase::delta, {resource("b", t0 + 30, "2")}}})});
   const auto m = merge(dir.path / "out", {full});
   EXPECT_EQ(m.documents, (std::vector<std::string>{restored("a", t0 - 100), restored("c", t0 - 80),
                                                    restored("b", t0 + 30, "2")}));
@@ -107,15 +78,12 @@ TEST(RestoreMerge, FullBackupAloneIsWrittenStrippedAndTheDeltaBeatsTheBasis) {
 
 TEST(RestoreMerge, IncrementalsUpdateAndAddInChainOrder) {
   test::temp_dir dir;
-  const auto full = test::write_backup_set(
-      dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100), resource("b", t0 - 90)}}}));
-  const auto i1 = test::write_backup_set(
-      dir.path, incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z",
-                            "2026-11-30T02:05:00Z",
-                            {{chunk_phase::basis, {resource("b", t0 + 1000, "2"), resource("n", t0 + 1100)}}}));
-  const auto i2 = test::write_backup_set(
-      dir.path, incremental("i2", "2026-11-30T02:05:00Z", "2026-11-30T03:00:00Z", "2026-11-30T02:59:58Z",
-                            "2026-11-30T03:05:00Z", {{chunk_phase::basis, {resource("b", t0 + 4000, "3")}}}));
+  backup_chain chain(dir.path);
+  const auto full =
+      chain.full("full", {resources({{chunk_phase::basis, {resource("a", t0 - 100), resource("b", t0 - 90)}}})});
+  const auto i1 = chain.incremental(
+      "i1", {resources({{chunk_phase::basis, {resource("b", t0 + 1000, "2"), resource("n", t0 + 1100)}}})});
+  const auto i2 = chain.incremental("i2", {resources({{chunk_phase::basis, {resource("b", t0 + 4000, "3")}}})});
   const auto m = merge(dir.path / "out", {full, i1, i2});
   EXPECT_EQ(m.documents, (std::vector<std::string>{restored("a", t0 - 100), restored("n", t0 + 1100),
                                                    restored("b", t0 + 4000, "3")}));
@@ -124,12 +92,12 @@ TEST(RestoreMerge, IncrementalsUpdateAndAddInChainOrder) {
 
 TEST(RestoreMerge, ATombstoneRemovesTheFullBackupsVersionAndIsCounted) {
   test::temp_dir dir;
-  const auto full = test::write_backup_set(
-      dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100), resource("gone", t0 - 90)}}}));
-  const auto i1 = test::write_backup_set(
-      dir.path, incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z",
-                            "2026-11-30T02:05:00Z", {},
-                            {deleted("gone", "2026-11-30T01:30:00Z"), deleted("never-backed-up", "2026-11-30T01:31:00Z")}));
+  backup_chain chain(dir.path);
+  const auto full =
+      chain.full("full", {resources({{chunk_phase::basis, {resource("a", t0 - 100), resource("gone", t0 - 90)}}})});
+  const auto i1 = chain.incremental(
+      "i1", {resources({}, tombstones{deleted("gone", "2026-11-30T01:30:00Z"),
+                                       deleted("never-backed-up", "2026-11-30T01:31:00Z")})});
   const auto m = merge(dir.path / "out", {full, i1});
   EXPECT_EQ(m.documents, (std::vector<std::string>{restored("a", t0 - 100)}));
   EXPECT_EQ(m.result.deletes_applied, 1u);
@@ -137,10 +105,9 @@ TEST(RestoreMerge, ATombstoneRemovesTheFullBackupsVersionAndIsCounted) {
 
 TEST(RestoreMerge, ATombstoneOfAnotherPartitionKeyValueRemovesNothing) {
   test::temp_dir dir;
-  const auto full = test::write_backup_set(dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100)}}}));
-  const auto i1 = test::write_backup_set(
-      dir.path, incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z",
-                            "2026-11-30T02:05:00Z", {}, {deleted("a", "2026-11-30T01:30:00Z", "Group")}));
+  backup_chain chain(dir.path);
+  const auto full = chain.full("full", {resources({{chunk_phase::basis, {resource("a", t0 - 100)}}})});
+  const auto i1 = chain.incremental("i1", {resources({}, tombstones{deleted("a", "2026-11-30T01:30:00Z", "Group")})});
   const auto m = merge(dir.path / "out", {full, i1});
   EXPECT_EQ(m.documents, (std::vector<std::string>{restored("a", t0 - 100)}));
   EXPECT_EQ(m.result.deletes_applied, 0u);
@@ -148,13 +115,10 @@ TEST(RestoreMerge, ATombstoneOfAnotherPartitionKeyValueRemovesNothing) {
 
 TEST(RestoreMerge, DeletedThenRecreatedInALaterSetComesBack) {
   test::temp_dir dir;
-  const auto full = test::write_backup_set(dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100)}}}));
-  const auto i1 = test::write_backup_set(
-      dir.path, incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z",
-                            "2026-11-30T02:05:00Z", {}, {deleted("a", "2026-11-30T01:30:00Z")}));
-  const auto i2 = test::write_backup_set(
-      dir.path, incremental("i2", "2026-11-30T02:05:00Z", "2026-11-30T03:00:00Z", "2026-11-30T02:59:58Z",
-                            "2026-11-30T03:05:00Z", {{chunk_phase::basis, {resource("a", t0 + 4000, "re")}}}));
+  backup_chain chain(dir.path);
+  const auto full = chain.full("full", {resources({{chunk_phase::basis, {resource("a", t0 - 100)}}})});
+  const auto i1 = chain.incremental("i1", {resources({}, tombstones{deleted("a", "2026-11-30T01:30:00Z")})});
+  const auto i2 = chain.incremental("i2", {resources({{chunk_phase::basis, {resource("a", t0 + 4000, "re")}}})});
   EXPECT_EQ(merge(dir.path / "out1", {full, i1}).documents, std::vector<std::string>{});
   EXPECT_EQ(merge(dir.path / "out2", {full, i1, i2}).documents,
             (std::vector<std::string>{restored("a", t0 + 4000, "re")}));
@@ -164,13 +128,13 @@ TEST(RestoreMerge, DeletedThenRecreatedInALaterSetComesBack) {
 // the set's deltaSince is 2026-11-30T01:59:58Z = t0 + 3598.
 TEST(RestoreMerge, SameSecondTieUsesTheSetsDeltaSince) {
   test::temp_dir dir;
-  const auto full = test::write_backup_set(
-      dir.path, full_set({{chunk_phase::basis, {resource("early", t0 - 100), resource("late", t0 - 100)}}}));
-  const auto i1 = test::write_backup_set(
-      dir.path,
-      incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z", "2026-11-30T02:05:00Z",
-                  {{chunk_phase::basis, {resource("early", t0 + 3597, "re"), resource("late", t0 + 3598, "re")}}},
-                  {deleted("early", "2026-11-30T01:59:57.300Z"), deleted("late", "2026-11-30T01:59:58.300Z")}));
+  backup_chain chain(dir.path);
+  const auto full = chain.full(
+      "full", {resources({{chunk_phase::basis, {resource("early", t0 - 100), resource("late", t0 - 100)}}})});
+  const auto i1 = chain.incremental(
+      "i1", {resources({{chunk_phase::basis, {resource("early", t0 + 3597, "re"), resource("late", t0 + 3598, "re")}}},
+                       tombstones{deleted("early", "2026-11-30T01:59:57.300Z"),
+                                  deleted("late", "2026-11-30T01:59:58.300Z")})});
   const auto m = merge(dir.path / "out", {full, i1});
   // early: same second, before deltaSince -> re-created after the delete; late: at deltaSince -> deleted.
   EXPECT_EQ(m.documents, (std::vector<std::string>{restored("early", t0 + 3597, "re")}));
@@ -179,12 +143,13 @@ TEST(RestoreMerge, SameSecondTieUsesTheSetsDeltaSince) {
 
 TEST(RestoreMerge, AFullBackupsOwnTombstonesRemoveWhatItsBasisReadBeforeTheDelete) {
   test::temp_dir dir;
-  auto spec = full_set({{chunk_phase::basis, {resource("kept", t0 - 100), resource("gone", t0 - 100),
-                                              resource("back", t0 + 20, "re")}}});
+  backup_chain chain(dir.path);
   // deltaSince of the full is 00:59:58; deletes while its basis ran (01:00:10).
-  spec.collections[0].tombstones = std::vector<io::files::tombstone>{deleted("gone", "2026-11-30T01:00:10Z"),
-                                                                     deleted("back", "2026-11-30T01:00:10Z")};
-  const auto full = test::write_backup_set(dir.path, spec);
+  const auto full = chain.full(
+      "full", {resources({{chunk_phase::basis, {resource("kept", t0 - 100), resource("gone", t0 - 100),
+                                                resource("back", t0 + 20, "re")}}},
+                         tombstones{deleted("gone", "2026-11-30T01:00:10Z"),
+                                    deleted("back", "2026-11-30T01:00:10Z")})});
   const auto m = merge(dir.path / "out", {full});
   EXPECT_EQ(m.documents, (std::vector<std::string>{restored("kept", t0 - 100), restored("back", t0 + 20, "re")}));
   EXPECT_EQ(m.result.deletes_applied, 1u);
@@ -192,11 +157,10 @@ TEST(RestoreMerge, AFullBackupsOwnTombstonesRemoveWhatItsBasisReadBeforeTheDelet
 
 TEST(RestoreMerge, ADeltaVersionBeatsATombstoneOfItsSet) {
   test::temp_dir dir;
-  const auto full = test::write_backup_set(dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100)}}}));
-  const auto i1 = test::write_backup_set(
-      dir.path, incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z",
-                            "2026-11-30T02:05:00Z", {{chunk_phase::delta, {resource("a", t0 + 3599, "d")}}},
-                            {deleted("a", "2026-11-30T02:01:00Z")}));
+  backup_chain chain(dir.path);
+  const auto full = chain.full("full", {resources({{chunk_phase::basis, {resource("a", t0 - 100)}}})});
+  const auto i1 = chain.incremental("i1", {resources({{chunk_phase::delta, {resource("a", t0 + 3599, "d")}}},
+                                                     tombstones{deleted("a", "2026-11-30T02:01:00Z")})});
   EXPECT_EQ(merge(dir.path / "out", {full, i1}).documents, (std::vector<std::string>{restored("a", t0 + 3599, "d")}));
 }
 
@@ -208,16 +172,15 @@ TEST(RestoreMerge, OutputIsTheSameWhateverTheNumberOfDecoders) {
     for (int i = 0; i < 50; ++i) chunk.documents.push_back(resource(std::to_string(c * 50 + i), t0 - 500 + i));
     chunks.push_back(chunk);
   }
-  const auto full = test::write_backup_set(dir.path, full_set(chunks));
+  backup_chain chain(dir.path);
+  const auto full = chain.full("full", {resources(chunks)});
   std::vector<chunk_spec> updates;
   for (int c = 0; c < 3; ++c) {
     chunk_spec chunk;
     for (int i = 0; i < 20; ++i) chunk.documents.push_back(resource(std::to_string(c * 97 + i * 3), t0 + 1000 + i, "u"));
     updates.push_back(chunk);
   }
-  const auto i1 = test::write_backup_set(
-      dir.path, incremental("i1", "2026-11-30T01:10:00Z", "2026-11-30T02:00:00Z", "2026-11-30T01:59:58Z",
-                            "2026-11-30T02:05:00Z", updates, {deleted("7", "2026-11-30T01:30:00Z")}));
+  const auto i1 = chain.incremental("i1", {resources(updates, tombstones{deleted("7", "2026-11-30T01:30:00Z")})});
   const auto one = merge(dir.path / "one", {full, i1}, {.decoders = 1, .job_capacity = 1, .reorder_window = 1}, 4096);
   const auto many = merge(dir.path / "many", {full, i1}, {.decoders = 4, .job_capacity = 4, .reorder_window = 3}, 4096);
   EXPECT_GT(one.files.size(), 3u);
@@ -227,8 +190,9 @@ TEST(RestoreMerge, OutputIsTheSameWhateverTheNumberOfDecoders) {
 
 TEST(RestoreMerge, ACorruptChunkFailsNamingIt) {
   test::temp_dir dir;
-  const auto full = test::write_backup_set(
-      dir.path, full_set({{chunk_phase::basis, {resource("a", t0 - 100)}}, {chunk_phase::basis, {resource("b", t0)}}}));
+  const auto full = test::backup_chain(dir.path).full(
+      "full",
+      {resources({{chunk_phase::basis, {resource("a", t0 - 100)}}, {chunk_phase::basis, {resource("b", t0)}}})});
   test::flip_byte(full / "Resources/000002.jsonl.zst");
   try {
     merge(dir.path / "out", {full});
@@ -240,8 +204,8 @@ TEST(RestoreMerge, ACorruptChunkFailsNamingIt) {
 
 TEST(RestoreMerge, ADocumentWithoutIdFailsNamingTheChunkAndLine) {
   test::temp_dir dir;
-  const auto full = test::write_backup_set(
-      dir.path, full_set({{chunk_phase::basis, {resource("a", t0), R"({"objecttype":"Person","_ts":1})"}}}));
+  const auto full = test::backup_chain(dir.path).full(
+      "full", {resources({{chunk_phase::basis, {resource("a", t0), R"({"objecttype":"Person","_ts":1})"}}})});
   try {
     merge(dir.path / "out", {full});
     FAIL() << "expected stage_error";
@@ -252,7 +216,7 @@ TEST(RestoreMerge, ADocumentWithoutIdFailsNamingTheChunkAndLine) {
 
 TEST(RestoreMerge, EmptyChunksGiveNoDocuments) {
   test::temp_dir dir;
-  const auto full = test::write_backup_set(dir.path, full_set({{chunk_phase::basis, {}}}));
+  const auto full = test::backup_chain(dir.path).full("full", {resources({{chunk_phase::basis, {}}})});
   const auto m = merge(dir.path / "out", {full});
   EXPECT_TRUE(m.files.empty());
   EXPECT_EQ(m.result.documents, 0u);

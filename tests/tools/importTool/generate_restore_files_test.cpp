@@ -5,7 +5,7 @@
 
 #include "io/files/restore_file.hpp"
 #include "io/files/restore_plan.hpp"
-#include "support/backup_set_builder.hpp"
+#include "support/backup_chain.hpp"
 #include "support/temp_dir.hpp"
 #include "tests/tools/importTool/run_tool.hpp"
 
@@ -23,10 +23,11 @@ namespace files = io::files;
 using files::backup_type;
 using files::chunk_phase;
 using idabus::test::resource;
+using idabus::test::resources;
 using idabus::test::restored;
 using test::run_in_process;
 
-constexpr std::int64_t t0 = 1796000400;  // 2026-11-30T01:00:00Z
+constexpr std::int64_t t0 = idabus::test::backup_chain::first_basis_ts;  // 2026-11-30T01:00:00Z
 
 std::string event(const std::string& id, std::int64_t ts) {
   return R"({"id":")" + id + R"(","eventType":"Request","_rid":"x","_self":"s","_etag":"\"e\"","_attachments":"a/","_ts":)" +
@@ -36,42 +37,29 @@ std::string event_restored(const std::string& id, std::int64_t ts) {
   return R"({"id":")" + id + R"(","eventType":"Request","_ts":)" + std::to_string(ts) + "}";
 }
 
+// Events (partitioned by /id) holding `chunks`.
+idabus::test::collection_spec events(std::vector<idabus::test::chunk_spec> chunks) {
+  idabus::test::collection_spec e;
+  e.name = "Events";
+  e.partition_key_path = "/id";
+  e.chunks = std::move(chunks);
+  return e;
+}
+
 // Full backup F (completed 01:10) and incremental I (completed 02:05) of Resources and Events.
 struct backups {
   idabus::test::temp_dir dir;
   fs::path folder = dir.path / "backups";
-  fs::path full, incremental;
-
-  backups() {
-    idabus::test::set_spec f;
-    f.id = "full";
-    f.basis_started = "2026-11-30T01:00:00Z";
-    f.completed = "2026-11-30T01:10:00Z";
-    idabus::test::collection_spec r;
-    r.delta_since = idabus::test::utc("2026-11-30T00:59:58Z");
-    r.chunks = {{chunk_phase::basis, {resource("a", t0 - 300), resource("b", t0 - 200), resource("c", t0 - 100)}},
-                {chunk_phase::delta, {resource("b", t0 + 60, "2")}}};
-    idabus::test::collection_spec e;
-    e.name = "Events";
-    e.partition_key_path = "/id";
-    e.chunks = {{chunk_phase::basis, {event("e1", t0 - 50), event("e2", t0 - 40)}}};
-    f.collections = {r, e};
-    full = idabus::test::write_backup_set(folder, f);
-
-    idabus::test::set_spec i;
-    i.id = "incr";
-    i.basis_started = "2026-11-30T02:00:00Z";
-    i.completed = "2026-11-30T02:05:00Z";
-    r.type = e.type = backup_type::incremental;
-    r.since = e.since = idabus::test::utc("2026-11-30T01:10:00Z");
-    r.delta_since = e.delta_since = idabus::test::utc("2026-11-30T01:59:58Z");
-    r.chunks = {{chunk_phase::basis, {resource("a", t0 + 3000, "3"), resource("n", t0 + 3100)}}};
-    r.tombstones = std::vector<files::tombstone>{idabus::test::deleted("c", "2026-11-30T01:30:00Z")};
-    e.chunks = {{chunk_phase::basis, {event("e3", t0 + 3200)}}};
-    e.tombstones = std::vector<files::tombstone>{};
-    i.collections = {r, e};
-    incremental = idabus::test::write_backup_set(folder, i);
-  }
+  idabus::test::backup_chain chain{folder};
+  fs::path full = chain.full(
+      "full",
+      {resources({{chunk_phase::basis, {resource("a", t0 - 300), resource("b", t0 - 200), resource("c", t0 - 100)}},
+                  {chunk_phase::delta, {resource("b", t0 + 60, "2")}}}),
+       events({{chunk_phase::basis, {event("e1", t0 - 50), event("e2", t0 - 40)}}})});
+  fs::path incremental = chain.incremental(
+      "incr", {resources({{chunk_phase::basis, {resource("a", t0 + 3000, "3"), resource("n", t0 + 3100)}}},
+                         std::vector<files::tombstone>{idabus::test::deleted("c", "2026-11-30T01:30:00Z")}),
+               events({{chunk_phase::basis, {event("e3", t0 + 3200)}}})});
 };
 
 std::vector<std::string> documents_in(const fs::path& out, const std::string& collection) {
@@ -222,18 +210,7 @@ TEST(GenerateRestoreFiles, AnOutputFolderHoldingARestoreIsRefusedUntouched) {
 TEST(GenerateRestoreFiles, AFailingMergeLeavesNothingBehind) {
   backups b;
   // A chunk whose hash matches its manifest but whose line is no document (written that way).
-  idabus::test::set_spec s;
-  s.id = "broken";
-  s.basis_started = "2026-11-30T03:00:00Z";
-  s.completed = "2026-11-30T03:05:00Z";
-  idabus::test::collection_spec e;
-  e.name = "Events";
-  e.partition_key_path = "/id";
-  e.type = backup_type::incremental;
-  e.since = idabus::test::utc("2026-11-30T02:05:00Z");
-  e.chunks = {{chunk_phase::basis, {R"({"eventType":"Request","_ts":1})"}}};
-  s.collections.push_back(e);
-  idabus::test::write_backup_set(b.folder, s);
+  b.chain.incremental("broken", {events({{chunk_phase::basis, {R"({"eventType":"Request","_ts":1})"}}})});
   const auto out = b.dir.path / "out";
   const auto r = generate(b, out, "Resources,Events", "2026-11-30T04:00:00");
   EXPECT_EQ(r.code, exit_failed);
@@ -282,18 +259,15 @@ namespace {
 // (SIGSTOP) as soon as its output folder appears, so the SIGINT lands in the merge, not after it.
 TEST(GenerateRestoreFiles, InterruptedByCtrlCRemovesWhatItWroteAndExits130) {
   idabus::test::temp_dir dir;
-  idabus::test::set_spec s;
-  idabus::test::collection_spec c;
-  c.delta_since = idabus::test::utc("2026-11-30T00:59:58Z");
+  std::vector<idabus::test::chunk_spec> chunks;
   for (int k = 0; k < 12; ++k) {
     idabus::test::chunk_spec chunk;
     for (int i = 0; i < 4000; ++i) {
       chunk.documents.push_back(resource(std::to_string(k * 4000 + i), t0 - 100, std::string(400, 'v')));
     }
-    c.chunks.push_back(std::move(chunk));
+    chunks.push_back(std::move(chunk));
   }
-  s.collections.push_back(std::move(c));
-  idabus::test::write_backup_set(dir.path / "backups", s);
+  idabus::test::backup_chain(dir.path / "backups").full("b1", {resources(std::move(chunks))});
   const auto out = dir.path / "out";
   const std::string tool = std::string(IDABUS_BIN_DIR) + "/importTool";
   const pid_t pid = ::fork();

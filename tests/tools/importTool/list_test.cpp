@@ -2,7 +2,7 @@
 
 #include "tools/importTool/commands.hpp"
 
-#include "support/backup_set_builder.hpp"
+#include "support/backup_chain.hpp"
 #include "support/temp_dir.hpp"
 #include "tests/tools/importTool/run_tool.hpp"
 
@@ -18,36 +18,31 @@ using io::files::backup_type;
 using io::files::chunk_phase;
 using test::run_in_process;
 
-idabus::test::set_spec set(std::string id, std::string basis, std::string completed, backup_type type,
-                           std::optional<std::string> since = {}) {
-  idabus::test::set_spec s;
-  s.id = std::move(id);
-  s.basis_started = std::move(basis);
-  s.completed = std::move(completed);
-  idabus::test::collection_spec c;
-  c.type = type;
-  if (since) c.since = idabus::test::utc(*since);
-  c.chunks = {{chunk_phase::basis, {idabus::test::resource("a", 1), idabus::test::resource("b", 2)}}};
-  if (type == backup_type::incremental) {
-    c.tombstones = std::vector<io::files::tombstone>{idabus::test::deleted("z", "2026-11-30T01:20:00Z")};
-  }
-  s.collections.push_back(std::move(c));
-  return s;
+// Resources with two documents.
+idabus::test::collection_spec two_documents() {
+  using idabus::test::resource;
+  return idabus::test::resources({{chunk_phase::basis, {resource("a", 1), resource("b", 2)}}});
+}
+
+// The same and a delete (an incremental's tombstone).
+idabus::test::collection_spec two_documents_and_a_delete() {
+  auto c = two_documents();
+  c.tombstones = std::vector<io::files::tombstone>{idabus::test::deleted("z", "2026-11-30T01:20:00Z")};
+  return c;
 }
 
 // f1 (01:10), i1 (02:05), f2 (03:10), i2 (04:05), and an incomplete set.
 struct folder {
   idabus::test::temp_dir dir;
   folder() {
-    idabus::test::write_backup_set(dir.path, set("f1", "2026-11-30T01:00:00Z", "2026-11-30T01:10:00Z", backup_type::full));
-    idabus::test::write_backup_set(dir.path, set("i1", "2026-11-30T02:00:00Z", "2026-11-30T02:05:00Z",
-                                                 backup_type::incremental, "2026-11-30T01:10:00Z"));
-    idabus::test::write_backup_set(dir.path, set("f2", "2026-11-30T03:00:00Z", "2026-11-30T03:10:00Z", backup_type::full));
-    idabus::test::write_backup_set(dir.path, set("i2", "2026-11-30T04:00:00Z", "2026-11-30T04:05:00Z",
-                                                 backup_type::incremental, "2026-11-30T03:10:00Z"));
-    auto broken = set("x", "2026-11-30T05:00:00Z", "2026-11-30T05:05:00Z", backup_type::full);
+    idabus::test::backup_chain chain(dir.path);
+    chain.full("f1", {two_documents()});
+    chain.incremental("i1", {two_documents_and_a_delete()});
+    chain.full("f2", {two_documents()});
+    chain.incremental("i2", {two_documents_and_a_delete()});
+    auto broken = chain.next("x", backup_type::full, {two_documents()});
     broken.with_manifest = false;
-    idabus::test::write_backup_set(dir.path, broken);
+    chain.write(broken);
   }
 };
 

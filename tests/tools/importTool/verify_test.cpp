@@ -2,7 +2,7 @@
 
 #include "tools/importTool/commands.hpp"
 
-#include "support/backup_set_builder.hpp"
+#include "support/backup_chain.hpp"
 #include "support/temp_dir.hpp"
 #include "tests/tools/importTool/run_tool.hpp"
 
@@ -19,13 +19,10 @@ struct folder {
   idabus::test::temp_dir dir;
   fs::path set_dir;
   folder() {
-    idabus::test::set_spec s;
-    idabus::test::collection_spec c;
-    c.chunks = {{chunk_phase::basis, {idabus::test::resource("a", 1)}},
-                {chunk_phase::basis, {idabus::test::resource("b", 2)}},
-                {chunk_phase::delta, {idabus::test::resource("c", 3)}}};
-    s.collections.push_back(c);
-    set_dir = idabus::test::write_backup_set(dir.path, s);
+    set_dir = idabus::test::backup_chain(dir.path).full(
+        "b1", {idabus::test::resources({{chunk_phase::basis, {idabus::test::resource("a", 1)}},
+                                        {chunk_phase::basis, {idabus::test::resource("b", 2)}},
+                                        {chunk_phase::delta, {idabus::test::resource("c", 3)}}})});
   }
 };
 
