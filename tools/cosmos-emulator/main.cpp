@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
     fault_opts.unavailable_probability = opts.fault_503;
     fault_opts.reset_probability = opts.fault_reset;
     fault_opts.seed = opts.seed;
+    fault_opts.only = opts.fault_only;
+    fault_opts.limit = opts.fault_limit;
     emu::fault_injector faults(fault_opts);
 
     http::server_options server_opts;

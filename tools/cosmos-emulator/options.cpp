@@ -34,7 +34,8 @@ std::string usage() {
   return "usage: cosmos-emulator [--host 127.0.0.1] [--port 8081] [--key <base64>]\n"
          "                       [--tls-cert FILE --tls-key FILE] [--partitions 4] [--ru-per-second N]\n"
          "                       [--data-dir DIR] [--latency-ms N] [--fault-429 P] [--fault-503 P]\n"
-         "                       [--fault-reset P] [--seed S] [--threads N]\n"
+         "                       [--fault-reset P] [--seed S] [--fault-only 'METHOD /path-prefix']\n"
+         "                       [--fault-limit N] [--threads N]\n"
          "A local Azure Cosmos DB (NoSQL) REST endpoint. --port 0 picks a free port; the first line of\n"
          "stdout is always 'listening on <url>'. Exit codes: 0 after SIGINT/SIGTERM, 1 on a start-up or\n"
          "runtime failure, 2 on a bad command line.\n";
@@ -63,7 +64,7 @@ options_result parse_options(std::span<const std::string_view> args) {
     static constexpr std::string_view known[] = {"--host",       "--port",      "--key",        "--tls-cert",
                                                  "--tls-key",    "--partitions", "--ru-per-second", "--data-dir",
                                                  "--latency-ms", "--fault-429", "--fault-503",  "--fault-reset",
-                                                 "--seed",       "--threads"};
+                                                 "--seed",       "--fault-only", "--fault-limit", "--threads"};
     bool is_known = false;
     for (auto k : known) is_known = is_known || k == name;
     if (!is_known) return fail("unknown option " + std::string(name) + " (see --help)");
@@ -117,6 +118,13 @@ options_result parse_options(std::span<const std::string_view> args) {
       auto v = parse_integer<std::uint64_t>(value, 0, std::numeric_limits<std::uint64_t>::max());
       if (!v) return fail("--seed: expected an unsigned 64-bit integer, got '" + std::string(value) + "'");
       opts.seed = *v;
+    } else if (name == "--fault-only") {
+      if (value.empty()) return fail("--fault-only: expected the start of '<METHOD> <path>', e.g. 'PUT /dbs/db/colls/c/docs/id'");
+      opts.fault_only = value;
+    } else if (name == "--fault-limit") {
+      auto v = parse_integer<std::uint64_t>(value, 0, std::numeric_limits<std::uint64_t>::max());
+      if (!v) return fail("--fault-limit: expected an unsigned 64-bit integer (0 = no limit), got '" + std::string(value) + "'");
+      opts.fault_limit = *v;
     } else if (name == "--threads") {
       auto v = parse_integer<std::uint32_t>(value, 1, 256);
       if (!v) return fail("--threads: expected an integer 1..256, got '" + std::string(value) + "'");

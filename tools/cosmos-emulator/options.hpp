@@ -2,7 +2,8 @@
 // options: the command line of cosmos-emulator (DESIGN §11).
 //   cosmos-emulator [--host 127.0.0.1] [--port 8081] [--key <base64>] [--tls-cert F --tls-key F]
 //                   [--partitions 4] [--ru-per-second N] [--data-dir D] [--latency-ms N]
-//                   [--fault-429 P] [--fault-503 P] [--fault-reset P] [--seed S] [--threads N]
+//                   [--fault-429 P] [--fault-503 P] [--fault-reset P] [--seed S]
+//                   [--fault-only "METHOD /path-prefix"] [--fault-limit N] [--threads N]
 // Each option takes its value as the next argument or after '=' (--port=0). Parsing never throws:
 // a bad command line comes back as one line naming the option and what was expected, and the
 // program exits with code 2.
@@ -34,6 +35,8 @@ struct emulator_options {
   double fault_503 = 0;
   double fault_reset = 0;
   std::uint64_t seed = 1;
+  std::string fault_only;        ///< faults only for requests whose "<METHOD> <path>" starts with it
+  std::uint64_t fault_limit = 0;  ///< no fault after this many (0 = no limit)
   std::uint32_t threads = 2;
 };
 

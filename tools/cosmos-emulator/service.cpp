@@ -22,7 +22,7 @@ http::reply serve_request(routes& api, fault_injector& faults, std::chrono::mill
   }
   std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
   bool account_read = request.method == "GET" && (path.empty() || path == "/");
-  fault f = account_read ? fault::none : faults.next();
+  fault f = account_read ? fault::none : faults.next(request.method, path);
   if (f == fault::throttle) {
     out.message = error_response(429, "TooManyRequests",
                                  "Request rate is large. More Request Units may be needed, so no changes were made. "

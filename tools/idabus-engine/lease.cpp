@@ -1,12 +1,20 @@
 #include "tools/idabus-engine/lease.hpp"
 
+#include "io/cosmos/errors.hpp"
+#include "io/cosmos/retry.hpp"
+#include "io/http/transport_error.hpp"
 #include "io/json/write.hpp"
 #include "tools/idabus-engine/time_format.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <simdjson.h>
 
 #include <cerrno>
 #include <csignal>
+#include <exception>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -44,6 +52,27 @@ lease_state parse_lease(std::string_view json, std::string etag) {
   return l;
 }
 
+namespace {
+
+/// Whether a failed write may have run: a timeout or a server error, not a refusal.
+bool outcome_unknown(const io::cosmos::cosmos_error& e) {
+  return e.status() >= 500 || io::cosmos::classify(e.status(), e.substatus()) == io::cosmos::failure_class::transient;
+}
+
+bool same_claim(const lease_state& a, const lease_state& b) {
+  return a.owner == b.owner && a.host == b.host && a.pid == b.pid && a.event_id == b.event_id &&
+         a.expires_ms == b.expires_ms;
+}
+
+}  // namespace
+
+write_outcome judge_write(const std::optional<lease_state>& now, const lease_state& written,
+                          std::string_view previous_etag) {
+  if (!now) return previous_etag.empty() ? write_outcome::not_landed : write_outcome::lost;
+  if (same_claim(*now, written)) return write_outcome::landed;
+  return now->etag == previous_etag ? write_outcome::not_landed : write_outcome::lost;
+}
+
 bool owner_is_dead(const lease_state& lease, std::int64_t now_ms, std::string_view this_host) {
   if (!lease.held()) return false;
   if (now_ms >= lease.expires_ms) return true;
@@ -77,47 +106,83 @@ net::awaitable<std::optional<lease_state>> backup_lease::read() {
 }
 
 net::awaitable<bool> backup_lease::acquire(std::string event_id) {
-  auto wanted = mine(std::move(event_id));
   auto current = co_await read();
-  std::optional<stored_document> written;
-  if (!current) {
-    written = co_await store_.create_event(std::string(lease_document_id), to_json(wanted));
-  } else if (!current->held() || now_ms() >= current->expires_ms) {
-    // An expired holder is taken over here; its event is marked Failed by the recovery, which
-    // runs before every create (orchestrator::start).
-    written = co_await store_.replace_event(std::string(lease_document_id), to_json(wanted), current->etag);
-  }
+  // An expired holder is taken over here; its event is marked Failed by the recovery, which
+  // runs before every create (orchestrator::start).
+  if (current && current->held() && now_ms() < current->expires_ms) co_return false;
+  auto wanted = mine(std::move(event_id));
+  std::string previous_etag = current ? current->etag : std::string();
+  auto written = co_await write(std::move(wanted), std::move(previous_etag));
   if (!written) co_return false;
-  wanted.etag = written->etag;
-  held_ = std::move(wanted);
+  held_ = std::move(written);
   co_return true;
 }
 
 net::awaitable<bool> backup_lease::renew() {
   if (!held_) co_return false;
   auto next = mine(held_->event_id);
-  auto written = co_await store_.replace_event(std::string(lease_document_id), to_json(next), held_->etag);
-  if (!written) {
-    held_.reset();
-    co_return false;
-  }
-  next.etag = written->etag;
-  held_ = std::move(next);
-  co_return true;
+  auto written = co_await write(std::move(next), held_->etag);
+  held_ = std::move(written);
+  co_return held_.has_value();
 }
 
 net::awaitable<void> backup_lease::release() {
   if (!held_) co_return;
-  lease_state free;
   const auto etag = held_->etag;
   held_.reset();
-  co_await store_.replace_event(std::string(lease_document_id), to_json(free), etag);
+  lease_state free;
+  co_await write(std::move(free), etag);
 }
 
 net::awaitable<bool> backup_lease::release_abandoned(lease_state dead) {
   lease_state free;
-  auto written = co_await store_.replace_event(std::string(lease_document_id), to_json(free), dead.etag);
+  auto written = co_await write(std::move(free), std::move(dead.etag));
   co_return written.has_value();
+}
+
+net::awaitable<std::optional<lease_state>> backup_lease::write(lease_state wanted, std::string previous_etag) {
+  const std::string id(lease_document_id);
+  const auto give_up_at =
+      std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::milliseconds>(ttl_) / 2;
+  auto pause = first_pause;
+  for (int attempt = 1;; ++attempt) {
+    std::optional<stored_document> written;
+    std::exception_ptr unknown;  // the write failed in a way that does not say whether it ran
+    try {
+      if (previous_etag.empty()) {
+        written = co_await store_.create_event(id, to_json(wanted));
+      } else {
+        written = co_await store_.replace_event(id, to_json(wanted), previous_etag);
+      }
+    } catch (const io::http::transport_error& e) {
+      if (e.kind() == io::http::transport_error_kind::cancelled) throw;
+      unknown = std::current_exception();
+    } catch (const io::cosmos::cosmos_error& e) {
+      if (!outcome_unknown(e)) throw;
+      unknown = std::current_exception();
+    }
+    if (written) {
+      wanted.etag = std::move(written->etag);
+      co_return wanted;
+    }
+    auto now = co_await read();
+    switch (judge_write(now, wanted, previous_etag)) {
+      case write_outcome::landed:
+        wanted.etag = now->etag;
+        co_return wanted;
+      case write_outcome::lost:
+        co_return std::nullopt;
+      case write_outcome::not_landed:
+        break;
+    }
+    if (attempt == max_write_attempts || std::chrono::steady_clock::now() + pause > give_up_at) {
+      if (unknown) std::rethrow_exception(unknown);
+      co_return std::nullopt;
+    }
+    net::steady_timer timer(co_await net::this_coro::executor, pause);
+    co_await timer.async_wait(net::use_awaitable);
+    pause *= 2;
+  }
 }
 
 }  // namespace idabus::engine

@@ -10,7 +10,14 @@
 // - release(): If-Match replace with a free lease.
 // - An owner is dead when its lease expired, or when it ran on this host with a pid that no
 //   longer exists (so a restart after SIGKILL need not wait for the expiry).
-// Runs on one executor. Cancellation: as store's.
+// Unknown outcomes: the client does not resend a create or an If-Match replace after a timeout
+// or reset (the server may have run it), and it resends one after 408/503 (whose resend then
+// meets our own first write as 409/412). So after such an error, and after a 409/412, every
+// lease write reads the lease back and judges (judge_write): what we wrote -> adopt it (its
+// etag); unchanged -> it did not land: write again, at most max_write_attempts times with a
+// doubling pause, within ttl/2 of the first try (then the error is rethrown); anything else ->
+// someone else's write won. Nothing is written again without that read.
+// Runs on one executor. Cancellation: as store's (a pause between attempts throws as well).
 
 #include "tools/idabus-engine/store.hpp"
 
@@ -40,6 +47,18 @@ std::string to_json(const lease_state& lease);
 /// Throws std::runtime_error for a document that is not a lease.
 lease_state parse_lease(std::string_view json, std::string etag);
 
+/// How a lease write turned out, judged from the lease as read back afterwards.
+enum class write_outcome {
+  landed,      ///< the document is what was written
+  not_landed,  ///< the document is as the write found it (its etag; still absent for a create)
+  lost,        ///< someone else changed it meanwhile
+};
+
+/// `now`: the lease read back (std::nullopt: absent); `written`: the state the write sent;
+/// `previous_etag`: the etag it was conditional on ("" for a create-only).
+write_outcome judge_write(const std::optional<lease_state>& now, const lease_state& written,
+                          std::string_view previous_etag);
+
 /// True when a held lease's owner can no longer renew it (see the file comment).
 bool owner_is_dead(const lease_state& lease, std::int64_t now_ms, std::string_view this_host);
 
@@ -62,7 +81,14 @@ class backup_lease {
   std::chrono::seconds ttl() const noexcept { return ttl_; }
 
  private:
+  static constexpr int max_write_attempts = 4;
+  static constexpr std::chrono::milliseconds first_pause{50};
+
   lease_state mine(std::string event_id) const;
+  /// Writes `wanted` conditional on `previous_etag` ("" = create-only), resolving unknown
+  /// outcomes as the file comment says. `wanted` with its new etag, or std::nullopt when
+  /// someone else's write won.
+  net::awaitable<std::optional<lease_state>> write(lease_state wanted, std::string previous_etag);
 
   store& store_;
   std::string owner_;

@@ -54,5 +54,28 @@ TEST(FaultInjector, ZeroProbabilitiesNeverInjectAndCertaintyAlwaysDoes) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(always.next(), fault::unavailable);
 }
 
+TEST(FaultInjector, OnlyMatchingRequestsDrawAndLeaveTheSequenceToThemselves) {
+  fault_options aimed = with(0.3, 0.3, 0.3, 7);
+  aimed.only = "PUT /dbs/d/colls/c/docs/lease";
+  fault_injector f(aimed);
+  std::vector<fault> got;
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(f.next("GET", "/dbs/d/colls/c/docs/lease"), fault::none);
+    EXPECT_EQ(f.next("PUT", "/dbs/d/colls/c/docs/other"), fault::none);
+    got.push_back(f.next("PUT", "/dbs/d/colls/c/docs/lease"));
+  }
+  // The matching requests see the same faults as if they were the only requests.
+  EXPECT_EQ(got, draw(with(0.3, 0.3, 0.3, 7), 200));
+}
+
+TEST(FaultInjector, NoFaultAfterTheLimit) {
+  fault_options o = with(0, 0, 1, 3);
+  o.limit = 2;
+  fault_injector f(o);
+  EXPECT_EQ(f.next(), fault::reset);
+  EXPECT_EQ(f.next(), fault::reset);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(f.next(), fault::none);
+}
+
 }  // namespace
 }  // namespace idabus::emulator

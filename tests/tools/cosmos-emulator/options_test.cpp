@@ -24,7 +24,8 @@ TEST(EmulatorOptions, DefaultsMatchTheDesign) {
 TEST(EmulatorOptions, ParsesEveryOptionInBothForms) {
   auto r = parse({"--host", "0.0.0.0", "--port=0", "--key", "dGVzdGtleQ==", "--tls-cert", "c.pem", "--tls-key", "k.pem",
                   "--partitions", "8", "--ru-per-second", "1000.5", "--data-dir", "/tmp/d", "--latency-ms", "5",
-                  "--fault-429", "0.1", "--fault-503", "0.2", "--fault-reset=0.3", "--seed", "42", "--threads", "3"});
+                  "--fault-429", "0.1", "--fault-503", "0.2", "--fault-reset=0.3", "--seed", "42", "--threads", "3",
+                  "--fault-only", "PUT /dbs/d/colls/c/docs/x", "--fault-limit=2"});
   ASSERT_TRUE(r.options) << r.error;
   const auto& o = *r.options;
   EXPECT_EQ(o.host, "0.0.0.0");
@@ -41,6 +42,8 @@ TEST(EmulatorOptions, ParsesEveryOptionInBothForms) {
   EXPECT_DOUBLE_EQ(o.fault_reset, 0.3);
   EXPECT_EQ(o.seed, 42u);
   EXPECT_EQ(o.threads, 3u);
+  EXPECT_EQ(o.fault_only, "PUT /dbs/d/colls/c/docs/x");
+  EXPECT_EQ(o.fault_limit, 2u);
 }
 
 TEST(EmulatorOptions, BadValuesNameTheOptionAndWhatWasExpected) {
@@ -57,6 +60,8 @@ TEST(EmulatorOptions, BadValuesNameTheOptionAndWhatWasExpected) {
       {{"--key", "not base64!"}, "--key: expected a base64 master key (the value is not valid base64)"},
       {{"--seed", "-3"}, "--seed: expected an unsigned 64-bit integer, got '-3'"},
       {{"--threads", "0"}, "--threads: expected an integer 1..256, got '0'"},
+      {{"--fault-only", ""}, "--fault-only: expected the start of '<METHOD> <path>', e.g. 'PUT /dbs/db/colls/c/docs/id'"},
+      {{"--fault-limit", "-1"}, "--fault-limit: expected an unsigned 64-bit integer (0 = no limit), got '-1'"},
       {{"--port"}, "--port: missing value"},
       {{"--bogus", "1"}, "unknown option --bogus (see --help)"},
       {{"stray"}, "unexpected argument 'stray' (options start with --)"},

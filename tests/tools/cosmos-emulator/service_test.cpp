@@ -78,6 +78,16 @@ TEST_F(EmulatorService, InjectedResetExecutesAndAsksForAResetDelivery) {
   EXPECT_EQ(serve_request(api, none, 0ms, signed_request("GET", "/dbs/db")).message.status, 200u);
 }
 
+TEST_F(EmulatorService, AFaultAimedWithOnlyHitsTheMatchingMethodAndPathAlone) {
+  fault_options o = faults_with(0, 1, 0);
+  o.only = "POST /dbs/aimed";
+  fault_injector aimed(o);
+  EXPECT_EQ(serve_request(api, aimed, 0ms, signed_request("POST", "/dbs", R"({"id":"aimed"})")).message.status, 201u);
+  EXPECT_EQ(serve_request(api, aimed, 0ms, signed_request("GET", "/dbs/aimed")).message.status, 200u);
+  EXPECT_EQ(serve_request(api, aimed, 0ms, signed_request("POST", "/dbs/aimed/colls", R"({"id":"c"})")).message.status,
+            503u);
+}
+
 TEST_F(EmulatorService, UnauthorizedRequestsAndTheAccountReadGetNoFault) {
   fault_injector always_429(faults_with(1, 0, 0));
   auto unsigned_req = signed_request("GET", "/dbs");

@@ -1,6 +1,7 @@
 #include "tools/idabus-engine/lease.hpp"
 
 #include "engine_fixture.hpp"
+#include "io/cosmos/errors.hpp"
 #include "support/co_assert.hpp"
 #include "support/run_coro.hpp"
 
@@ -17,6 +18,7 @@ namespace {
 using namespace idabus::engine::testing;
 using namespace boost::asio::experimental::awaitable_operators;
 using idabus::test::run_coro;
+namespace cosmos = idabus::io::cosmos;
 
 struct Lease : ::testing::Test {
   engine_env env;
@@ -66,6 +68,125 @@ TEST_F(Lease, AnExpiredLeaseIsTakenOverAndItsHolderCannotRenew) {
     auto l = co_await newcomer.read();
     EXPECT_EQ(l->event_id, "e2");
   });
+}
+
+// ---- unknown outcomes: cosmos-emulator aims its faults at the lease writes (--fault-only) ----
+
+const std::string lease_replace = "PUT /dbs/idabus/colls/Events/docs/idabus-backup-lease";
+const std::string event_create = "POST /dbs/idabus/colls/Events/docs";  // the lease's create (a bulk create)
+
+/// A client that surfaces a 503 at once (no transient retries of its own).
+cosmos::client_options surfacing_503() {
+  cosmos::client_options o;
+  o.retry.max_transient_attempts = 1;
+  return o;
+}
+
+TEST(LeaseUnknownOutcome, RenewalsAndAReleaseThatLandedButLostTheirResponsesAreAdopted) {
+  // Every lease replace runs and then has its response cut (the client does not resend it).
+  engine_env env{std::vector<std::string>{"--fault-reset", "1", "--fault-only", lease_replace}};
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    integration::session s(ctx, env.settings.cosmos.connection_string);
+    store st(s.client, env.settings.cosmos);
+    co_await st.ensure_collections();
+    backup_lease mine(st, "A", std::chrono::seconds(30)), other(st, "B", std::chrono::seconds(30));
+    CO_ASSERT_TRUE(co_await mine.acquire("e1"));
+    const auto acquired = co_await mine.read();
+    EXPECT_TRUE(co_await mine.renew());
+    const auto renewed = co_await mine.read();
+    EXPECT_EQ(renewed->owner, "A");
+    EXPECT_NE(renewed->etag, acquired->etag);
+    EXPECT_GE(renewed->expires_ms, acquired->expires_ms);
+    // The etag adopted is the one the lease has: the next renewal's If-Match meets it.
+    EXPECT_TRUE(co_await mine.renew());
+    EXPECT_FALSE(co_await other.acquire("e2"));
+    co_await mine.release();
+    EXPECT_FALSE((co_await mine.read())->held());
+    EXPECT_TRUE(co_await other.acquire("e2"));
+  });
+}
+
+TEST(LeaseUnknownOutcome, ACreateThatLandedButLostItsResponseIsOursNotAnotherEnginesHold) {
+  engine_env env{std::vector<std::string>{"--fault-reset", "1", "--fault-only", event_create}};
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    integration::session s(ctx, env.settings.cosmos.connection_string);
+    store st(s.client, env.settings.cosmos);
+    co_await st.ensure_collections();
+    backup_lease mine(st, "A", std::chrono::seconds(30));
+    EXPECT_TRUE(co_await mine.acquire("e1"));
+    const auto held = co_await mine.read();
+    CO_ASSERT_TRUE(held.has_value());
+    EXPECT_EQ(held->owner, "A");
+    EXPECT_EQ(held->event_id, "e1");
+    EXPECT_TRUE(co_await mine.renew());
+  });
+}
+
+TEST(LeaseUnknownOutcome, ARenewalThatDidNotLandIsWrittenAgainAfterTheLeaseIsReadBackUnchanged) {
+  // The first lease replace gets a 503 (nothing executed), which this client does not retry.
+  engine_env env{std::vector<std::string>{"--fault-503", "1", "--fault-only", lease_replace, "--fault-limit", "1"}};
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    integration::session s(ctx, env.settings.cosmos.connection_string, surfacing_503());
+    store st(s.client, env.settings.cosmos);
+    co_await st.ensure_collections();
+    backup_lease mine(st, "A", std::chrono::seconds(30));
+    CO_ASSERT_TRUE(co_await mine.acquire("e1"));
+    const auto acquired = co_await mine.read();
+    EXPECT_TRUE(co_await mine.renew());
+    const auto renewed = co_await mine.read();
+    EXPECT_EQ(renewed->owner, "A");
+    EXPECT_NE(renewed->etag, acquired->etag);
+    EXPECT_TRUE(co_await mine.renew());
+  });
+}
+
+TEST(LeaseUnknownOutcome, ARenewalThatNeverLandsFailsWithItsErrorAndKeepsTheLeaseUnchanged) {
+  engine_env env{std::vector<std::string>{"--fault-503", "1", "--fault-only", lease_replace}};
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    integration::session s(ctx, env.settings.cosmos.connection_string, surfacing_503());
+    store st(s.client, env.settings.cosmos);
+    co_await st.ensure_collections();
+    backup_lease mine(st, "A", std::chrono::seconds(30));
+    CO_ASSERT_TRUE(co_await mine.acquire("e1"));
+    const auto acquired = co_await mine.read();
+    unsigned status = 0;
+    try {
+      co_await mine.renew();
+    } catch (const cosmos::cosmos_error& e) {
+      status = e.status();
+    }
+    EXPECT_EQ(status, 503u) << "neither adopted nor taken for lost: the outcome stayed unknown";
+    EXPECT_EQ((co_await mine.read())->etag, acquired->etag);
+  });
+}
+
+TEST(LeaseWriteJudgement, WhatWasWrittenLandedTheUnchangedLeaseDidNotAnythingElseIsLost) {
+  lease_state written;
+  written.owner = "A";
+  written.host = "h";
+  written.pid = 7;
+  written.event_id = "e";
+  written.expires_ms = 2000;
+  auto now = written;
+  now.etag = "new";
+  EXPECT_EQ(judge_write(now, written, "old"), write_outcome::landed);
+  EXPECT_EQ(judge_write(now, written, ""), write_outcome::landed);  // a create that landed
+  auto before = written;
+  before.expires_ms = 1000;
+  before.etag = "old";
+  EXPECT_EQ(judge_write(before, written, "old"), write_outcome::not_landed);
+  EXPECT_EQ(judge_write(std::nullopt, written, ""), write_outcome::not_landed);  // a create that did not
+  auto taken = written;
+  taken.owner = "B";
+  taken.etag = "other";
+  EXPECT_EQ(judge_write(taken, written, "old"), write_outcome::lost);
+  EXPECT_EQ(judge_write(taken, written, ""), write_outcome::lost);  // someone else's create won
+  EXPECT_EQ(judge_write(std::nullopt, written, "old"), write_outcome::lost);  // the lease is gone
+  // A release: any free lease is what it wrote, whoever freed it.
+  lease_state free_lease;
+  auto freed = free_lease;
+  freed.etag = "x";
+  EXPECT_EQ(judge_write(freed, free_lease, "old"), write_outcome::landed);
 }
 
 TEST(LeaseOwner, IsDeadWhenExpiredOrItsProcessOnThisHostIsGone) {
