@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <sys/wait.h>
 
 namespace idabus::engine {
@@ -207,6 +209,41 @@ net::awaitable<void> release_after_basis(scripted_pass* pass, std::optional<acti
   t.expires_after(std::chrono::milliseconds(300));
   co_await t.async_wait(net::use_awaitable);
   write->reset();
+}
+
+TEST(OrchestratorLease, ABackupCompletesWhenEveryLeaseRenewalLandsButLosesItsResponse) {
+  // Every lease replace (each renewal, the release) runs and then has its response cut; the
+  // client does not resend an If-Match replace, so the lease reads itself back (lease.hpp).
+  engine_env env{std::vector<std::string>{"--fault-reset", "1", "--fault-only",
+                                          "PUT /dbs/idabus/colls/Events/docs/idabus-backup-lease"}};
+  scripted_pass pass;
+  pass.hold_basis = true;
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    engine_host host(ctx.get_executor(), env.settings, pass.as_pass());
+    pass.host = &host;
+    std::function<net::awaitable<void>()> body = [&]() -> net::awaitable<void> {
+      auto started = co_await start_backup(host, R"({"Events":{"isincluded":true}})", env.roots);
+      CO_ASSERT_EQ(started.outcome, start_outcome::started);
+      // Basis is held until two renewals landed (the create and two renewals: three etags), or
+      // until the backup ended without them.
+      std::set<std::string> etags;
+      net::steady_timer poll(co_await net::this_coro::executor);
+      while (etags.size() < 3 && host.backups().local_phase()) {
+        if (auto lease = co_await host.documents().read_event(std::string(lease_document_id))) etags.insert(lease->etag);
+        poll.expires_after(std::chrono::milliseconds(50));
+        co_await poll.async_wait(net::use_awaitable);
+      }
+      pass.release();
+      co_await host.backups().wait_idle();
+      auto e = co_await event_of(host, started.event_id);
+      EXPECT_EQ(e.status, backup_status::completed) << e.error;
+      EXPECT_GE(etags.size(), 3u);
+      auto lease = co_await host.documents().read_event(std::string(lease_document_id));
+      CO_ASSERT_TRUE(lease.has_value());
+      EXPECT_FALSE(parse_lease(lease->body, lease->etag).held()) << "the release landed too";
+    };
+    co_await with_host(host, std::move(body));
+  }, std::chrono::seconds(60));
 }
 
 TEST_F(Orchestrator, TheDeltaPassStartsOnlyAfterWritesInFlightFinished) {
