@@ -28,6 +28,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -53,6 +54,14 @@ struct bench_options {
   std::string emulator;
 };
 
+// One progress tick: how far the reader got and the RU each range had written by then.
+struct progress_sample {
+  double seconds = 0;
+  std::uint64_t position = 0;
+  std::uint64_t sent = 0;  ///< documents handed to the lanes
+  std::vector<double> range_ru;
+};
+
 struct collection_run {
   std::string name;
   std::string key_path;
@@ -62,6 +71,11 @@ struct collection_run {
   std::uint64_t documents = 0;
   double share = 0;
   double seconds = 0;
+  std::size_t lanes = 0;
+  std::vector<double> budget_wait;  ///< per range: seconds its requests waited for the budget
+  std::vector<progress_sample> timeline;
+  std::vector<std::uint64_t> file_starts;
+  double survey_seconds = 0;  ///< one read of every file (restore_file_reader), before the import
 };
 
 // Writes the Resources as restore files in backup order: pages of `page` documents from each of
@@ -107,15 +121,65 @@ net::awaitable<void> import_collection(stages::cosmos_session& session, pipeline
     ranges.push_back({r.min_inclusive, r.max_exclusive});
   }
   run.share = plan.range_share;
-  stages::import_tracker tracker(stages::survey_restore_files(run.files), std::move(ranges));
+  const auto survey_start = std::chrono::steady_clock::now();
+  auto surveyed = stages::survey_restore_files(run.files);
+  run.survey_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - survey_start).count();
+  stages::import_tracker tracker(std::move(surveyed), std::move(ranges));
   run.documents = tracker.total_documents();
   stages::restore_import_options options;
   options.files = run.files;
   options.partition_key_path = run.key_path;
   options.lanes = stages::import_lanes("bench", run.name, o.lanes, plan.range_share);
+  run.lanes = o.lanes;
+  run.file_starts = tracker.file_starts();
   const auto started = std::chrono::steady_clock::now();
+  options.progress = [&run, &tracker, started] {
+    progress_sample s;
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    s.position = tracker.position();
+    s.sent = tracker.counts().sent;
+    for (const auto& id : run.ranges) s.range_ru.push_back(run.counters.ranges[id].ru);
+    run.timeline.push_back(std::move(s));
+  };
   co_await stages::run_restore_import(client, file_thread, std::move(options), tracker, run.counters);
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  for (const auto& id : run.ranges) run.budget_wait.push_back(session.gate().waited_seconds("dbs/bench/colls/" + run.name, id));
+}
+
+// Where each range's sub-lanes spent the import (shares of sub-lane time), and the reader's
+// position with each range's RU/s over time.
+void report_time(const collection_run& run) {
+  const double lane_seconds = run.seconds * static_cast<double>(run.lanes);
+  std::printf("              reading every restore file once (the survey before the import): %.2f s\n", run.survey_seconds);
+  for (std::size_t i = 0; i < run.ranges.size(); ++i) {
+    const auto it = run.counters.ranges.find(run.ranges[i]);
+    if (it == run.counters.ranges.end()) continue;
+    const auto& c = it->second;
+    const double budget = i < run.budget_wait.size() ? run.budget_wait[i] : 0;
+    std::printf("              range %s sub-lane time: idle (no input) %.1f %%, budget wait %.1f %%, in flight %.1f %%; "
+                "router blocked on it %.2f s of %.2f s\n",
+                run.ranges[i].c_str(), 100.0 * c.idle_seconds / lane_seconds, 100.0 * budget / lane_seconds,
+                100.0 * (c.request_seconds - budget) / lane_seconds, c.router_blocked_seconds, run.seconds);
+  }
+  std::printf("              timeline (s: restore file read (slowest range) / documents sent to the lanes / RU/s per range):");
+  std::size_t last = 0;
+  for (std::size_t k = 0; k < run.timeline.size(); ++k) {
+    const auto& s = run.timeline[k];
+    if (k + 1 < run.timeline.size() && s.seconds - run.timeline[last].seconds < 2.0) continue;
+    const auto& from = run.timeline[last];
+    const std::size_t file =
+        static_cast<std::size_t>(std::upper_bound(run.file_starts.begin(), run.file_starts.end(), s.position) -
+                                 run.file_starts.begin());
+    std::printf("\n                %5.1f: file %zu/%zu %6llu", s.seconds, file, run.file_starts.size(),
+                static_cast<unsigned long long>(s.sent));
+    for (std::size_t i = 0; i < s.range_ru.size(); ++i) {
+      const double dt = k == last ? s.seconds : s.seconds - from.seconds;
+      const double before = k == last ? 0 : from.range_ru[i];
+      std::printf(" %6.0f", dt > 0 ? (s.range_ru[i] - before) / dt : 0.0);
+    }
+    last = k;
+  }
+  std::printf("\n");
 }
 
 net::awaitable<void> run_bench(cosmos::connection_string cs, bench_options o, std::vector<collection_run>& runs) {
@@ -152,6 +216,7 @@ bool report(const collection_run& run) {
   std::printf("              throttled %llu of %llu operations = %.2f %% (target <= 1 %%) %s; %llu bulk requests\n",
               static_cast<unsigned long long>(t.throttled_operations), static_cast<unsigned long long>(t.operations),
               100.0 * throttled, throttled <= 0.01 ? "OK" : "ABOVE TARGET", static_cast<unsigned long long>(t.requests));
+  report_time(run);
   return used >= 0.95 && throttled <= 0.01 && t.rejected == 0 && t.written == run.documents;
 }
 

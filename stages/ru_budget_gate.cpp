@@ -54,7 +54,19 @@ void ru_budget_gate::ranges_changed(std::string collection, std::vector<std::str
 
 boost::asio::awaitable<void> ru_budget_gate::acquire(io::cosmos::gate_key key, double estimate) {
   auto budget_key_text = budget_key(key);
+  const auto start = std::chrono::steady_clock::now();
   co_await budget_.reserve(std::move(budget_key_text), estimate);
+  const std::chrono::duration<double> waited = std::chrono::steady_clock::now() - start;
+  std::lock_guard lock(mutex_);
+  collections_[key.collection].waited[key.range_id] += waited.count();
+}
+
+double ru_budget_gate::waited_seconds(const std::string& collection, const std::string& range_id) {
+  std::lock_guard lock(mutex_);
+  const auto it = collections_.find(collection);
+  if (it == collections_.end()) return 0;
+  const auto w = it->second.waited.find(range_id);
+  return w == it->second.waited.end() ? 0 : w->second;
 }
 
 void ru_budget_gate::settle(io::cosmos::gate_key key, double estimate, double actual) {

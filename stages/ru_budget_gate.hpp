@@ -23,6 +23,7 @@
 #include "pipeline/keyed_ru_budget.hpp"
 #include "pipeline/ru_budget.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -48,6 +49,9 @@ class ru_budget_gate final : public io::cosmos::request_gate {
 
   /// The 429s reported for `collection` ("dbs/<db>/colls/<coll>") so far.
   std::uint64_t throttled_count(const std::string& collection);
+  /// Seconds acquire() has waited for the budget of one range of `collection` so far (summed
+  /// over concurrent waits): how long the range's requests were held back by pacing.
+  double waited_seconds(const std::string& collection, const std::string& range_id);
 
   /// The budget key of a gate key (see above).
   std::string budget_key(const io::cosmos::gate_key& key);
@@ -58,6 +62,7 @@ class ru_budget_gate final : public io::cosmos::request_gate {
     std::vector<std::string> ranges;
     bool unranged_key_ready = false;  ///< "<collection>#" was made unlimited
     std::uint64_t throttled = 0;      ///< 429s reported
+    std::map<std::string, double> waited;  ///< seconds in acquire, by range id
   };
   void split_locked(const std::string& collection, collection_state& state);
 

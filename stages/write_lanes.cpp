@@ -6,6 +6,7 @@
 #include "io/cosmos/errors.hpp"
 #include "pipeline/run_stages.hpp"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,6 +21,9 @@ namespace {
 namespace cosmos = io::cosmos;
 
 using lane_channel = pipeline::channel<write_document>;
+using clock = std::chrono::steady_clock;
+
+double seconds_since(clock::time_point start) { return std::chrono::duration<double>(clock::now() - start).count(); }
 
 std::string collection_link(const write_lanes_options& o) { return "dbs/" + o.database + "/colls/" + o.collection; }
 
@@ -39,7 +43,8 @@ cosmos::bulk_operation operation_of(write_document d) {
 
 // Consumes `in`; sends each document to the sub-lane of its range; finishes every lane at the end.
 net::awaitable<void> run_route(std::vector<cosmos::pk_range> ranges, std::size_t lanes_per_range,
-                               pipeline::channel<write_document>& in, std::vector<std::unique_ptr<lane_channel>>& lanes) {
+                               pipeline::channel<write_document>& in, std::vector<std::unique_ptr<lane_channel>>& lanes,
+                               write_lanes_counters& counters) {
   for (;;) {
     auto next = co_await in.receive();
     if (!next) break;
@@ -54,7 +59,12 @@ net::awaitable<void> run_route(std::vector<cosmos::pk_range> ranges, std::size_t
     }
     if (range == ranges.size()) throw std::out_of_range("no partition key range holds effective partition key " + epk);
     const std::size_t sub = std::hash<std::string>{}(epk + '\n' + document.id) % lanes_per_range;
-    co_await lanes[range * lanes_per_range + sub]->send(std::move(document));
+    auto& lane = *lanes[range * lanes_per_range + sub];
+    if (!lane.try_send(document)) {
+      const auto blocked = clock::now();
+      co_await lane.send(std::move(document));
+      counters.ranges[ranges[range].id].router_blocked_seconds += seconds_since(blocked);
+    }
   }
   for (auto& lane : lanes) lane->finish();
 }
@@ -72,7 +82,9 @@ net::awaitable<void> run_lane(cosmos::client& client, write_lanes_options option
   std::vector<std::uint64_t> tickets;  // of `operations`, in the same order
   for (;;) {
     if (!carried) {
+      const auto waiting = clock::now();
       auto next = co_await lane.receive();
+      counters.ranges[range_id].idle_seconds += seconds_since(waiting);
       if (!next) break;
       carried_ticket = next->ticket;
       carried = operation_of(std::move(*next));
@@ -108,6 +120,7 @@ net::awaitable<void> run_lane(cosmos::client& client, write_lanes_options option
     std::vector<std::uint64_t> batch_tickets = std::move(tickets);
     tickets.clear();
     cosmos::bulk_outcome outcome;
+    const auto requested = clock::now();
     try {
       outcome = co_await client.bulk_range(options.database, options.collection, range_id, std::move(operations));
     } catch (const cosmos::cosmos_error& e) {
@@ -124,6 +137,7 @@ net::awaitable<void> run_lane(cosmos::client& client, write_lanes_options option
     }
     write_counters batch_counters;
     batch_counters.add(outcome, sent);
+    batch_counters.request_seconds = seconds_since(requested);
     std::vector<std::optional<write_rejection>> rejected(outcome.results.size());
     for (std::size_t i = 0; i < outcome.results.size(); ++i) {
       const auto& r = outcome.results[i];
@@ -139,6 +153,7 @@ net::awaitable<void> run_lane(cosmos::client& client, write_lanes_options option
       c.retried_operations += batch_counters.retried_operations;
       c.requests += batch_counters.requests;
       c.ru += batch_counters.ru;
+      c.request_seconds += batch_counters.request_seconds;
     };
     add(counters.total);
     add(counters.ranges[range_id]);
@@ -194,7 +209,7 @@ net::awaitable<void> run_write_lanes(cosmos::client& client, write_lanes_options
     }
   }
   const std::size_t lanes_per_range = options.lanes_per_range;
-  stages.push_back({"write router", run_route(std::move(ranges), lanes_per_range, in, lanes)});
+  stages.push_back({"write router", run_route(std::move(ranges), lanes_per_range, in, lanes, counters)});
   co_await pipeline::run_stages(std::move(stages));
 }
 

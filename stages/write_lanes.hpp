@@ -22,7 +22,9 @@
 //   answered 429), retried operations and requests, in total and per range. options.on_result,
 //   when set, is called once per document as its final result arrives (after the counters were
 //   updated), with the document's ticket and its rejection (null when written): the caller can
-//   tell which documents are done (e.g. to checkpoint a prefix of its input).
+//   tell which documents are done (e.g. to checkpoint a prefix of its input). Per range they
+//   also hold where the time went: sub-lanes idle (no document queued), in requests, and the
+//   router waiting for room in the range's sub-lanes.
 // - A request answered 413 as a whole that held one document (larger than the service takes) is
 //   that document's rejection, not a failure of the stage.
 // Ends when `in` has ended and every document has a final result. Runs on the caller's executor
@@ -93,6 +95,11 @@ struct write_counters {
   std::uint64_t retried_operations = 0;    ///< operations re-sent (429, 408, 449, 503, 410)
   std::uint64_t requests = 0;              ///< bulk HTTP requests
   double ru = 0;                           ///< RU charged by the responses
+  // Where the time went (seconds, summed over a range's sub-lanes; idle and router waits only
+  // per range): where backpressure sits.
+  double idle_seconds = 0;            ///< sub-lanes waiting for a document
+  double request_seconds = 0;         ///< sub-lanes in a bulk request (the gate's wait included)
+  double router_blocked_seconds = 0;  ///< the router waiting for room in one of the sub-lanes
 
   void add(const io::cosmos::bulk_outcome& outcome, std::size_t sent) noexcept;
 };

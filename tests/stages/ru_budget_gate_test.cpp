@@ -127,6 +127,26 @@ TEST(RuBudgetGate, AThrottleHoldsTheNextAcquireOfItsKeyForRetryAfter) {
   });
 }
 
+TEST(RuBudgetGate, CountsHowLongEachRangesAcquiresWaited) {
+  keyed_ru_budget budget(per_key(0));  // unlimited: only the throttle pause makes range 0 wait
+  ru_budget_gate gate(budget);
+  gate.ranges_changed(coll, {"0", "1"});
+  const gate_key paused{coll, "0"};
+  const gate_key free{coll, "1"};
+  idabus::test::run_coro([&](net::io_context&) -> net::awaitable<void> {
+    co_await gate.acquire(paused, 10);  // named keys: GCC 12 and braced temporaries in co_await
+    gate.settle(paused, 10, 0);         // answered 429
+    gate.throttled(paused, 60ms);
+    co_await gate.acquire(paused, 10);  // its retry waits out the pause
+    gate.settle(paused, 10, 10);
+    co_await gate.acquire(free, 10);
+    gate.settle(free, 10, 10);
+  });
+  EXPECT_GE(gate.waited_seconds(coll, "0"), 0.060);
+  EXPECT_LT(gate.waited_seconds(coll, "1"), 0.060);
+  EXPECT_EQ(gate.waited_seconds("dbs/d/colls/other", "0"), 0.0);
+}
+
 TEST(RuBudgetGate, A429AndARetryForARangeGoneInASplitBringNoKeyOfItBack) {
   auto now = steady::time_point{} + 1h;
   keyed_ru_budget budget(per_key(10), [&] { return now; });  // a key re-created would run at 10 RU/s

@@ -302,6 +302,36 @@ TEST(WriteLanes, AHotRangeDoesNotHoldBackAColdOne) {
   }, std::chrono::seconds(5));
 }
 
+TEST(WriteLanes, CountsTheTimeInRequestsAndTheRoutersWaitForRoomPerRange) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    // Range "1" answers each request after 50 ms; one document per batch, one batch in flight,
+    // one queued: the router must wait for room before the third document.
+    rig r(ctx, [](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      std::vector<std::string> per_op(operations_in(req.body).size(), created);
+      return reply::ok(answer(per_op)).after(std::chrono::milliseconds(50));
+    });
+    std::vector<stages::write_document> docs;
+    for (const auto& k : keys_on("1", 6)) docs.push_back(document(k));
+    pipeline::channel<stages::write_document> in(1);
+    stages::write_lanes_counters counters;
+    auto options = lane_options();
+    options.lanes_per_range = 1;
+    options.max_batch_operations = 1;
+    options.lane_capacity = 1;
+    std::vector<pipeline::named_stage> run;
+    run.push_back({"source", send_all(std::move(docs), in)});
+    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
+    co_await pipeline::run_stages(std::move(run));
+    const auto& hot = counters.ranges["1"];
+    EXPECT_EQ(hot.written, 6u);
+    EXPECT_GE(hot.request_seconds, 6 * 0.050);  // at least the server's delay, per request
+    EXPECT_GE(counters.total.request_seconds, hot.request_seconds);
+    EXPECT_GT(hot.router_blocked_seconds, 0.0);
+    EXPECT_EQ(counters.ranges["0"].router_blocked_seconds, 0.0);
+  });
+}
+
 TEST(WriteLanes, CutsBatchesAtASliceOfTheRangesShareOfPredictedRu) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, all_created());
