@@ -2,6 +2,7 @@
 // a tenant from tenant-gen's generator. The chunks are checked independently of the writer's
 // code: plain ZSTD_decompress, OpenSSL's one-shot SHA256 and simdjson for id and _ts.
 #include "integration/emulator_fixture.hpp"
+#include "integration/upsert_documents.hpp"
 
 #include "io/files/backup_set.hpp"
 #include "io/files/manifest.hpp"
@@ -104,21 +105,6 @@ chunk_contents read_chunks(const std::filesystem::path& set_dir, const stages::c
   return out;
 }
 
-net::awaitable<void> upsert_all(cosmos::client& client, const std::string& collection,
-                                std::vector<gen::generated_document> docs) {
-  std::vector<cosmos::bulk_operation> ops;
-  for (auto& d : docs) {
-    cosmos::bulk_operation op;
-    op.type = cosmos::bulk_operation_type::upsert;
-    op.partition_key = {cosmos::pk_component(d.partition_key)};
-    op.id = d.id;
-    op.body = std::move(d.body);
-    ops.push_back(std::move(op));
-  }
-  auto results = co_await client.bulk(db, collection, std::move(ops));
-  for (const auto& r : results) EXPECT_EQ(r.status / 100, 2u) << r.message;
-}
-
 std::vector<stages::backup_collection> tenant_collections() {
   std::vector<stages::backup_collection> out;
   for (auto kind : gen::all_collections) {
@@ -182,7 +168,7 @@ TEST(BackupAgainstEmulator, FullBackupHoldsEveryDocumentOnceByteForByteAndIncrem
           co_await s.client.create_collection_if_missing(db, name, path);
           std::vector<gen::generated_document> docs;
           for (std::uint64_t i = 0; i < tenant.plan().count(kind); ++i) docs.push_back(tenant.generate(kind, i));
-          co_await upsert_all(s.client, name, std::move(docs));
+          co_await upsert_all(s.client, db, name, std::move(docs));
         }
 
         // ---- full backup ----
@@ -255,7 +241,7 @@ TEST(BackupAgainstEmulator, FullBackupHoldsEveryDocumentOnceByteForByteAndIncrem
           events.push_back(std::move(d));
         }
         const std::string events_collection = "Events";
-        co_await upsert_all(s.client, events_collection, std::move(events));
+        co_await upsert_all(s.client, db, events_collection, std::move(events));
 
         stages::backup_pass incremental = pass;
         incremental.since_ts = newest_ts + 1;

@@ -7,7 +7,7 @@
 #include "io/cosmos/connection_string.hpp"
 #include "io/cosmos/parallel_query.hpp"
 #include "io/http/client.hpp"
-#include "support/child_process.hpp"
+#include "support/cosmos_emulator.hpp"
 #include "support/temp_dir.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -25,26 +25,13 @@ namespace net = boost::asio;
 namespace cosmos = idabus::io::cosmos;
 namespace http = idabus::io::http;
 
-/// The public key of the Azure Cosmos DB emulator; cosmos-emulator uses it unless --key is given.
-inline const std::string emulator_key =
-    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+using test::emulator_key;
 
-/// cosmos-emulator on 127.0.0.1 with an ephemeral port and the given extra arguments.
-struct emulator {
-  explicit emulator(std::vector<std::string> extra = {}) : process(command(std::move(extra))) {
-    url = process.wait_for_line("listening on ");
-  }
-  static std::vector<std::string> command(std::vector<std::string> extra) {
-    std::vector<std::string> argv{std::string(IDABUS_BIN_DIR) + "/cosmos-emulator", "--port", "0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return argv;
-  }
-  /// "AccountEndpoint=<url>/;AccountKey=<key>;" plus `extra` (e.g. "DisableServerCertificateValidation=True;").
-  std::string connection(const std::string& key = emulator_key, const std::string& extra = {}) const {
-    return "AccountEndpoint=" + url + "/;AccountKey=" + key + ";" + extra;
-  }
-  child_process process;
-  std::string url;
+/// The cosmos-emulator built with the tests, on 127.0.0.1 with an ephemeral port and the given
+/// extra arguments.
+struct emulator : test::cosmos_emulator {
+  explicit emulator(std::vector<std::string> extra = {})
+      : cosmos_emulator(std::string(IDABUS_BIN_DIR) + "/cosmos-emulator", std::move(extra)) {}
 };
 
 using test::temp_dir;

@@ -2,6 +2,7 @@
 
 #include "io/cosmos/errors.hpp"
 #include "pipeline/keyed_ru_budget.hpp"
+#include "support/cosmos_emulator.hpp"
 #include "support/run_coro.hpp"
 #include "support/scripted_server.hpp"
 
@@ -21,8 +22,6 @@ using idabus::test::reply;
 using idabus::test::scripted_server;
 
 namespace {
-
-const std::string key = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
 
 const char* four_ranges =
     R"({"PartitionKeyRanges":[{"id":"0","minInclusive":"","maxExclusive":"3F"},{"id":"1","minInclusive":"3F","maxExclusive":"7F"},)"
@@ -51,7 +50,7 @@ struct rig {
   rig(net::io_context& ctx, scripted_server::handler handler)
       : server(ctx.get_executor(), std::move(handler)),
         http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http::client_options{}),
-        client(http, cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + key),
+        client(http, cosmos::parse_connection_string(idabus::test::connection_string_for(server.url())),
                options(gate)) {}
 
   static cosmos::client_options options(stages::ru_budget_gate& gate) {

@@ -1,5 +1,6 @@
 #include "stages/cosmos_session.hpp"
 
+#include "support/cosmos_emulator.hpp"
 #include "support/run_coro.hpp"
 #include "support/scripted_server.hpp"
 
@@ -16,10 +17,6 @@ using idabus::test::recorded_request;
 using idabus::test::reply;
 using idabus::test::scripted_server;
 
-namespace {
-const std::string key = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
-}
-
 TEST(CosmosSession, EveryRequestIsChargedToTheSessionsBudget) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     scripted_server server(ctx.get_executor(), [](const recorded_request&) {
@@ -28,7 +25,7 @@ TEST(CosmosSession, EveryRequestIsChargedToTheSessionsBudget) {
     stages::cosmos_session_options options;
     options.ru_cap = 1000;
     stages::cosmos_session session(ctx.get_executor(),
-                                   cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + key),
+                                   cosmos::parse_connection_string(idabus::test::connection_string_for(server.url())),
                                    options);
     co_await session.client().read_account();
     co_await session.client().read_account();

@@ -5,6 +5,7 @@
 // byte for byte with what the server returns.
 
 #include "engine_fixture.hpp"
+#include "integration/upsert_documents.hpp"
 #include "io/files/backup_set.hpp"
 #include "io/files/manifest.hpp"
 #include "tools/tenant-gen/generator.hpp"
@@ -70,27 +71,12 @@ inline std::map<std::string, std::vector<chunk_line>> lines_of(const std::filesy
   return out;
 }
 
-inline net::awaitable<void> upsert_all(cosmos::client& client, std::string collection,
-                                       std::vector<gen::generated_document> docs) {
-  std::vector<cosmos::bulk_operation> ops;
-  for (auto& d : docs) {
-    cosmos::bulk_operation op;
-    op.type = cosmos::bulk_operation_type::upsert;
-    op.partition_key = {cosmos::pk_component(d.partition_key)};
-    op.id = d.id;
-    op.body = std::move(d.body);
-    ops.push_back(std::move(op));
-  }
-  auto results = co_await client.bulk("idabus", std::move(collection), std::move(ops));
-  for (const auto& r : results) EXPECT_EQ(r.status / 100, 2u) << r.message;
-}
-
 /// Every document of the tenant into its collection.
 inline net::awaitable<void> load_tenant(cosmos::client& client, const gen::tenant_generator& tenant) {
   for (auto kind : gen::all_collections) {
     std::vector<gen::generated_document> docs;
     for (std::uint64_t i = 0; i < tenant.plan().count(kind); ++i) docs.push_back(tenant.generate(kind, i));
-    co_await upsert_all(client, std::string(gen::collection_name(kind)), std::move(docs));
+    co_await integration::upsert_all(client, "idabus", std::string(gen::collection_name(kind)), std::move(docs));
   }
 }
 

@@ -163,7 +163,7 @@ TEST_F(DeletesInBackups, BackupsRecordTheDeletesMadeThroughTheApiUpToTheConsiste
       for (std::uint64_t i = 0; i < tenant.plan().count(resources); ++i) docs.push_back(tenant.generate(resources, i));
       CO_ASSERT_TRUE(docs.size() >= 40u);
       auto all = docs;
-      co_await upsert_all(s.client, "Resources", std::move(all));
+      co_await integration::upsert_all(s.client, "idabus", "Resources", std::move(all));
       co_await let_the_margin_pass(env.settings);
       auto in_basis = [&host] { EXPECT_EQ(host.backups().local_phase(), backup_phase::basis); };
 

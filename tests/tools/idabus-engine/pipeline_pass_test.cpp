@@ -68,14 +68,14 @@ TEST_F(PipelinePass, FullThenIncrementalBackupThroughTheApiHoldExactlyTheDocumen
         expected.insert(d.id);
         changed.push_back(std::move(d));
       }
-      co_await upsert_all(s.client, "Resources", std::move(changed));
+      co_await integration::upsert_all(s.client, "idabus", "Resources", std::move(changed));
       const gen::tenant_generator more(gen::plan_tenant(20, 99));  // other seed: new ids
       std::vector<gen::generated_document> added;
       for (std::uint64_t i = 0; i < more.plan().count(gen::collection_kind::resources); ++i) {
         added.push_back(more.generate(gen::collection_kind::resources, i));
         expected.insert(added.back().id);
       }
-      co_await upsert_all(s.client, "Resources", std::move(added));
+      co_await integration::upsert_all(s.client, "idabus", "Resources", std::move(added));
       co_await let_the_margin_pass(env.settings);  // so that the delta pass does not hold them again
 
       const auto incremental =
@@ -115,7 +115,7 @@ TEST_F(PipelinePass, ACancelledBackupLeavesNoManifest) {
       for (std::uint64_t i = 0; i < tenant.plan().count(gen::collection_kind::resources); ++i) {
         docs.push_back(tenant.generate(gen::collection_kind::resources, i));
       }
-      co_await upsert_all(s.client, "Resources", std::move(docs));
+      co_await integration::upsert_all(s.client, "idabus", "Resources", std::move(docs));
       auto created = co_await host.http_api().handle(make_request(
           "PUT", "/api/v1/Backup/create?folderPathForBackup=" + env.roots.string(), R"({"Resources":{"isincluded":true}})"));
       CO_ASSERT_EQ(created.status, 202u);

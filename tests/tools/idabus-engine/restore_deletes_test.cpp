@@ -28,6 +28,10 @@ using namespace idabus::engine::testing;
 using idabus::test::run_coro;
 namespace fs = std::filesystem;
 
+/// The backup specs (Resources only) of a full and an incremental backup.
+const std::string full_backup = R"({"Resources":{"isincluded":true}})";
+const std::string incremental_backup = R"({"Resources":{"isincluded":true,"isincremental":true}})";
+
 /// importTool with `args`, in this process (its own io_context), stdout and stderr captured.
 import_tool::test::tool_result import_tool(const std::vector<std::string>& args) {
   return import_tool::test::run_in_process(args);
@@ -44,6 +48,14 @@ struct RestoreWithDeletes : ::testing::Test {
     for (std::uint64_t i = 0; i < tenant.plan().count(gen::collection_kind::resources); ++i) {
       docs.push_back(tenant.generate(gen::collection_kind::resources, i));
     }
+  }
+
+  /// The tenant's Resources upserted into the source, then the engine's margin waited out: a backup
+  /// started after this reads all of them.
+  net::awaitable<void> write_the_tenant(cosmos::client& client) {
+    auto all = docs;
+    co_await integration::upsert_all(client, "idabus", "Resources", std::move(all));
+    co_await let_the_margin_pass(env.settings);
   }
 
   /// generateRestoreFiles of Resources at `t_ms` into <dir>/restore-<database>, then -exportRaw of
@@ -110,15 +122,12 @@ TEST_F(RestoreWithDeletes, NoneOfThe300DeletedIsInARestoreAtTheIncrementalsTimeA
     engine_host host(ctx.get_executor(), env.settings);
     std::function<net::awaitable<void>()> body = [&]() -> net::awaitable<void> {
       integration::session s(ctx, env.emu.connection());
-      auto all = docs;
-      co_await upsert_all(s.client, "Resources", std::move(all));
-      co_await let_the_margin_pass(env.settings);
-      const auto full = co_await back_up(host, R"({"Resources":{"isincluded":true}})", env.roots);
+      co_await write_the_tenant(s.client);
+      const auto full = co_await back_up(host, full_backup, env.roots);
       CO_ASSERT_EQ(full.status, backup_status::completed);
       std::vector<api_delete> deleted;
       for (std::size_t i = 0; i < 300; ++i) co_await delete_through_api(host, docs[i], deleted);
-      const auto incremental =
-          co_await back_up(host, R"({"Resources":{"isincluded":true,"isincremental":true}})", env.roots);
+      const auto incremental = co_await back_up(host, incremental_backup, env.roots);
       CO_ASSERT_EQ(incremental.status, backup_status::completed);
       t = completed_ms(incremental);
     };
@@ -146,10 +155,8 @@ TEST_F(RestoreWithDeletes, ADeleteThenRecreateOfTheSameIdRestoresTheRecreatedVer
     engine_host host(ctx.get_executor(), env.settings, hooks.as_pass(), hooks.real.as_finalizer());
     std::function<net::awaitable<void>()> body = [&]() -> net::awaitable<void> {
       integration::session s(ctx, env.emu.connection());
-      auto all = docs;
-      co_await upsert_all(s.client, "Resources", std::move(all));
-      co_await let_the_margin_pass(env.settings);
-      const auto full = co_await back_up(host, R"({"Resources":{"isincluded":true}})", env.roots);
+      co_await write_the_tenant(s.client);
+      const auto full = co_await back_up(host, full_backup, env.roots);
       CO_ASSERT_EQ(full.status, backup_status::completed);
       std::vector<api_delete> deleted;
       // Delete, then re-create at once: mostly within the same second as the delete.
@@ -177,8 +184,7 @@ TEST_F(RestoreWithDeletes, ADeleteThenRecreateOfTheSameIdRestoresTheRecreatedVer
       hooks.before_basis_read = [&]() -> net::awaitable<void> {
         for (std::size_t i = 30; i < 40; ++i) co_await recreate(i, "during basis");
       };
-      const auto incremental =
-          co_await back_up(host, R"({"Resources":{"isincluded":true,"isincremental":true}})", env.roots);
+      const auto incremental = co_await back_up(host, incremental_backup, env.roots);
       CO_ASSERT_EQ(incremental.status, backup_status::completed);
       t = completed_ms(incremental);
       const auto m = files::read_manifest(incremental.folder);
@@ -217,12 +223,8 @@ TEST_F(RestoreWithDeletes, AChainRestoredAtEachCompletedTimeGivesTheSourceAtThat
     engine_host host(ctx.get_executor(), env.settings);
     std::function<net::awaitable<void>()> body = [&]() -> net::awaitable<void> {
       integration::session s(ctx, env.emu.connection());
-      auto all = docs;
-      co_await upsert_all(s.client, "Resources", std::move(all));
-      co_await let_the_margin_pass(env.settings);
-      const std::string incremental_spec = R"({"Resources":{"isincluded":true,"isincremental":true}})";
-
-      const auto full = co_await back_up(host, R"({"Resources":{"isincluded":true}})", env.roots);
+      co_await write_the_tenant(s.client);
+      const auto full = co_await back_up(host, full_backup, env.roots);
       CO_ASSERT_EQ(full.status, backup_status::completed);
       times[0] = completed_ms(full);
       co_await snapshot_resources(s.client, snapshots[0]);
@@ -230,14 +232,14 @@ TEST_F(RestoreWithDeletes, AChainRestoredAtEachCompletedTimeGivesTheSourceAtThat
       std::vector<api_delete> deleted;
       for (std::size_t i = 0; i < 50; ++i) co_await delete_through_api(host, docs[i], deleted);
       for (std::size_t i = 50; i < 70; ++i) co_await put_through_api(host, docs[i], R"({"changed":1})");
-      const auto first = co_await back_up(host, incremental_spec, env.roots);
+      const auto first = co_await back_up(host, incremental_backup, env.roots);
       CO_ASSERT_EQ(first.status, backup_status::completed);
       times[1] = completed_ms(first);
       co_await snapshot_resources(s.client, snapshots[1]);
 
       for (std::size_t i = 0; i < 25; ++i) co_await put_through_api(host, docs[i], R"({"recreated":true})");
       for (std::size_t i = 70; i < 80; ++i) co_await delete_through_api(host, docs[i], deleted);
-      const auto second = co_await back_up(host, incremental_spec, env.roots);
+      const auto second = co_await back_up(host, incremental_backup, env.roots);
       CO_ASSERT_EQ(second.status, backup_status::completed);
       times[2] = completed_ms(second);
       co_await snapshot_resources(s.client, snapshots[2]);
@@ -297,11 +299,9 @@ void RestoreWithDeletes::expect_restore_under_load(std::string spec, bool after_
     engine_host host(ctx.get_executor(), env.settings, hooks.as_pass(), hooks.real.as_finalizer());
     std::function<net::awaitable<void>()> body = [&]() -> net::awaitable<void> {
       integration::session s(ctx, env.emu.connection());
-      auto all = docs;
-      co_await upsert_all(s.client, "Resources", std::move(all));
-      co_await let_the_margin_pass(env.settings);
+      co_await write_the_tenant(s.client);
       if (after_full) {
-        const auto full = co_await back_up(host, R"({"Resources":{"isincluded":true}})", env.roots);
+        const auto full = co_await back_up(host, full_backup, env.roots);
         CO_ASSERT_EQ(full.status, backup_status::completed);
       }
 
@@ -366,11 +366,11 @@ void RestoreWithDeletes::expect_restore_under_load(std::string spec, bool after_
 }
 
 TEST_F(RestoreWithDeletes, DeletesDuringAnIncrementalsBasisAndRefusedInReadOnlyUnderLoadRestoreToTheSourceAtCompletedtime) {
-  expect_restore_under_load(R"({"Resources":{"isincluded":true,"isincremental":true}})", true);
+  expect_restore_under_load(incremental_backup, true);
 }
 
 TEST_F(RestoreWithDeletes, DeletesDuringAFullBackupsBasisAndRefusedInReadOnlyUnderLoadRestoreToTheSourceAtCompletedtime) {
-  expect_restore_under_load(R"({"Resources":{"isincluded":true}})", false);
+  expect_restore_under_load(full_backup, false);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "tools/tenant-gen/options.hpp"
 
+#include "support/cosmos_emulator.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -9,8 +11,8 @@ namespace tg = idabus::tenant_gen;
 
 namespace {
 
-const std::string key = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
-const std::string cs = "AccountEndpoint=http://127.0.0.1:8081/;AccountKey=" + key + ";";
+using idabus::test::emulator_key;
+const std::string cs = idabus::test::connection_string_for("http://127.0.0.1:8081");
 
 tg::options_result parse(std::vector<std::string> args) {
   std::vector<std::string_view> views(args.begin(), args.end());
@@ -84,10 +86,10 @@ TEST(TenantGenOptions, UnknownOptionIsNamed) {
 }
 
 TEST(TenantGenOptions, BadConnectionStringIsNamedWithoutTheKey) {
-  auto r = parse({"AccountEndpoint=ftp://x/;AccountKey=" + key + ";", "tenant", "--documents", "5"});
+  auto r = parse({idabus::test::connection_string_for("ftp://x"), "tenant", "--documents", "5"});
   EXPECT_FALSE(r.options);
   EXPECT_EQ(r.error.rfind("<connectionString>:", 0), 0u) << r.error;
-  EXPECT_EQ(r.error.find(key), std::string::npos);
+  EXPECT_EQ(r.error.find(emulator_key), std::string::npos);
 }
 
 TEST(TenantGenOptions, MissingOrExtraPositionalsAreReported) {

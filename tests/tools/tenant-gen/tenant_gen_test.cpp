@@ -1,7 +1,6 @@
 #include "tools/tenant-gen/tenant_gen.hpp"
 
-#include "io/cosmos/client.hpp"
-#include "io/http/client.hpp"
+#include "integration/emulator_fixture.hpp"
 #include "support/child_process.hpp"
 #include "support/run_coro.hpp"
 
@@ -21,28 +20,14 @@
 
 namespace tg = idabus::tenant_gen;
 namespace cosmos = idabus::io::cosmos;
-namespace http = idabus::io::http;
 namespace net = boost::asio;
 using idabus::test::child_process;
 
 namespace {
 
-const std::string key = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
-
-struct emulator {
-  explicit emulator(std::vector<std::string> extra = {}) : process(command(std::move(extra))) {
-    url = process.wait_for_line("listening on ");
-    connection = "AccountEndpoint=" + url + "/;AccountKey=" + key + ";";
-  }
-  static std::vector<std::string> command(std::vector<std::string> extra) {
-    std::vector<std::string> argv{std::string(IDABUS_BIN_DIR) + "/cosmos-emulator", "--port", "0"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return argv;
-  }
-  child_process process;
-  std::string url;
-  std::string connection;
-};
+using idabus::test::emulator_key;
+using idabus::test::integration::emulator;
+using idabus::test::integration::session;
 
 struct run_output {
   int code = -1;
@@ -64,11 +49,9 @@ run_output run_main(std::vector<std::string> args) {
 std::multiset<std::string> ids_in(const std::string& connection, const std::string& database,
                                   tg::collection_kind kind) {
   return idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<std::multiset<std::string>> {
-    auto cs = cosmos::parse_connection_string(connection);
-    http::client http_client(ctx.get_executor(), cosmos::endpoint_of(cs), cosmos::http_options_for(cs));
-    cosmos::client client(http_client, cs);
+    session s(ctx, connection);
     const std::string collection(tg::collection_name(kind));
-    auto ranges = co_await client.read_partition_key_ranges(database, collection);
+    auto ranges = co_await s.client.read_partition_key_ranges(database, collection);
     std::multiset<std::string> ids;
     for (const auto& range : ranges) {
       std::optional<std::string> continuation;
@@ -80,7 +63,7 @@ std::multiset<std::string> ids_in(const std::string& connection, const std::stri
         req.partition_key_path = std::string(tg::partition_key_path(kind));
         req.range_id = range.id;
         req.continuation = continuation;
-        auto page = co_await client.query(std::move(req));
+        auto page = co_await s.client.query(std::move(req));
         for (const auto& d : page.documents) ids.insert(d.fields.id.value_or("<no id>"));
         continuation = page.continuation;
       } while (continuation);
@@ -109,32 +92,32 @@ std::uint64_t throttles_in(const std::string& summary) {
 
 TEST(TenantGenEndToEnd, WritesEveryDocumentAndARerunChangesNothing) {
   emulator emu;
-  auto first = run_main({emu.connection, "tenant", "--documents", "2000", "--seed", "5"});
+  auto first = run_main({emu.connection(), "tenant", "--documents", "2000", "--seed", "5"});
   ASSERT_EQ(first.code, 0) << first.err;
   EXPECT_NE(first.out.find("Resources=1400 Events=400 WorkflowExecutions=200 (2000 documents)"), std::string::npos)
       << first.out;
   EXPECT_NE(first.out.find(" RU, "), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("docs/s"), std::string::npos) << first.out;
-  expect_complete_tenant(emu.connection, "tenant", 2000, 5);
+  expect_complete_tenant(emu.connection(), "tenant", 2000, 5);
 
   // Upserts: the same seed again leaves exactly the same set of documents.
-  auto second = run_main({emu.connection, "tenant", "--documents", "2000", "--seed", "5", "--writers", "3"});
+  auto second = run_main({emu.connection(), "tenant", "--documents", "2000", "--seed", "5", "--writers", "3"});
   ASSERT_EQ(second.code, 0) << second.err;
-  expect_complete_tenant(emu.connection, "tenant", 2000, 5);
-  EXPECT_EQ(first.err.find(key), std::string::npos);
+  expect_complete_tenant(emu.connection(), "tenant", 2000, 5);
+  EXPECT_EQ(first.err.find(emulator_key), std::string::npos);
 }
 
 TEST(TenantGenEndToEnd, ServerThrottlingLosesNothing) {
   // The client paces each range at its share of the offer, so the server's own throttling is rare:
   // injected 429s make sure some requests are refused.
   emulator emu({"--ru-per-second", "1000", "--fault-429", "0.05"});
-  auto r = run_main({emu.connection, "slow", "--documents", "500", "--seed", "9", "--batch", "25"});
+  auto r = run_main({emu.connection(), "slow", "--documents", "500", "--seed", "9", "--batch", "25"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_GT(throttles_in(r.out), 0u) << r.out;
   EXPECT_NE(r.out.find("(500 documents)"), std::string::npos) << r.out;
   // A run of several seconds reports progress on stderr (at most once a second).
   EXPECT_NE(r.err.find("/500 documents, "), std::string::npos) << r.err;
-  expect_complete_tenant(emu.connection, "slow", 500, 9);
+  expect_complete_tenant(emu.connection(), "slow", 500, 9);
 }
 
 TEST(TenantGenEndToEnd, ClientRuBudgetPacesTheWritesAtTheBudgetNotBelowIt) {
@@ -142,7 +125,7 @@ TEST(TenantGenEndToEnd, ClientRuBudgetPacesTheWritesAtTheBudgetNotBelowIt) {
   // neither more (pacing) nor much less (utilization).
   emulator emu;
   const double budget = 2000;
-  auto r = run_main({emu.connection, "paced", "--documents", "1200", "--ru-budget", "2000"});
+  auto r = run_main({emu.connection(), "paced", "--documents", "1200", "--ru-budget", "2000"});
   ASSERT_EQ(r.code, 0) << r.err;
   std::smatch m;
   const std::string out = r.out;
@@ -154,23 +137,21 @@ TEST(TenantGenEndToEnd, ClientRuBudgetPacesTheWritesAtTheBudgetNotBelowIt) {
   // The buckets start empty; a charge above its estimate can overspend by one request's error.
   EXPECT_LE(rate, budget * 1.1) << out;
   EXPECT_GE(rate, budget * 0.75) << out;
-  expect_complete_tenant(emu.connection, "paced", 1200, 1);
+  expect_complete_tenant(emu.connection(), "paced", 1200, 1);
 }
 
 TEST(TenantGenEndToEnd, ThroughputAppliesToTheCollectionsItCreates) {
   emulator emu;
-  auto r = run_main({emu.connection, "offers", "--documents", "10", "--throughput", "1200"});
+  auto r = run_main({emu.connection(), "offers", "--documents", "10", "--throughput", "1200"});
   ASSERT_EQ(r.code, 0) << r.err;
   for (auto kind : tg::all_collections) {
     auto throughput = idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<std::optional<int>> {
-      auto cs = cosmos::parse_connection_string(emu.connection);
-      http::client http_client(ctx.get_executor(), cosmos::endpoint_of(cs), cosmos::http_options_for(cs));
-      cosmos::client client(http_client, cs);
-      co_return co_await client.read_throughput("offers", std::string(tg::collection_name(kind)));
+      session s(ctx, emu.connection());
+      co_return co_await s.client.read_throughput("offers", std::string(tg::collection_name(kind)));
     });
     EXPECT_EQ(throughput, 1200) << tg::collection_name(kind);
   }
-  expect_complete_tenant(emu.connection, "offers", 10, 1);
+  expect_complete_tenant(emu.connection(), "offers", 10, 1);
 }
 
 TEST(TenantGenEndToEnd, RejectedDocumentsAreCountedAndTheFirstIsNamed) {
@@ -178,13 +159,11 @@ TEST(TenantGenEndToEnd, RejectedDocumentsAreCountedAndTheFirstIsNamed) {
   // A Resources collection that already exists with another partition key path: the server
   // rejects every Resource (the key sent does not match the document's /id value).
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    auto cs = cosmos::parse_connection_string(emu.connection);
-    http::client http_client(ctx.get_executor(), cosmos::endpoint_of(cs), cosmos::http_options_for(cs));
-    cosmos::client client(http_client, cs);
-    co_await client.create_database_if_missing("wrongkey");
-    co_await client.create_collection_if_missing("wrongkey", "Resources", "/id");
+    session s(ctx, emu.connection());
+    co_await s.client.create_database_if_missing("wrongkey");
+    co_await s.client.create_collection_if_missing("wrongkey", "Resources", "/id");
   });
-  auto r = run_main({emu.connection, "wrongkey", "--documents", "100"});
+  auto r = run_main({emu.connection(), "wrongkey", "--documents", "100"});
   EXPECT_EQ(r.code, 4) << r.err;
   EXPECT_NE(r.out.find("Resources=0 Events=20 WorkflowExecutions=10 (30 documents, 70 failed)"), std::string::npos)
       << r.out;
@@ -195,7 +174,7 @@ TEST(TenantGenEndToEnd, RejectedDocumentsAreCountedAndTheFirstIsNamed) {
 TEST(TenantGenEndToEnd, WrongKeyIsACosmosFailureWithoutTheKey) {
   emulator emu;
   const std::string wrong = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-  auto r = run_main({"AccountEndpoint=" + emu.url + "/;AccountKey=" + wrong + ";", "tenant", "--documents", "10"});
+  auto r = run_main({emu.connection(wrong), "tenant", "--documents", "10"});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err.rfind("tenant-gen: ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find("401"), std::string::npos) << r.err;
@@ -210,7 +189,7 @@ TEST(TenantGenEndToEnd, UnreachableEndpointIsACosmosFailure) {
     emulator emu;
     url = emu.url;
   }
-  auto r = run_main({"AccountEndpoint=" + url + "/;AccountKey=" + key + ";", "tenant", "--documents", "10"});
+  auto r = run_main({idabus::test::connection_string_for(url), "tenant", "--documents", "10"});
   EXPECT_EQ(r.code, 3);
   EXPECT_EQ(r.err.rfind("tenant-gen: ", 0), 0u) << r.err;
 }
@@ -218,17 +197,15 @@ TEST(TenantGenEndToEnd, UnreachableEndpointIsACosmosFailure) {
 TEST(TenantGenProcess, ASecondSignalStopsAtOnceWhileWritesAreSuspended) {
   emulator emu;
   // A budget far below what 20,000 documents need: the writers sit suspended in the RU gate.
-  child_process gen({std::string(IDABUS_BIN_DIR) + "/tenant-gen", emu.connection, "signals", "--documents", "20000",
+  child_process gen({std::string(IDABUS_BIN_DIR) + "/tenant-gen", emu.connection(), "signals", "--documents", "20000",
                      "--ru-budget", "100"});
   // The last collection it creates exists: the run is writing (or about to).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   for (;;) {
     try {
       idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-        auto cs = cosmos::parse_connection_string(emu.connection);
-        http::client http_client(ctx.get_executor(), cosmos::endpoint_of(cs), cosmos::http_options_for(cs));
-        cosmos::client client(http_client, cs);
-        co_await client.read_partition_key_ranges("signals", "WorkflowExecutions");
+        session s(ctx, emu.connection());
+        co_await s.client.read_partition_key_ranges("signals", "WorkflowExecutions");
       });
       break;
     } catch (const std::exception&) {
@@ -249,7 +226,7 @@ TEST(TenantGenProcess, ASecondSignalStopsAtOnceWhileWritesAreSuspended) {
 }
 
 TEST(TenantGenMain, BadCommandLineExitsWithTwoAndNamesTheOption) {
-  auto r = run_main({"AccountEndpoint=http://127.0.0.1:1/;AccountKey=" + key + ";", "tenant", "--documents", "many"});
+  auto r = run_main({idabus::test::connection_string_for("http://127.0.0.1:1"), "tenant", "--documents", "many"});
   EXPECT_EQ(r.code, 2);
   EXPECT_EQ(r.err.rfind("tenant-gen: --documents: expected", 0), 0u) << r.err;
 }
