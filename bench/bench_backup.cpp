@@ -10,7 +10,9 @@
 // off) and stops it at the end; it loads the tenant with tenant-gen (next to this binary) unless
 // --no-load. With --endpoint it uses an emulator started by the caller (so `/usr/bin/time -v`
 // measures this process alone). Prints documents, bytes, seconds, MB/s, RU, 429s, per-stage
-// counters, this process's peak RSS (VmHWM), zstd's MB/s and the ratio.
+// counters, this process's peak RSS (VmHWM), zstd's MB/s and the ratio, and the CPU-seconds of
+// this process, of the emulator (only when started here) and of zstd, with MB per CPU-second of
+// the backup process against zstd's (the ratio that does not depend on who else uses the cores).
 
 #include "io/cosmos/client.hpp"
 #include "io/cosmos/connection_string.hpp"
@@ -26,6 +28,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -34,7 +37,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -92,6 +97,30 @@ std::string peak_rss() {
 }
 
 double mb(std::uint64_t bytes) { return static_cast<double>(bytes) / 1e6; }
+
+// User + system CPU-seconds of this process (RUSAGE_SELF) or of its waited-for children.
+double cpu_seconds(int who) {
+  rusage u{};
+  ::getrusage(who, &u);
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
+// User + system CPU-seconds of a running process (fields 14 and 15 of /proc/<pid>/stat); -1 if unknown.
+double process_cpu_seconds(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto end_of_name = text.rfind(')');
+  if (end_of_name == std::string::npos) return -1;
+  std::istringstream fields(text.substr(end_of_name + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
 
 // Decompresses every chunk (in manifest order) into one JSON Lines file; returns its size.
 std::uint64_t write_json_lines(const fs::path& set_dir, const stages::backup_result& result, const fs::path& out) {
@@ -154,6 +183,8 @@ int run(const bench_options& o) {
   }
   std::optional<stages::backup_result> result;
   std::exception_ptr failure;
+  const double emulator_cpu_before = emulator ? process_cpu_seconds(emulator->pid()) : -1;
+  const double cpu_before = cpu_seconds(RUSAGE_SELF);
   const auto start = std::chrono::steady_clock::now();
   net::co_spawn(ctx, stages::run_backup(client, cpu, file_thread, set_dir, pass, o.backup, stats),
                 [&](std::exception_ptr e, stages::backup_result r) {
@@ -162,6 +193,8 @@ int run(const bench_options& o) {
                 });
   ctx.run();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double backup_cpu = cpu_seconds(RUSAGE_SELF) - cpu_before;
+  const double emulator_cpu = emulator ? process_cpu_seconds(emulator->pid()) - emulator_cpu_before : -1;
   if (failure) std::rethrow_exception(failure);
   const std::string rss = peak_rss();
 
@@ -186,19 +219,29 @@ int run(const bench_options& o) {
               o.backup.chunk_bytes, o.backup.compressors, o.backup.range_concurrency, o.backup.page_size,
               o.backup.page_capacity, o.backup.batch_capacity, o.backup.reorder_window, cpu.threads());
   std::printf("peak RSS of this process during the backup (VmHWM):%s\n", rss.c_str());
+  std::printf("http: %llu requests, %llu response reads\n", static_cast<unsigned long long>(http.stats().requests),
+              static_cast<unsigned long long>(http.stats().response_reads));
   std::cout << stats.snapshot().to_string();
+  std::printf("cpu seconds during the backup: bench_backup %.2f (%.1f MB raw per cpu-second), ", backup_cpu,
+              mb(raw) / backup_cpu);
+  if (emulator) std::printf("cosmos-emulator %.2f\n", emulator_cpu);
+  else std::printf("cosmos-emulator not measured (--endpoint)\n");
 
   if (o.zstd) {
     const auto jsonl = set_dir / "all.jsonl";
     const auto size = write_json_lines(set_dir, *result, jsonl);
     const std::string command = "zstd -3 -T0 -q -f '" + jsonl.string() + "' -o '" + jsonl.string() + ".zst'";
+    const double zcpu_before = cpu_seconds(RUSAGE_CHILDREN);
     const auto zstart = std::chrono::steady_clock::now();
     const int rc = std::system(command.c_str());
     const double zseconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - zstart).count();
+    const double zcpu = cpu_seconds(RUSAGE_CHILDREN) - zcpu_before;
     if (rc != 0) throw std::runtime_error("zstd failed: " + command);
     const double zstd_mbs = mb(size) / zseconds;
     std::printf("zstd -3 -T0 over the same %.1f MB of JSON Lines: %.2f s, %.1f MB/s, %.1f MB; backup/zstd = %.2f\n",
                 mb(size), zseconds, zstd_mbs, mb(fs::file_size(jsonl.string() + ".zst")), backup_mbs / zstd_mbs);
+    std::printf("zstd cpu seconds %.2f (%.1f MB per cpu-second); per cpu-second of its own process, backup/zstd = %.2f\n",
+                zcpu, mb(size) / zcpu, (mb(raw) / backup_cpu) / (mb(size) / zcpu));
   }
   fs::remove_all(set_dir);
   return 0;

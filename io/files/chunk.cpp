@@ -95,13 +95,15 @@ chunk_encoder::chunk_encoder(chunk_encoder&&) noexcept = default;
 chunk_encoder& chunk_encoder::operator=(chunk_encoder&&) noexcept = default;
 
 encoded_chunk chunk_encoder::encode(std::string_view raw) {
-  encoded_chunk out;
-  out.bytes.resize(ZSTD_compressBound(raw.size()));
+  // Uninitialised room: a string resized to ZSTD_compressBound was zero-filled (and paged in) in
+  // full, 8 MiB per 8 MiB chunk, only to be cut to the frame's size.
+  const auto bound = ZSTD_compressBound(raw.size());
+  std::unique_ptr<char[]> room(new char[bound]);
   // compress2 keeps the parameters set above and starts a new frame every call.
-  const auto size = ZSTD_compress2(impl_->cctx, out.bytes.data(), out.bytes.size(), raw.data(), raw.size());
+  const auto size = ZSTD_compress2(impl_->cctx, room.get(), bound, raw.data(), raw.size());
   if (ZSTD_isError(size)) throw std::runtime_error(std::string("zstd compress: ") + ZSTD_getErrorName(size));
-  out.bytes.resize(size);
-  out.bytes.shrink_to_fit();
+  encoded_chunk out;
+  out.bytes.assign(room.get(), size);
   out.sha256 = sha256_hex(out.bytes);
   return out;
 }

@@ -40,7 +40,14 @@ using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
+/// Room reserved in each connection's read buffer. Beast reads min(max(512, free capacity),
+/// 64 KiB) bytes per call and never grows a buffer the parser keeps draining, so without it a
+/// response body was read 512 bytes per system call (bench_backup: 570,701 recvmsg for 292 MB).
+constexpr std::size_t read_buffer_bytes = 64 * 1024;
+
 struct connection {
+  connection() { buffer.reserve(read_buffer_bytes); }
+
   std::optional<beast::tcp_stream> plain;
   std::optional<tls_stream> tls;
   beast::flat_buffer buffer;
@@ -61,6 +68,7 @@ struct exchange_result {
   bool writing = false;    ///< the error happened while sending the request
   bool got_bytes = false;  ///< some byte of the response had arrived before the error
   bool keep_alive = false;
+  std::uint64_t reads = 0;  ///< Beast read_some calls for the response
   response res;
 };
 
@@ -106,11 +114,15 @@ net::awaitable<exchange_result> exchange_on(Stream& stream, connection& c, beast
   parser.body_limit(static_cast<std::uint64_t>(max_response_bytes));
   parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_response_bytes, 1u << 20)));
   if (head) parser.skip(true);
-  auto read = co_await bhttp::async_read(stream, c.buffer, parser, use_tuple);
-  if (std::get<0>(read)) {
-    r.ec = std::get<0>(read);
-    r.got_bytes = parser.got_some() || c.buffer.size() > 0;
-    co_return r;
+  // bhttp::async_read's own loop, counted: each read_some reads the connection once for body bytes.
+  while (!parser.is_done()) {
+    auto read = co_await bhttp::async_read_some(stream, c.buffer, parser, use_tuple);
+    ++r.reads;
+    if (std::get<0>(read)) {
+      r.ec = std::get<0>(read);
+      r.got_bytes = parser.got_some() || c.buffer.size() > 0;
+      co_return r;
+    }
   }
   c.tcp().expires_never();
 
@@ -409,6 +421,7 @@ struct client::impl {
       } else {
         r = co_await exchange_on(*conn->plain, *conn, msg, head, options.request_timeout, options.max_response_bytes);
       }
+      stats.response_reads += r.reads;
       if (!r.ec) {
         if (r.keep_alive) conn.give_back();
         ++stats.requests;

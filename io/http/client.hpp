@@ -71,6 +71,8 @@ struct client_stats {
   std::uint64_t connections_discarded = 0;///< connections the client closed: failed, stale, idle too
                                           ///< long, cancelled, or answered without keep-alive
   std::uint64_t retries = 0;              ///< transparent resends under the retry-once rule
+  std::uint64_t response_reads = 0;       ///< reads of response bytes from connections (each
+                                          ///< reads the socket once for body bytes, at most 64 KiB)
 };
 
 class client {

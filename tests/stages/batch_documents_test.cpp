@@ -87,6 +87,12 @@ TEST(BatchDocuments, RawNewlinesBetweenTokensBecomeSpaces) {
   EXPECT_EQ(got[0].lines, "{\"id\":\"a\",  \"_ts\":1}\n");
 }
 
+TEST(BatchDocuments, ALoneCarriageReturnOrLineFeedBecomesASpace) {
+  const auto got = batch_pages({{"{\"id\":\"a\",\r\"_ts\":1}", "{\"id\":\"b\",\n\"_ts\":2}"}}, 1000);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].lines, "{\"id\":\"a\", \"_ts\":1}\n{\"id\":\"b\", \"_ts\":2}\n");
+}
+
 TEST(BatchDocuments, EmptyStreamGivesNoBatch) {
   EXPECT_TRUE(batch_pages({}, 100).empty());
   EXPECT_TRUE(batch_pages({{}, {}}, 100).empty());  // pages without documents

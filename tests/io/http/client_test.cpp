@@ -153,6 +153,21 @@ TEST(HttpClient, ReassemblesAChunkedResponse) {
   });
 }
 
+TEST(HttpClient, ReadsALargeBodyManyKilobytesAtATime) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    std::string big;
+    for (int i = 0; i < (4 << 20); ++i) big += static_cast<char>('a' + i % 26);
+    scripted_server server(ctx.get_executor(), {reply::ok(big)});
+    client c(ctx.get_executor(), endpoint_of(server));
+    const response res = co_await c.request(get("/page"));
+    EXPECT_EQ(res.body, big);
+    // 4 MiB read 512 bytes at a time (Beast's read size when the buffer has no spare room) is
+    // 8,192 reads; at most 1,024 means at least 4 KiB per read on average.
+    EXPECT_GE(c.stats().response_reads, 1u);
+    EXPECT_LE(c.stats().response_reads, 1024u);
+  });
+}
+
 TEST(HttpClient, HeadResponseHasNoBodyDespiteContentLength) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     scripted_server server(ctx.get_executor(), {reply::ok().header("Content-Length", "100"), reply::ok("x")});
