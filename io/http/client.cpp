@@ -1,9 +1,13 @@
 #include "io/http/client.hpp"
+#include "io/http/any_stream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -97,8 +101,7 @@ bool is_ssl_category(const error_code& ec) noexcept {
 
 std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
-template <class Stream>
-net::awaitable<exchange_result> exchange_on(Stream& stream, connection& c, beast_request& msg, bool head,
+net::awaitable<exchange_result> exchange_on(any_stream stream, connection& c, beast_request& msg, bool head,
                                             std::chrono::milliseconds request_timeout,
                                             std::size_t max_response_bytes) {
   exchange_result r;
@@ -415,12 +418,9 @@ struct client::impl {
       if (!reused) co_await connect(*conn);
       if (reused) ++stats.connections_reused;
 
-      exchange_result r;
-      if (conn->tls) {
-        r = co_await exchange_on(*conn->tls, *conn, msg, head, options.request_timeout, options.max_response_bytes);
-      } else {
-        r = co_await exchange_on(*conn->plain, *conn, msg, head, options.request_timeout, options.max_response_bytes);
-      }
+      any_stream stream = conn->tls ? any_stream(*conn->tls) : any_stream(*conn->plain);
+      exchange_result r =
+          co_await exchange_on(stream, *conn, msg, head, options.request_timeout, options.max_response_bytes);
       stats.response_reads += r.reads;
       if (!r.ec) {
         if (r.keep_alive) conn.give_back();

@@ -1,4 +1,5 @@
 #include "io/http/server.hpp"
+#include "io/http/any_stream.hpp"
 #include "io/json/write.hpp"
 
 #include <boost/algorithm/string/predicate.hpp>
@@ -9,15 +10,26 @@
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -349,17 +361,15 @@ net::awaitable<cancel_type> stop_seen() {
 }
 
 /// Writes a response; false when the connection failed.
-template <class Stream>
-net::awaitable<bool> write_response(server::impl& self, Stream& stream, response res, bool keep_alive) {
+net::awaitable<bool> write_response(server::impl& self, any_stream& stream, response res, bool keep_alive) {
   auto out = to_beast(std::move(res), keep_alive);
-  beast::get_lowest_layer(stream).expires_after(self.options.io_timeout);
+  stream.lowest().expires_after(self.options.io_timeout);
   auto written = co_await bhttp::async_write(stream, out, use_tuple);
   co_return !std::get<0>(written);
 }
 
 /// Writes a handler's reply as it asks (delay, reset). False when the connection is done.
-template <class Stream>
-net::awaitable<bool> write_reply(server::impl& self, Stream& stream, reply r, bool keep_alive) {
+net::awaitable<bool> write_reply(server::impl& self, any_stream& stream, reply r, bool keep_alive) {
   if (r.delay.count() > 0) {
     net::steady_timer timer(stream.get_executor(), r.delay);
     co_await timer.async_wait(use_tuple);
@@ -367,7 +377,7 @@ net::awaitable<bool> write_reply(server::impl& self, Stream& stream, reply r, bo
     if ((stop & cancel_type::terminal) != cancel_type::none) co_return false;
   }
   if (r.how != delivery::reset_mid_body) co_return co_await write_response(self, stream, std::move(r.message), keep_alive);
-  auto& lowest = beast::get_lowest_layer(stream);
+  auto& lowest = stream.lowest();
   std::string body = std::move(r.message.body);
   std::size_t half = body.size() / 2;
   // Announce the full length so the client sees a truncated message, not a short one.
@@ -403,9 +413,8 @@ net::awaitable<reply> call_handler(server::impl& self, request req) {
 
 /// Serves requests on one connection (see server.hpp). True when the connection may be closed
 /// politely (TLS close_notify / FIN after the last response), false when it is abandoned.
-template <class Stream>
-net::awaitable<bool> serve_requests(impl_ptr self, Stream& stream, session_entry& entry) {
-  auto& lowest = beast::get_lowest_layer(stream);
+net::awaitable<bool> serve_requests(impl_ptr self, any_stream& stream, session_entry& entry) {
+  auto& lowest = stream.lowest();
   const server_options& opt = self->options;
   beast::flat_buffer buffer(header_limit + read_slack);
   for (;;) {
@@ -509,18 +518,6 @@ net::awaitable<bool> serve_requests(impl_ptr self, Stream& stream, session_entry
   }
 }
 
-template <class Stream>
-net::awaitable<void> close_politely(Stream& stream) {
-  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-    error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  } else {
-    beast::get_lowest_layer(stream).expires_after(tls_close_timeout);
-    co_await stream.async_shutdown(use_tuple);
-  }
-  co_return;
-}
-
 /// One connection, from the TLS handshake to the close. Never throws.
 net::awaitable<void> run_session(impl_ptr self, tcp::socket socket, session_entry& entry) {
   stop_filter out_filter{&entry.phase};
@@ -530,15 +527,24 @@ net::awaitable<void> run_session(impl_ptr self, tcp::socket socket, session_entr
   // A stop delivered before the reset above was forgotten by it; the flag was set before.
   if (self->stop_requested.load()) co_return;
   try {
+    // Polite close after the last response: TLS close_notify, or FIN.
     if (self->tls) {
-      beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), *self->tls);
-      beast::get_lowest_layer(stream).expires_after(self->options.header_timeout);
-      auto shake = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
+      any_stream::tls_stream tls(std::move(socket), *self->tls);
+      beast::get_lowest_layer(tls).expires_after(self->options.header_timeout);
+      auto shake = co_await tls.async_handshake(ssl::stream_base::server, use_tuple);
       if (std::get<0>(shake)) co_return;
-      if (co_await serve_requests(self, stream, entry)) co_await close_politely(stream);
+      any_stream stream(tls);
+      if (co_await serve_requests(self, stream, entry)) {
+        beast::get_lowest_layer(tls).expires_after(tls_close_timeout);
+        co_await tls.async_shutdown(use_tuple);
+      }
     } else {
-      beast::tcp_stream stream(std::move(socket));
-      if (co_await serve_requests(self, stream, entry)) co_await close_politely(stream);
+      beast::tcp_stream plain(std::move(socket));
+      any_stream stream(plain);
+      if (co_await serve_requests(self, stream, entry)) {
+        error_code ec;
+        plain.socket().shutdown(tcp::socket::shutdown_send, ec);
+      }
     }
   } catch (...) {
     // A connection's failure (e.g. bad_alloc) never takes the server down.
