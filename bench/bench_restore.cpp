@@ -7,9 +7,10 @@
 // reports documents/s, RU consumed per second ÷ the achievable bound (pipeline::physical_bound over
 // the ranges at their share, RU counted per range from the responses) and throttled operations ÷
 // operations. Targets (issue 9 item 8, DESIGN §9): ≥ 0.95 of the bound, ≤ 1 % throttled.
-// Timings only: nothing here is a test.
+// --mode point sends each document as its own upsert request (exportRaw --mode point) instead of
+// bulk requests. Timings only: nothing here is a test.
 //
-//   bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--emulator PATH]
+//   bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--mode bulk|point] [--emulator PATH]
 
 #include "bench/bench_options.hpp"
 #include "io/cosmos/client.hpp"
@@ -51,6 +52,7 @@ struct bench_options {
   double ru = 10000;
   std::size_t lanes = 8;  ///< exportRaw's default --parallelism
   std::size_t page = 1000;
+  stages::write_mode mode = stages::write_mode::bulk;
   std::string emulator;
 };
 
@@ -132,6 +134,7 @@ net::awaitable<void> import_collection(stages::cosmos_session& session, pipeline
   options.lanes = stages::import_lanes("bench", run.name, o.lanes, plan.range_share);
   run.lanes = o.lanes;
   run.file_starts = tracker.file_starts();
+  options.lanes.mode = o.mode;
   const auto started = std::chrono::steady_clock::now();
   options.progress = [&run, &tracker, started] {
     progress_sample s;
@@ -191,7 +194,7 @@ net::awaitable<void> run_bench(cosmos::connection_string cs, bench_options o, st
   for (auto& run : runs) co_await import_collection(session, file_thread, o, run);
 }
 
-bool report(const collection_run& run) {
+bool report(const collection_run& run, stages::write_mode mode) {
   const auto& t = run.counters.total;
   std::vector<pipeline::key_load> loads;
   for (const auto& id : run.ranges) {
@@ -213,9 +216,10 @@ bool report(const collection_run& run) {
               bound.achievable_ru_per_second, bound.min_seconds,
               bound.limiting < run.ranges.size() ? run.ranges[bound.limiting].c_str() : "?", used,
               used >= 0.95 ? "OK" : "BELOW TARGET");
-  std::printf("              throttled %llu of %llu operations = %.2f %% (target <= 1 %%) %s; %llu bulk requests\n",
+  std::printf("              throttled %llu of %llu operations = %.2f %% (target <= 1 %%) %s; %llu %s requests\n",
               static_cast<unsigned long long>(t.throttled_operations), static_cast<unsigned long long>(t.operations),
-              100.0 * throttled, throttled <= 0.01 ? "OK" : "ABOVE TARGET", static_cast<unsigned long long>(t.requests));
+              100.0 * throttled, throttled <= 0.01 ? "OK" : "ABOVE TARGET", static_cast<unsigned long long>(t.requests),
+              mode == stages::write_mode::point ? "point" : "bulk");
   report_time(run);
   return used >= 0.95 && throttled <= 0.01 && t.rejected == 0 && t.written == run.documents;
 }
@@ -228,11 +232,16 @@ int main(int argc, char** argv) {
   using idabus::bench::positive_count;
   const bool parsed = idabus::bench::parse_options(
       argc, argv, "bench_restore",
-      "usage: bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--emulator PATH]",
+      "usage: bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--mode bulk|point] [--emulator PATH]",
       {{"--documents", [&](std::string_view v) { o.documents = positive_count(v); }},
        {"--ru", [&](std::string_view v) { o.ru = idabus::bench::positive_number(v); }},
        {"--lanes", [&](std::string_view v) { o.lanes = positive_count(v); }},
        {"--page", [&](std::string_view v) { o.page = positive_count(v); }},
+       {"--mode",
+        [&](std::string_view v) {
+          if (v != "bulk" && v != "point") throw std::invalid_argument("expected bulk or point, got '" + std::string(v) + "'");
+          o.mode = v == "point" ? stages::write_mode::point : stages::write_mode::bulk;
+        }},
        {"--emulator", [&](std::string_view v) { o.emulator = v; }}});
   if (!parsed) return 2;
   try {
@@ -257,10 +266,11 @@ int main(int argc, char** argv) {
     if (failure) std::rethrow_exception(failure);
     std::printf("bench_restore: cosmos-emulator, 4 partitions, %.0f RU/s per collection, default budget (offer / "
                 "ranges, no cap); %llu tenant-gen Resources in %zu restore files per collection, backup order (pages "
-                "of %zu from each source range in turn); %zu sub-lanes per range\n",
-                o.ru, static_cast<unsigned long long>(runs[0].documents), runs[0].files.size(), o.page, o.lanes);
+                "of %zu from each source range in turn); %zu sub-lanes per range; %s mode\n",
+                o.ru, static_cast<unsigned long long>(runs[0].documents), runs[0].files.size(), o.page, o.lanes,
+                o.mode == stages::write_mode::point ? "point" : "bulk");
     bool ok = true;
-    for (const auto& run : runs) ok = report(run) && ok;
+    for (const auto& run : runs) ok = report(run, o.mode) && ok;
     std::fflush(stdout);
     return ok ? 0 : 1;
   } catch (const std::exception& e) {

@@ -187,7 +187,8 @@ std::vector<files::import_input_file> survey_restore_files(std::span<const std::
 
 import_estimate estimate_restore_import(std::span<const std::filesystem::path> paths, std::string_view partition_key_path,
                                         const std::vector<io::cosmos::pk_range>& ranges, double range_share, double cap,
-                                        const io::cosmos::cost_model& costs, std::string_view collection_link) {
+                                        const io::cosmos::cost_model& costs, std::string_view collection_link,
+                                        io::cosmos::operation_kind kind) {
   import_estimate e;
   e.range_ru.assign(std::max<std::size_t>(ranges.size(), 1), 0.0);
   io::json::document_reader fields(partition_key_path);
@@ -207,7 +208,7 @@ import_estimate estimate_restore_import(std::span<const std::filesystem::path> p
         const auto* holder = io::cosmos::range_for_epk(ranges, epk);
         if (holder) range = static_cast<std::size_t>(holder - ranges.data());
       }
-      e.range_ru[range] += costs.estimate(collection_link, io::cosmos::operation_kind::bulk_write, raw->size());
+      e.range_ru[range] += costs.estimate(collection_link, kind, raw->size());
     }
   }
   std::vector<pipeline::key_load> loads;

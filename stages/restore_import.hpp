@@ -11,7 +11,8 @@
 //     -> channel<write_document> (options.channel_capacity), in input order
 //   run_write_lanes              lanes by EPK range, sub-lanes by hash of key and id (so the
 //                                versions of a document are written in input order), batches cut
-//                                by predicted RU, paced per range by the client's gate
+//                                by predicted RU, paced per range by the client's gate; sent as
+//                                bulk requests or point upserts (options.lanes.mode)
 //     -> tracker                 written / rejected per document, as results arrive
 //   monitor                      every options.tick: options.progress() on the executor, then
 //                                options.persist(take_import_snapshot(tracker)) on `file_thread`
@@ -73,13 +74,15 @@ struct import_estimate {
 };
 
 /// Reads every document (blocking: a file thread or a tool's main) and estimates its write with
-/// `costs` (operation_kind::bulk_write of its bytes on `collection_link`), charged to the range
+/// `costs` (`kind` of its bytes on `collection_link`: bulk_write for bulk batches, point_write for
+/// point upserts), charged to the range
 /// holding its effective partition key; the bound is pipeline::physical_bound over the ranges at
 /// `range_share` each (0 = unlimited) under `cap` (0 = none). With no ranges (a collection not yet
 /// created) everything counts as one range. Throws io::files::restore_file_error naming the file.
 import_estimate estimate_restore_import(std::span<const std::filesystem::path> files, std::string_view partition_key_path,
                                         const std::vector<io::cosmos::pk_range>& ranges, double range_share, double cap,
-                                        const io::cosmos::cost_model& costs, std::string_view collection_link);
+                                        const io::cosmos::cost_model& costs, std::string_view collection_link,
+                                        io::cosmos::operation_kind kind = io::cosmos::operation_kind::bulk_write);
 
 /// What a checkpoint taken now records (io/files/import_checkpoint.hpp).
 struct import_snapshot {

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -77,6 +78,9 @@ net::awaitable<void> run_lane(cosmos::client& client, write_lanes_options option
   limits.max_operations = options.max_batch_operations;
   limits.max_body_bytes = options.max_batch_bytes;
   if (options.range_ru_per_second > 0) limits.max_ru = options.range_ru_per_second * options.batch_seconds;
+  const bool point = options.mode == write_mode::point;
+  const auto kind = point ? cosmos::operation_kind::point_write : cosmos::operation_kind::bulk_write;
+  if (point) limits.max_body_bytes = std::numeric_limits<std::size_t>::max();  // each document is its own request
   std::optional<cosmos::bulk_operation> carried;  // the operation that did not fit the previous batch
   std::uint64_t carried_ticket = 0;
   std::vector<std::uint64_t> tickets;  // of `operations`, in the same order
@@ -94,8 +98,8 @@ net::awaitable<void> run_lane(cosmos::client& client, write_lanes_options option
     std::unordered_set<std::string> documents;
     while (carried) {
       std::string key = document_key(*carried);
-      const std::string entry = cosmos::bulk_entry(*carried);
-      const double ru = client.costs().estimate(link, cosmos::operation_kind::bulk_write, carried->body.size());
+      const std::string entry = point ? std::string() : cosmos::bulk_entry(*carried);
+      const double ru = client.costs().estimate(link, kind, carried->body.size());
       if (!batch.empty() && (documents.count(key) > 0 || !batch.fits(entry.size(), ru))) break;
       batch.add(entry, ru);
       documents.insert(std::move(key));
@@ -122,7 +126,11 @@ net::awaitable<void> run_lane(cosmos::client& client, write_lanes_options option
     cosmos::bulk_outcome outcome;
     const auto requested = clock::now();
     try {
-      outcome = co_await client.bulk_range(options.database, options.collection, range_id, std::move(operations));
+      if (point) {
+        outcome = co_await client.upsert_each(options.database, options.collection, range_id, std::move(operations));
+      } else {
+        outcome = co_await client.bulk_range(options.database, options.collection, range_id, std::move(operations));
+      }
     } catch (const cosmos::cosmos_error& e) {
       // A document larger than the service takes makes its request (it is alone in its batch:
       // batches are cut at max_batch_bytes) too large as a whole: the service refused that

@@ -4,15 +4,19 @@
 // holds back a cold one and no batch is larger than its range can take.
 //
 //   in (channel<write_document>) -> route -> one lane per range × options.lanes_per_range
-//   sub-lanes (each a bounded channel of options.lane_capacity documents) -> one bulk request at a
-//   time per sub-lane (client.bulk_range), so a range has up to lanes_per_range batches in flight.
+//   sub-lanes (each a bounded channel of options.lane_capacity documents) -> one batch at a time
+//   per sub-lane, so a range has up to lanes_per_range batches in flight. options.mode says how a
+//   batch is sent: write_mode::bulk as one bulk request (client.bulk_range); write_mode::point as
+//   one upsert request per document, all of the batch's at once (client.upsert_each: many
+//   requests in flight per sub-lane, each charged to its range's budget).
 //
 // - Order: a document goes to sub-lane hash(EPK, id) of its range, a sub-lane sends one batch at a
 //   time and a batch never holds two operations on the same document, so the versions of one
 //   document are written in the order they arrived (a re-sent 429 cannot overtake a later one).
-// - Batches are cut at max_batch_operations (≤ 100), max_batch_bytes (≤ ~220 KB) and, when the
-//   range's share is known (range_ru_per_second > 0), at batch_seconds × share of predicted RU
-//   (client.costs(), operation_kind::bulk_write): a small slice of what the range takes in a
+// - Batches are cut at max_batch_operations (≤ 100), max_batch_bytes (≤ ~220 KB; bulk only: a
+//   point request carries one document) and, when the range's share is known
+//   (range_ru_per_second > 0), at batch_seconds × share of predicted RU (client.costs(),
+//   operation_kind::bulk_write or point_write): a small slice of what the range takes in a
 //   second, never more than a second's worth. A sub-lane sends what it has when its queue is
 //   empty (no timer).
 // - RU pacing is the client's gate (per range); this stage only shapes the batches.
@@ -26,11 +30,13 @@
 //   also hold where the time went: sub-lanes idle (no document queued), in requests, and the
 //   router waiting for room in the range's sub-lanes.
 // - A request answered 413 as a whole that held one document (larger than the service takes) is
-//   that document's rejection, not a failure of the stage.
+//   that document's rejection, not a failure of the stage; in point mode so is a 400, 409 or 413
+//   answer to a document's own request. Point mode writes upserts only (std::invalid_argument
+//   from the lane for another type).
 // Ends when `in` has ended and every document has a final result. Runs on the caller's executor
 // (the client's). Cancellation: cancelling it cancels the router and every sub-lane (requests in
 // flight are aborted, documents queued are dropped) and it throws operation_aborted. Throws what
-// client.bulk_range throws (a request that failed as a whole, after the client's retries) as
+// client.bulk_range or client.upsert_each throws (a request that failed as a whole, after the client's retries) as
 // pipeline::stage_error naming the lane; std::invalid_argument for bad options.
 
 #include "io/cosmos/client.hpp"
@@ -58,6 +64,9 @@ struct write_document {
   std::uint64_t ticket = 0;  ///< the caller's number for it, handed back to on_result
 };
 
+/// How a batch is sent (see the file comment).
+enum class write_mode { bulk, point };
+
 /// A document the server refused for good.
 struct write_rejection {
   std::string id;
@@ -74,6 +83,7 @@ using write_result_function = std::function<void(std::uint64_t ticket, const wri
 struct write_lanes_options {
   std::string database;
   std::string collection;
+  write_mode mode = write_mode::bulk;
   std::size_t lanes_per_range = 2;   ///< sub-lanes (batches in flight) per range, ≥ 1
   std::size_t lane_capacity = 256;   ///< documents queued per sub-lane, ≥ 1
   double range_ru_per_second = 0;    ///< each range's share of the provisioned RU/s; 0 = unknown
@@ -93,7 +103,7 @@ struct write_counters {
   std::uint64_t operations = 0;            ///< operations sent, each re-send counted
   std::uint64_t throttled_operations = 0;  ///< operations answered 429
   std::uint64_t retried_operations = 0;    ///< operations re-sent (429, 408, 449, 503, 410)
-  std::uint64_t requests = 0;              ///< bulk HTTP requests
+  std::uint64_t requests = 0;              ///< HTTP write requests (bulk, or point: one per document sent)
   double ru = 0;                           ///< RU charged by the responses
   // Where the time went (seconds, summed over a range's sub-lanes; idle and router waits only
   // per range): where backpressure sits.

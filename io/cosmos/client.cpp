@@ -4,6 +4,9 @@
 #include "io/cosmos/errors.hpp"
 #include "io/json/write.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -106,6 +109,7 @@ struct client::call {
   bool idempotent = false;
   bool success_is_progress = true;  ///< false for bulk: a 207 full of 429s is no progress
   std::uint64_t* throttled_responses = nullptr;  ///< optional: counts the 429s execute() waited out
+  std::uint64_t* transient_retries = nullptr;    ///< optional: counts the other re-sends (backoff)
 };
 
 http::client_options http_options_for(const connection_string& cs, http::client_options base) {
@@ -179,6 +183,7 @@ net::awaitable<http::response> client::execute(call c) {
                                   e.kind() == kind::protocol_error;
       const bool retryable = e.kind() == kind::connect_failed || (maybe_executed && c.idempotent);
       if (!retryable || ++transient_attempts >= options_.retry.max_transient_attempts) throw;
+      if (c.transient_retries) ++*c.transient_retries;
       transport_failure = e.what();
     }
     if (!response) {
@@ -227,6 +232,7 @@ net::awaitable<http::response> client::execute(call c) {
     if (kind == failure_class::range_gone && c.surface_range_gone) throw error();
     if (kind == failure_class::transient || kind == failure_class::range_gone) {
       if (++transient_attempts >= options_.retry.max_transient_attempts) throw error();
+      if (c.transient_retries) ++*c.transient_retries;
       const auto delay = backoff_delay(options_.retry, transient_attempts, rng_);
       log(c.operation + " on " + address.resource_link + ": HTTP " + std::to_string(status) +
           (substatus ? "/" + std::to_string(substatus) : std::string()) + "; retrying in " +
@@ -613,6 +619,67 @@ net::awaitable<bulk_outcome> client::send_to_range(std::string database, std::st
     pending = std::move(retry);
   }
   co_return outcome;
+}
+
+net::awaitable<bulk_outcome> client::upsert_each(std::string database, std::string collection, std::string range_id,
+                                                 std::vector<bulk_operation> operations) {
+  for (const auto& op : operations) {
+    if (op.type != bulk_operation_type::upsert) throw std::invalid_argument("upsert_each: every operation must be an upsert");
+  }
+  bulk_outcome outcome;
+  outcome.results.resize(operations.size());
+  if (operations.empty()) co_return outcome;
+  auto executor = co_await net::this_coro::executor;
+  using operation = decltype(net::co_spawn(executor, std::declval<net::awaitable<void>>(), net::deferred));
+  std::vector<operation> requests;
+  requests.reserve(operations.size());
+  for (std::size_t i = 0; i < operations.size(); ++i) {
+    requests.push_back(net::co_spawn(
+        executor, upsert_one(database, collection, range_id, std::move(operations[i]), i, outcome), net::deferred));
+  }
+  auto group = net::experimental::make_parallel_group(std::move(requests));
+  auto wait = group.async_wait(net::experimental::wait_for_one_error(), net::use_awaitable);
+  auto done = co_await std::move(wait);
+  auto& [order, errors] = done;
+  // The first failure in completion order is the cause; the ones after it were cancelled by it.
+  for (std::size_t index : order) {
+    if (errors[index]) std::rethrow_exception(errors[index]);
+  }
+  co_return outcome;
+}
+
+net::awaitable<void> client::upsert_one(std::string database, std::string collection, std::string range_id,
+                                        bulk_operation operation, std::size_t index, bulk_outcome& outcome) {
+  call c;
+  c.operation = "upsert document";
+  c.method = "POST";
+  c.path = coll_path(database, collection) + "/docs";
+  c.key = gate_key_of(database, collection, std::move(range_id));
+  c.headers.emplace_back("x-ms-documentdb-is-upsert", "True");
+  c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(operation.partition_key));
+  c.cost_kind = operation_kind::point_write;
+  c.cost_bytes = operation.body.size();
+  c.body = std::move(operation.body);
+  c.idempotent = true;  // an upsert of the same body is idempotent
+  // The document's own refusal (malformed, a unique key taken, too large): its result, not the job's.
+  c.accepted = {400, 409, 413};
+  std::uint64_t throttled = 0;
+  std::uint64_t retried = 0;
+  c.throttled_responses = &throttled;
+  c.transient_retries = &retried;
+  auto response = co_await execute(std::move(c));
+  const std::optional<double> charge = charge_of(response.header("x-ms-request-charge"));
+  bulk_result r;
+  r.status = response.status;
+  r.substatus = parse_int(response.header("x-ms-substatus"));
+  r.request_charge = charge;
+  r.etag = std::string(response.header("etag"));
+  if (r.status < 200 || r.status >= 300) r.message = server_message_of(response.body);
+  outcome.results[index] = std::move(r);
+  outcome.requests += 1 + throttled + retried;
+  outcome.throttled_operations += throttled;
+  outcome.retried_operations += throttled + retried;
+  outcome.request_charge += charge.value_or(0);
 }
 
 net::awaitable<bulk_outcome> client::reroute(std::string database, std::string collection,

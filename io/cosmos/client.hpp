@@ -168,6 +168,19 @@ class client {
   /// the cost model (operation_kind::bulk_write, bytes of the operation's body).
   net::awaitable<bulk_outcome> bulk_range(std::string database, std::string collection, std::string range_id,
                                           std::vector<bulk_operation> operations);
+  /// Point mode's counterpart of bulk_range: each operation (upserts only, else
+  /// std::invalid_argument) as its own request (POST .../docs, x-ms-documentdb-is-upsert, its
+  /// partition key header), all of them at once; the HTTP client's pool bounds the connections.
+  /// `range_id` is the range holding their keys: it names the gate's per-range budget only (the
+  /// service routes a point request by its partition key, so a split needs no re-route). Each
+  /// request is retried like upsert_document (429 through the gate, 408/449/503/410 and resets
+  /// with backoff: an upsert may run twice). A document's own refusal (400, 409, 413) is its
+  /// result, as in a bulk response; results in input order; every 2xx charge trains
+  /// operation_kind::point_write. Any other failure (401, 403, 404: the target, not the
+  /// document; a 429 past throttle_give_up_after) cancels the requests still running and is
+  /// thrown, the first in completion order.
+  net::awaitable<bulk_outcome> upsert_each(std::string database, std::string collection, std::string range_id,
+                                           std::vector<bulk_operation> operations);
   /// The collection's ranges, from a cache filled on first use and refreshed after a split.
   net::awaitable<std::vector<pk_range>> ranges(std::string database, std::string collection);
   /// The collection's provisioned throughput; std::nullopt when the server has no offers
@@ -192,6 +205,9 @@ class client {
   /// std::nullopt when the server has no offers or none belongs to the collection.
   net::awaitable<std::optional<offer_info>> find_offer(std::string database, std::string collection);
   net::awaitable<http::response> execute(call c);
+  /// One request of upsert_each: its result into outcome.results[index], its counters added.
+  net::awaitable<void> upsert_one(std::string database, std::string collection, std::string range_id,
+                                  bulk_operation operation, std::size_t index, bulk_outcome& outcome);
   net::awaitable<std::vector<pk_range>> ranges_for(std::string database, std::string collection, bool refresh);
   net::awaitable<bulk_outcome> bulk_routed(std::string database, std::string collection,
                                            std::vector<bulk_operation> operations, int refreshes);

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -467,4 +468,190 @@ TEST(WriteLanes, RejectsOptionsOutOfRange) {
   options = lane_options();
   options.max_batch_operations = 101;
   EXPECT_THROW(stages::validate(options), std::invalid_argument);
+}
+
+// ---- point mode: one upsert request per document, through the same lanes ----
+
+namespace {
+
+/// Id and "v" of a point request's body (the document itself).
+idabus::stages::bulk_body::bulk_body_operation point_document(const recorded_request& req) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(req.body);
+  idabus::stages::bulk_body::bulk_body_operation o;
+  o.id = std::string(std::string_view(doc["id"]));
+  std::int64_t v = 0;
+  if (doc["v"].get_int64().get(v) == simdjson::SUCCESS) o.version = static_cast<int>(v);
+  return o;
+}
+
+stages::write_lanes_options point_options() {
+  auto o = lane_options();
+  o.mode = stages::write_mode::point;
+  return o;
+}
+
+const std::string point_created = R"({"id":"x"})";
+
+}  // namespace
+
+TEST(WriteLanesPointMode, WritesEachDocumentWithItsOwnUpsertRequest) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, [](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      return reply::with_status(201, point_created).header("x-ms-request-charge", "5");
+    });
+    std::vector<stages::write_document> docs;
+    for (int i = 0; i < 60; ++i) docs.push_back(document("k" + std::to_string(i)));
+    pipeline::channel<stages::write_document> in(8);
+    stages::write_lanes_counters counters;
+    std::vector<pipeline::named_stage> run;
+    run.push_back({"source", send_all(std::move(docs), in)});
+    run.push_back({"write", stages::run_write_lanes(r.client, point_options(), in, counters)});
+    co_await pipeline::run_stages(std::move(run));
+    EXPECT_EQ(counters.total.written, 60u);
+    EXPECT_EQ(counters.total.requests, 60u);
+    EXPECT_DOUBLE_EQ(counters.total.ru, 300.0);
+    EXPECT_EQ(counters.ranges["0"].written + counters.ranges["1"].written, 60u);
+    std::set<std::string> ids;
+    for (const auto* req : r.bulk_requests()) {
+      EXPECT_EQ(req->method, "POST");
+      EXPECT_EQ(req->target, "/dbs/idabus/colls/Events/docs");
+      EXPECT_EQ(req->header("x-ms-documentdb-is-upsert"), "True");
+      EXPECT_EQ(req->header("x-ms-cosmos-is-batch-request"), "");
+      const auto doc = point_document(*req);
+      EXPECT_EQ(req->header("x-ms-documentdb-partitionkey"), R"([")" + doc.id + R"("])");
+      ids.insert(doc.id);
+    }
+    EXPECT_EQ(ids.size(), 60u);
+  });
+}
+
+TEST(WriteLanesPointMode, HasManyRequestsInFlightPerSubLane) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, [](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      return reply::with_status(201, point_created).after(std::chrono::milliseconds(20));
+    });
+    // One sub-lane per range, twelve documents on range "1": one request at a time would use
+    // one connection; a batch's requests at once need one each.
+    std::vector<stages::write_document> docs;
+    for (const auto& key : keys_on("1", 12)) docs.push_back(document(key));
+    pipeline::channel<stages::write_document> in(16);
+    for (auto& d : docs) co_await in.send(std::move(d));
+    in.finish();
+    stages::write_lanes_counters counters;
+    auto options = point_options();
+    options.lanes_per_range = 1;
+    co_await stages::run_write_lanes(r.client, options, in, counters);
+    EXPECT_EQ(counters.total.written, 12u);
+    std::set<std::size_t> connections;
+    for (const auto* req : r.bulk_requests()) connections.insert(req->connection);
+    EXPECT_EQ(connections.size(), 12u);
+  });
+}
+
+TEST(WriteLanesPointMode, KeepsTheOrderOfOneDocumentsVersionsAcrossManyLanes) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    // As in bulk mode: versions applied as they arrive, every other first attempt throttled, so a
+    // version re-sent after a 429 lands after any later version sent meanwhile.
+    std::map<std::string, std::vector<int>> applied;
+    std::map<std::string, int> attempts;
+    int answered = 0;
+    rig r(ctx, [&](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      const auto doc = point_document(req);
+      const std::string version_key = doc.id + "#" + std::to_string(doc.version);
+      if (attempts[version_key]++ == 0 && answered++ % 2 == 0) {
+        return reply::with_status(429, R"({"code":"TooManyRequests","message":"throttled"})")
+            .header("x-ms-retry-after-ms", "10");
+      }
+      applied[doc.id].push_back(doc.version);
+      return reply::with_status(201, point_created).after(std::chrono::milliseconds(answered % 3));
+    });
+    std::vector<stages::write_document> docs;
+    for (int i = 0; i < 30; ++i) {
+      for (int version = 1; version <= 3; ++version) docs.push_back(document("k" + std::to_string(i), version));
+    }
+    for (int i = 0; i < 30; ++i) {
+      for (int version = 4; version <= 6; ++version) docs.push_back(document("k" + std::to_string(i), version));
+    }
+    pipeline::channel<stages::write_document> in(16);
+    stages::write_lanes_counters counters;
+    auto options = point_options();
+    options.lanes_per_range = 4;
+    std::vector<pipeline::named_stage> run;
+    run.push_back({"source", send_all(std::move(docs), in)});
+    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
+    co_await pipeline::run_stages(std::move(run));
+    EXPECT_EQ(counters.total.written, 180u);
+    EXPECT_GT(counters.total.throttled_operations, 0u);
+    EXPECT_EQ(counters.total.requests, 180u + counters.total.throttled_operations);
+    CO_ASSERT_EQ(applied.size(), 30u);
+    for (const auto& [id, versions] : applied) {
+      EXPECT_EQ(versions, (std::vector<int>{1, 2, 3, 4, 5, 6})) << id;
+    }
+  });
+}
+
+TEST(WriteLanesPointMode, ADocumentTheServiceRefusesIsRejectedWithItsReasonAndTheOthersAreWritten) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, [](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      const auto doc = point_document(req);
+      if (doc.id == "k3") return reply::with_status(400, R"({"code":"BadRequest","message":"id is not allowed"})");
+      if (doc.id == "k7") {
+        return reply::with_status(413, R"({"code":"RequestEntityTooLarge","message":"Request size is too large"})");
+      }
+      return reply::with_status(201, point_created);
+    });
+    std::vector<stages::write_document> docs;
+    for (int i = 0; i < 10; ++i) {
+      docs.push_back(document("k" + std::to_string(i)));
+      docs.back().ticket = static_cast<std::uint64_t>(i);
+    }
+    pipeline::channel<stages::write_document> in(16);
+    stages::write_lanes_counters counters;
+    std::map<std::uint64_t, unsigned> rejected;
+    auto options = point_options();
+    options.on_result = [&](std::uint64_t ticket, const stages::write_rejection* rejection) {
+      if (rejection) rejected[ticket] = rejection->status;
+    };
+    std::vector<pipeline::named_stage> run;
+    run.push_back({"source", send_all(std::move(docs), in)});
+    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
+    co_await pipeline::run_stages(std::move(run));
+    EXPECT_EQ(counters.total.written, 8u);
+    EXPECT_EQ(counters.total.rejected, 2u);
+    EXPECT_EQ(rejected, (std::map<std::uint64_t, unsigned>{{3, 400u}, {7, 413u}}));
+    CO_ASSERT_EQ(counters.rejections.size(), 2u);
+    const auto& k3 = counters.rejections[0].id == "k3" ? counters.rejections[0] : counters.rejections[1];
+    EXPECT_EQ(k3.id, "k3");
+    EXPECT_EQ(k3.partition_key, R"(["k3"])");
+    EXPECT_EQ(k3.message, "id is not allowed");
+  });
+}
+
+TEST(WriteLanesPointMode, AFailureOfTheTargetFailsTheStageInsteadOfRejectingDocuments) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, [](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      return reply::with_status(404, R"({"code":"NotFound","message":"collection dropped"})");
+    });
+    std::vector<stages::write_document> docs;
+    for (int i = 0; i < 10; ++i) docs.push_back(document("k" + std::to_string(i)));
+    pipeline::channel<stages::write_document> in(16);
+    stages::write_lanes_counters counters;
+    std::vector<pipeline::named_stage> run;
+    run.push_back({"source", send_all(std::move(docs), in)});
+    run.push_back({"write", stages::run_write_lanes(r.client, point_options(), in, counters)});
+    std::string what;
+    try {
+      co_await pipeline::run_stages(std::move(run));
+    } catch (const pipeline::stage_error& e) {
+      what = e.what();
+    }
+    EXPECT_NE(what.find("collection dropped"), std::string::npos) << what;
+    EXPECT_EQ(counters.total.rejected, 0u);
+  });
 }

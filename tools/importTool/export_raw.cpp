@@ -12,6 +12,8 @@
 //   5. the checkpoint and the reject file are (re)started, then the import runs; the checkpoint
 //      is rewritten every second and at the end, whatever the outcome;
 //   6. the offer is put back (also after a failure or the first Ctrl-C), then the summary.
+// --mode point (or ImportTool.Mode "point") sends each document as its own upsert request through
+// the same lanes, budgets, retries, checkpoint and reject file as bulk (stages::write_lanes).
 // Exit codes: 0 every document written; 3 some rejected (reject file); 1 failed; 2 usage; 130
 // interrupted (a second Ctrl-C stops at once, without putting the offer back: it says so).
 
@@ -83,6 +85,10 @@ struct export_state {
   double last_ru = 0;
 };
 
+stages::write_mode lanes_mode(const export_state& st) {
+  return st.opts.mode == write_mode::point ? stages::write_mode::point : stages::write_mode::bulk;
+}
+
 std::string target_of(const export_state& st) { return st.database + "/" + st.collection; }
 std::string link_of(const export_state& st) { return "dbs/" + st.database + "/colls/" + st.collection; }
 
@@ -146,6 +152,8 @@ export_raw_figures figures_of(const export_state& st) {
   f.ru = st.counters.total.ru;
   f.throttled = st.counters.total.throttled_operations;
   f.operations = st.counters.total.operations;
+  f.requests = st.counters.total.requests;
+  f.mode = lanes_mode(st);
   f.seconds = st.seconds;
   return f;
 }
@@ -248,6 +256,7 @@ net::awaitable<void> run_import_program(export_state& st) {
     o.files = st.input.files;
     o.partition_key_path = st.key_path;
     o.lanes = stages::import_lanes(st.database, st.collection, lanes_per_range(st), plan.range_share);
+    o.lanes.mode = lanes_mode(st);
     o.progress = [&st] { print_progress(st); };
     o.persist = [&st](stages::import_snapshot snapshot) { persist(st, std::move(snapshot)); };
     st.started = st.last_tick = clock_type::now();
@@ -305,10 +314,12 @@ net::awaitable<void> run_dry_program(export_state& st) {
   const auto& costs = session.client().costs();
   auto estimate = [&] {
     return stages::estimate_restore_import(st.input.files, st.key_path, plan.ranges, plan.range_share,
-                                           st.opts.ru_budget.value_or(0), costs, link_of(st));
+                                           st.opts.ru_budget.value_or(0), costs, link_of(st),
+                                           lanes_mode(st) == stages::write_mode::point ? cosmos::operation_kind::point_write
+                                                                                       : cosmos::operation_kind::bulk_write);
   };
   const auto e = co_await file_thread.run(estimate);
-  st.dry_run = dry_run_report(e, st.budget, ids, st.input.files.size());
+  st.dry_run = dry_run_report(e, st.budget, ids, st.input.files.size(), lanes_mode(st));
 }
 
 void parse_arguments(const command_line& line, export_state& st) {
@@ -330,9 +341,6 @@ void parse_arguments(const command_line& line, export_state& st) {
     throw usage_error(command::export_raw, "<partitionKey> '" + st.key_path + "': " + e.what());
   }
   st.opts = line.opts;
-  if (st.opts.mode == write_mode::point) {
-    throw usage_error(command::export_raw, "--mode point is not available for -exportRaw yet; use --mode bulk");
-  }
   const auto& level = st.opts.log_level;
   st.verbose = level == "Trace" || level == "Debug" || level == "Information";
 }

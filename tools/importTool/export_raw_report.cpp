@@ -83,17 +83,21 @@ std::string summary_line(const export_raw_figures& f, const export_raw_budget& b
             " RU/s budget)";
   }
   line += ", " + std::to_string(f.throttled) + " of " + std::to_string(f.operations) + " operations throttled (429), " +
-          std::to_string(f.rejected) + " rejected";
+          std::to_string(f.rejected) + " rejected, " + std::to_string(f.requests) +
+          (f.mode == stages::write_mode::point ? " point requests" : " bulk requests");
   return line;
 }
 
 std::string dry_run_report(const stages::import_estimate& e, const export_raw_budget& budget,
-                           const std::vector<std::string>& range_ids, std::size_t files) {
+                           const std::vector<std::string>& range_ids, std::size_t files, stages::write_mode mode) {
   std::string out = "importTool: dry run, nothing written: " + std::to_string(e.documents) + " documents, " +
                     megabytes(e.bytes) + " in " + std::to_string(files) + " file" + (files == 1 ? "" : "s");
   if (e.rejected) out += "; " + std::to_string(e.rejected) + " without an id or a partition key value (would be rejected)";
   out += "\nimportTool: estimated " + fixed(e.bound.total_ru, 0) + " RU";
   if (e.documents) out += " (" + fixed(e.bound.total_ru / static_cast<double>(e.documents), 2) + " per document)";
+  if (mode == stages::write_mode::point) {
+    out += " in " + std::to_string(e.documents - e.rejected) + " point requests (one upsert per document)";
+  }
   out += "\nimportTool: " + budget.describe();
   if (!range_ids.empty()) {
     out += "\nimportTool: RU per range:";

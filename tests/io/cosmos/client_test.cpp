@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -1037,4 +1038,107 @@ TEST(CosmosClientBulk, AThrottledOperationIsWaitedOutInTheGatesNextAcquireOnly) 
   });
   EXPECT_EQ(gate.acquired, 3);  // /pkranges, the batch, its re-send
   EXPECT_EQ(gate.throttles, std::vector<std::chrono::milliseconds>{std::chrono::minutes(5)});
+}
+
+// ---- upsert_each: point mode's requests ----
+
+namespace {
+
+/// The id of a point request's body ({"id":"k<n>"}).
+std::string id_in(const std::string& body) { return body.substr(7, body.size() - 9); }
+
+}  // namespace
+
+TEST(CosmosClientPoint, UpsertEachSendsEveryDocumentAsItsOwnUpsertAllAtOnceChargedToTheRange) {
+  recording_gate gate;
+  idabus::test::run_coro([&gate](net::io_context& ctx) -> net::awaitable<void> {
+    cosmos::client_options options;
+    options.gate = &gate;
+    rig r(ctx, [](const idabus::test::recorded_request&) {
+      return reply::with_status(201, "{}").header("x-ms-request-charge", "6.5").after(std::chrono::milliseconds(10));
+    }, options);
+    auto outcome = co_await r.client.upsert_each("idabus", "Events", "1", upserts(8));
+    CO_ASSERT_EQ(outcome.results.size(), 8u);
+    for (const auto& result : outcome.results) EXPECT_EQ(result.status, 201u);
+    EXPECT_EQ(outcome.requests, 8u);
+    EXPECT_EQ(outcome.throttled_operations, 0u);
+    EXPECT_DOUBLE_EQ(outcome.request_charge, 52.0);
+    std::set<std::size_t> connections;
+    std::set<std::string> ids;
+    for (const auto& req : r.server.requests()) {
+      EXPECT_EQ(req.method, "POST");
+      EXPECT_EQ(req.target, "/dbs/idabus/colls/Events/docs");
+      EXPECT_EQ(req.header("x-ms-documentdb-is-upsert"), "True");
+      EXPECT_EQ(req.header("x-ms-documentdb-partitionkey"), "[\"" + id_in(req.body) + "\"]");
+      EXPECT_EQ(req.header("x-ms-documentdb-partitionkeyrangeid"), "");
+      connections.insert(req.connection);
+      ids.insert(id_in(req.body));
+    }
+    EXPECT_EQ(ids.size(), 8u);
+    EXPECT_GT(connections.size(), 1u) << "one request at a time";
+    // The charges train the point-write line, not the bulk one.
+    const auto point = r.client.costs().fitted("dbs/idabus/colls/Events", cosmos::operation_kind::point_write);
+    const auto bulk = r.client.costs().fitted("dbs/idabus/colls/Events", cosmos::operation_kind::bulk_write);
+    EXPECT_GT(point.at(1), bulk.at(1));
+  });
+  EXPECT_EQ(gate.acquired_keys, std::vector<std::string>(8, "dbs/idabus/colls/Events#1"));
+  EXPECT_EQ(gate.settled_keys, gate.acquired_keys);
+}
+
+TEST(CosmosClientPoint, UpsertEachHandsBackADocumentsOwnRefusalAndRetriesThrottlesAndFaults) {
+  recording_gate gate;
+  idabus::test::run_coro([&gate](net::io_context& ctx) -> net::awaitable<void> {
+    cosmos::client_options options;
+    options.gate = &gate;
+    std::map<std::string, int> attempts;
+    rig r(ctx, [&attempts](const idabus::test::recorded_request& req) {
+      const std::string id = id_in(req.body);
+      const int attempt = attempts[id]++;
+      if (id == "k1" && attempt == 0) {
+        return reply::with_status(429, R"({"code":"TooManyRequests"})").header("x-ms-retry-after-ms", "15");
+      }
+      if (id == "k2" && attempt == 0) return reply::with_status(503, R"({"code":"ServiceUnavailable"})");
+      if (id == "k3") return reply::with_status(400, R"({"code":"BadRequest","message":"id is not allowed"})");
+      if (id == "k4") return reply::with_status(409, R"({"code":"Conflict","message":"unique key taken"})");
+      if (id == "k5") return reply::with_status(413, R"({"code":"RequestEntityTooLarge","message":"too large"})");
+      return reply::with_status(200, "{}").header("x-ms-request-charge", "5");
+    }, options);
+    auto outcome = co_await r.client.upsert_each("idabus", "Events", "0", upserts(6));
+    CO_ASSERT_EQ(outcome.results.size(), 6u);
+    const std::vector<unsigned> statuses{outcome.results[0].status, outcome.results[1].status, outcome.results[2].status,
+                                         outcome.results[3].status, outcome.results[4].status, outcome.results[5].status};
+    EXPECT_EQ(statuses, (std::vector<unsigned>{200, 200, 200, 400, 409, 413}));
+    EXPECT_EQ(outcome.results[3].message, "id is not allowed");
+    EXPECT_EQ(outcome.results[4].message, "unique key taken");
+    EXPECT_EQ(outcome.throttled_operations, 1u);
+    EXPECT_EQ(outcome.retried_operations, 2u);
+    EXPECT_EQ(outcome.requests, 8u);
+  });
+  EXPECT_EQ(gate.throttled_keys, std::vector<std::string>{"dbs/idabus/colls/Events#0"});
+  EXPECT_EQ(gate.throttles, std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(15)});
+}
+
+TEST(CosmosClientPoint, UpsertEachThrowsAFailureOfTheTargetAndTakesUpsertsOnly) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, [](const idabus::test::recorded_request& req) {
+      if (id_in(req.body) == "k2") return reply::with_status(403, R"({"code":"Forbidden","message":"quota exceeded"})");
+      return reply::with_status(201, "{}").after(std::chrono::milliseconds(5));
+    });
+    unsigned status = 0;
+    try {
+      co_await r.client.upsert_each("idabus", "Events", "0", upserts(4));
+    } catch (const cosmos::cosmos_error& e) {
+      status = e.status();
+    }
+    EXPECT_EQ(status, 403u);
+    auto ops = upserts(2);
+    ops[1].type = cosmos::bulk_operation_type::create;
+    bool refused = false;
+    try {
+      co_await r.client.upsert_each("idabus", "Events", "0", std::move(ops));
+    } catch (const std::invalid_argument&) {
+      refused = true;
+    }
+    EXPECT_TRUE(refused);
+  });
 }

@@ -52,9 +52,14 @@ TEST(ExportRawReport, TheSummarySaysWhatWasImportedAndHowFast) {
   f.seconds = 1;
   f.operations = 104;
   f.throttled = 4;
+  f.requests = 3;
   EXPECT_EQ(summary_line(f, b, "db/c"),
             "importTool: imported 100 of 100 documents into db/c, 2.0 MB in 1.0 s: 100 docs/s, 500 RU/s (50.0 % of "
-            "the 1000 RU/s budget), 4 of 104 operations throttled (429), 0 rejected");
+            "the 1000 RU/s budget), 4 of 104 operations throttled (429), 0 rejected, 3 bulk requests");
+  f.mode = stages::write_mode::point;
+  f.requests = 104;
+  EXPECT_NE(summary_line(f, b, "db/c").find("4 of 104 operations throttled (429), 0 rejected, 104 point requests"),
+            std::string::npos);
 }
 
 }  // namespace idabus::import_tool

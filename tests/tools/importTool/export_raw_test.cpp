@@ -144,9 +144,19 @@ bool eventually(F condition, std::chrono::milliseconds every = std::chrono::mill
 
 // ---- ordering, throttling and faults ----
 
-TEST(ExportRawEndToEnd, KeepsTheNewestVersionOfEachDocumentWithParallelism64) {
-  // Injected 429s make the client re-send operations: a version re-sent after a later one was
-  // written would win, unless each document's versions share one sub-lane.
+// The specifications every --mode meets: bulk requests, or one upsert request per document.
+class ExportRawModes : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::vector<std::string> mode() const { return {"--mode", GetParam()}; }
+  // "<n> bulk requests" or "<n> point requests" from the summary line.
+  std::uint64_t requests(const std::string& out) const { return number_before(out, " " + GetParam() + " requests"); }
+};
+INSTANTIATE_TEST_SUITE_P(BulkAndPoint, ExportRawModes, ::testing::Values("bulk", "point"));
+
+TEST_P(ExportRawModes, KeepsTheNewestVersionOfEachDocumentWithParallelism64) {
+  // Injected 429s make the client re-send requests: a version re-sent after a later one was
+  // written would win, unless each document's versions share one sub-lane and never travel
+  // together (in one bulk request, or as point requests in flight at once).
   it::emulator emu({"--partitions", "4", "--ru-per-second", "10000", "--fault-429", "0.1", "--seed", "3"});
   idabus::test::temp_dir dir;
   const int per_file = 200;
@@ -155,15 +165,75 @@ TEST(ExportRawEndToEnd, KeepsTheNewestVersionOfEachDocumentWithParallelism64) {
     for (int i = 0; i < per_file; ++i) docs.push_back(resource(i, f));
     write_file(dir.path / ("Resources.00000" + std::to_string(f) + ".json"), array_of(docs));
   }
-  auto r = run_in_process(export_args(dir.path, emu.connection(), "Resources", "objecttype",
-                                {"--parallelism", "64", "--create-collection"}));
+  auto extra = mode();
+  extra.insert(extra.end(), {"--parallelism", "64", "--create-collection"});
+  auto r = run_in_process(export_args(dir.path, emu.connection(), "Resources", "objecttype", extra));
   ASSERT_EQ(r.code, exit_success) << r.err;
   EXPECT_GT(number_before(r.out, " of [0-9]+ operations throttled"), 0u) << r.out;
+  if (GetParam() == "point") EXPECT_GT(requests(r.out), static_cast<std::uint64_t>(5 * per_file)) << r.out;
   const auto docs = documents_in(emu, "Resources");
   ASSERT_EQ(docs.size(), static_cast<std::size_t>(per_file));
   int stale = 0;
   for (const auto& [id, raw] : docs) stale += version_of(raw) != 5;
   EXPECT_EQ(stale, 0) << "documents left at an older version";
+}
+
+TEST_P(ExportRawModes, ARoundTripComparesEqual) {
+  it::emulator emu({"--partitions", "4", "--ru-per-second", "10000"});
+  idabus::test::temp_dir dir;
+  write_resources(dir.path, 3, 300);
+  // A later file rewrites some documents: --compare expects the newest version.
+  std::vector<std::string> newer;
+  for (int i = 0; i < 900; i += 7) newer.push_back(resource(i, 2));
+  write_file(dir.path / "Resources.000004.json", array_of(newer));
+  auto extra = mode();
+  extra.push_back("--create-collection");
+  auto r = run_in_process(export_args(dir.path, emu.connection(), "Resources", "objecttype", extra));
+  ASSERT_EQ(r.code, exit_success) << r.err;
+  const std::uint64_t sent = 900 + newer.size();
+  EXPECT_NE(r.out.find("imported " + std::to_string(sent) + " of " + std::to_string(sent) + " documents"),
+            std::string::npos) << r.out;
+  if (GetParam() == "point") {
+    EXPECT_GE(requests(r.out), sent) << r.out;
+  } else {
+    EXPECT_LT(requests(r.out), sent / 10) << r.out;
+  }
+  auto compared = run_in_process({"--compare", dir.path.string(), emu.connection(), db, "Resources", "objecttype"});
+  EXPECT_EQ(compared.code, exit_success) << compared.out << compared.err;
+  EXPECT_NE(compared.out.find("result: equal"), std::string::npos) << compared.out;
+}
+
+TEST_P(ExportRawModes, ADocumentTheServiceRefusesGoesToTheRejectFileWithItsReasonAndExitsThree) {
+  it::emulator emu({"--partitions", "4", "--ru-per-second", "10000"});
+  idabus::test::temp_dir dir;
+  std::vector<std::string> docs;
+  for (int i = 0; i < 40; ++i) docs.push_back(resource(i));
+  docs[17] = R"({"id":"bad/id","objecttype":"Person"})";  // Cosmos refuses '/' in an id: 400
+  write_file(dir.path / "Resources.000001.json", array_of(docs));
+  auto extra = mode();
+  extra.push_back("--create-collection");
+  auto r = run_in_process(export_args(dir.path, emu.connection(), "Resources", "objecttype", extra));
+  EXPECT_EQ(r.code, exit_partial) << r.err;
+  const auto rejects = io::files::import_rejects_path(dir.path, db, "Resources");
+  EXPECT_NE(r.err.find("1 document(s) rejected, listed with the reason in " + rejects.string()), std::string::npos)
+      << r.err;
+  const std::string listed = slurp(rejects);
+  EXPECT_EQ(listed.rfind(R"({"file":"Resources.000001.json","index":17,"id":"bad/id","partitionKey":"[\"Person\"]",)"
+                         R"("status":400,)", 0), 0u) << listed;
+  EXPECT_NE(listed.find("must not contain '/'"), std::string::npos) << listed;
+  EXPECT_EQ(documents_in(emu, "Resources").size(), 39u);
+}
+
+TEST(ExportRawEndToEnd, ModePointInTheConfigFileWritesOneRequestPerDocument) {
+  it::emulator emu({"--partitions", "4", "--ru-per-second", "10000"});
+  idabus::test::temp_dir dir;
+  write_resources(dir.path, 1, 50);
+  write_file(dir.path / "appsettings.json", R"({"ImportTool":{"Mode":"point"}})");
+  auto r = run_in_process(export_args(dir.path, emu.connection(), "Resources", "objecttype",
+                                      {"--create-collection", "--config", (dir.path / "appsettings.json").string()}));
+  ASSERT_EQ(r.code, exit_success) << r.err;
+  EXPECT_EQ(number_before(r.out, " point requests"), 50u) << r.out;
+  EXPECT_EQ(documents_in(emu, "Resources").size(), 50u);
 }
 
 TEST(ExportRawEndToEnd, ThrottlingAndFaultsSlowItDownButEveryDocumentArrives) {
@@ -430,6 +500,18 @@ TEST_F(ExportRawBadInput, NestedPartitionKeyPathsWorkWithAndWithoutALeadingSlash
     EXPECT_EQ(r.code, exit_success) << path << ": " << r.err;
     EXPECT_EQ(documents_in(*emu_, collection, "/meta/type").size(), 30u) << path;
   }
+}
+
+TEST_F(ExportRawBadInput, ADryRunInPointModeCountsOneUpsertRequestPerDocument) {
+  create_collection(*emu_, "DryPoint", 10000);
+  std::vector<std::string> docs;
+  for (int i = 0; i < 30; ++i) docs.push_back(resource(i));
+  docs.push_back(R"({"id":"nokey"})");
+  write_file(dir.path / "DryPoint.000001.json", array_of(docs));
+  auto r = run_in_process(export_args(dir.path, emu_->connection(), "DryPoint", "objecttype", {"--dry-run", "--mode", "point"}));
+  EXPECT_EQ(r.code, exit_success) << r.err;
+  EXPECT_NE(r.out.find("in 30 point requests (one upsert per document)"), std::string::npos) << r.out;
+  EXPECT_TRUE(documents_in(*emu_, "DryPoint").empty());
 }
 
 TEST_F(ExportRawBadInput, ADryRunReportsTheEstimateAndTheBoundAndWritesNothing) {
