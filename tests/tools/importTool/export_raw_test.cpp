@@ -170,7 +170,9 @@ TEST_P(ExportRawModes, KeepsTheNewestVersionOfEachDocumentWithParallelism64) {
   auto r = run_in_process(export_args(dir.path, emu.connection(), "Resources", "objecttype", extra));
   ASSERT_EQ(r.code, exit_success) << r.err;
   EXPECT_GT(number_before(r.out, " of [0-9]+ operations throttled"), 0u) << r.out;
-  if (GetParam() == "point") EXPECT_GT(requests(r.out), static_cast<std::uint64_t>(5 * per_file)) << r.out;
+  if (GetParam() == "point") {
+    EXPECT_GT(requests(r.out), static_cast<std::uint64_t>(5 * per_file)) << r.out;
+  }
   const auto docs = documents_in(emu, "Resources");
   ASSERT_EQ(docs.size(), static_cast<std::size_t>(per_file));
   int stale = 0;
