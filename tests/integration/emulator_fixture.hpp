@@ -7,6 +7,7 @@
 #include "io/cosmos/connection_string.hpp"
 #include "io/cosmos/parallel_query.hpp"
 #include "io/http/client.hpp"
+#include "support/child_process.hpp"
 #include "support/cosmos_emulator.hpp"
 #include "support/temp_dir.hpp"
 
@@ -31,7 +32,7 @@ using test::emulator_key;
 /// extra arguments.
 struct emulator : test::cosmos_emulator {
   explicit emulator(std::vector<std::string> extra = {})
-      : cosmos_emulator(std::string(IDABUS_BIN_DIR) + "/cosmos-emulator", std::move(extra)) {}
+      : cosmos_emulator(idabus::test::program_path("cosmos-emulator"), std::move(extra)) {}
 };
 
 using test::temp_dir;

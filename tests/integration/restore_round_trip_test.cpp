@@ -50,7 +50,7 @@ struct tool_run {
 };
 
 tool_run import_tool(std::vector<std::string> args) {
-  args.insert(args.begin(), std::string(IDABUS_BIN_DIR) + "/importTool");
+  args.insert(args.begin(), idabus::test::program_path("importTool"));
   test::child_process process(args);
   tool_run r;
   while (auto line = process.read_line(std::chrono::minutes(3))) r.out += *line + "\n";

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -25,6 +26,14 @@
 extern char** environ;
 
 namespace idabus::test {
+
+/// The path of program `name` of this build. Every executable of the build (programs, tests,
+/// benchmarks) lands in build/bin/, so the programs sit next to the running executable. Found at
+/// run time, not compiled in: an absolute build path in a -D definition would keep ccache from
+/// sharing entries between clones of the repository.
+inline std::string program_path(const std::string& name) {
+  return (std::filesystem::canonical("/proc/self/exe").parent_path() / name).string();
+}
 
 class child_process {
  public:

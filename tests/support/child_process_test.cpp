@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -72,6 +73,15 @@ TEST(ChildProcess, ChildDiesWhenTheTestProcessDiesWithoutCleanup) {
 
 TEST(ChildProcess, MissingProgramIsAnError) {
   EXPECT_THROW(child_process({"/nonexistent/program"}), std::runtime_error);
+}
+
+TEST(ChildProcess, ProgramPathNamesAProgramNextToTheRunningExecutable) {
+  // This test executable is itself one of the build's programs in build/bin/.
+  const std::filesystem::path self = std::filesystem::canonical("/proc/self/exe");
+  const std::filesystem::path found = program_path(self.filename().string());
+  EXPECT_TRUE(found.is_absolute());
+  EXPECT_EQ(found, self);
+  EXPECT_EQ(std::filesystem::path(program_path("cosmos-emulator")).parent_path(), self.parent_path());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "backup_check.hpp"
 #include "engine_fixture.hpp"
+#include "support/child_process.hpp"
 #include "support/co_assert.hpp"
 #include "support/raw_http.hpp"
 #include "support/run_coro.hpp"
@@ -35,7 +36,7 @@ std::string config_text(const engine_env& env, std::string_view backup_extra = {
 /// An idabus-engine process (secrets from the environment) on the emulator of `env`.
 struct engine_process {
   engine_process(const engine_env& env, const std::filesystem::path& config_file)
-      : process({std::string(IDABUS_BIN_DIR) + "/idabus-engine", "--config", config_file.string()},
+      : process({idabus::test::program_path("idabus-engine"), "--config", config_file.string()},
                 {"IDABUS_COSMOS_CONNECTION_STRING=" + env.emu.connection(), "IDABUS_API_KEYS=" + test_key}),
         url(process.wait_for_line("listening on ")) {}
   idabus::test::child_process process;
@@ -94,7 +95,7 @@ TEST(EngineProgram, ServesTheApiOverHttpAndStopsCleanlyOnSigterm) {
   engine_env env;
   const auto file = env.dir.path / "appsettings.json";
   std::ofstream(file) << config_text(env);
-  idabus::test::child_process engine({std::string(IDABUS_BIN_DIR) + "/idabus-engine", "--config", file.string()},
+  idabus::test::child_process engine({idabus::test::program_path("idabus-engine"), "--config", file.string()},
                                     {"IDABUS_COSMOS_CONNECTION_STRING=" + env.emu.connection(),
                                      "IDABUS_API_KEYS=" + test_key});
   const auto url = engine.wait_for_line("listening on ");

@@ -162,7 +162,7 @@ TEST(CompareInterrupted, SigintWhileReadingTheCollectionExits130) {
   it::emulator slow({"--latency-ms", "3000"});
   idabus::test::temp_dir dir;
   write_file(dir.path / "restore.json", array_of({person(1)}));
-  idabus::test::child_process tool({std::string(IDABUS_BIN_DIR) + "/importTool", "--compare", (dir.path / "restore.json").string(),
+  idabus::test::child_process tool({idabus::test::program_path("importTool"), "--compare", (dir.path / "restore.json").string(),
                             slow.connection(), db, "c", "/objecttype"});
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past loading the restore file
   ::kill(tool.pid(), SIGINT);

@@ -6,6 +6,7 @@
 #include "io/files/restore_file.hpp"
 #include "io/files/restore_plan.hpp"
 #include "support/backup_chain.hpp"
+#include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
 #include "tests/tools/importTool/run_tool.hpp"
 
@@ -269,7 +270,7 @@ TEST(GenerateRestoreFiles, InterruptedByCtrlCRemovesWhatItWroteAndExits130) {
   }
   idabus::test::backup_chain(dir.path / "backups").full("b1", {resources(std::move(chunks))});
   const auto out = dir.path / "out";
-  const std::string tool = std::string(IDABUS_BIN_DIR) + "/importTool";
+  const std::string tool = idabus::test::program_path("importTool");
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {

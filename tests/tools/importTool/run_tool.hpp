@@ -49,7 +49,7 @@ inline std::string slurp(const std::filesystem::path& path) {
 /// Runs build/bin/importTool with `args` (no shell metacharacters expected in them); `scratch` holds
 /// the captured output files.
 inline tool_result run_process(const std::vector<std::string>& args, const std::filesystem::path& scratch) {
-  std::string command = std::string(IDABUS_BIN_DIR) + "/importTool";
+  std::string command = idabus::test::program_path("importTool");
   for (const auto& a : args) command += " '" + a + "'";
   const auto out = scratch / "stdout.txt";
   const auto err = scratch / "stderr.txt";
@@ -71,7 +71,7 @@ inline std::size_t count_lines(const std::string& text) {
 /// build/bin/importTool with `args`, stderr appended to `err_file`.
 inline idabus::test::child_process tool_process(const std::vector<std::string>& args, const std::filesystem::path& err_file) {
   std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$0\" \"$@\" 2>>'" + err_file.string() + "'",
-                                std::string(IDABUS_BIN_DIR) + "/importTool"};
+                                idabus::test::program_path("importTool")};
   argv.insert(argv.end(), args.begin(), args.end());
   return idabus::test::child_process(argv);
 }

@@ -197,7 +197,7 @@ TEST(TenantGenEndToEnd, UnreachableEndpointIsACosmosFailure) {
 TEST(TenantGenProcess, ASecondSignalStopsAtOnceWhileWritesAreSuspended) {
   emulator emu;
   // A budget far below what 20,000 documents need: the writers sit suspended in the RU gate.
-  child_process gen({std::string(IDABUS_BIN_DIR) + "/tenant-gen", emu.connection(), "signals", "--documents", "20000",
+  child_process gen({idabus::test::program_path("tenant-gen"), emu.connection(), "signals", "--documents", "20000",
                      "--ru-budget", "100"});
   // The last collection it creates exists: the run is writing (or about to).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
