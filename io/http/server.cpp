@@ -183,6 +183,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
   std::atomic<std::uint64_t> connections_shed{0};
   std::atomic<std::uint64_t> timeouts{0};
   std::atomic<std::uint64_t> accept_failures{0};
+  std::atomic<std::uint64_t> body_reads{0};
   std::atomic<std::size_t> open_sessions{0};
   std::atomic<std::size_t> body_reserved{0};  // bytes promised to bodies being read or handled
   std::atomic<std::size_t> body_buffered{0};
@@ -485,7 +486,11 @@ net::awaitable<bool> serve_requests(impl_ptr self, any_stream& stream, session_e
     }
     body_meter meter(*self);
     lowest.expires_after(opt.body_timeout);
+    // Beast reads at most the buffer's free capacity (at least 512 bytes): room for up to 64 KiB
+    // per read, taken only once a body is committed, so idle and refused connections stay small.
+    buffer.reserve(std::min(buffer.max_size(), buffer.size() + std::max<std::size_t>(body_bytes, 1)));
     while (!ec && !parser.is_done()) {
+      self->body_reads.fetch_add(1, std::memory_order_relaxed);
       auto part = co_await bhttp::async_read_some(stream, buffer, parser, use_tuple);
       ec = std::get<0>(part);
       meter.update(parser.get().body().size());
@@ -650,6 +655,7 @@ server_stats server::stats() const noexcept {
   s.requests_served = impl_->served.load(std::memory_order_relaxed);
   s.requests_refused = impl_->refused.load(std::memory_order_relaxed);
   s.requests_shed = impl_->requests_shed.load(std::memory_order_relaxed);
+  s.body_reads = impl_->body_reads.load(std::memory_order_relaxed);
   s.connections_shed = impl_->connections_shed.load(std::memory_order_relaxed);
   s.timeouts = impl_->timeouts.load(std::memory_order_relaxed);
   s.accept_failures = impl_->accept_failures.load(std::memory_order_relaxed);

@@ -101,6 +101,7 @@ struct server_stats {
   std::uint64_t connections_shed = 0;     ///< 503: connections at the cap
   std::uint64_t timeouts = 0;             ///< sessions closed by header or body timeout
   std::uint64_t accept_failures = 0;      ///< accept() errors (each retry after a pause counts)
+  std::uint64_t body_reads = 0;           ///< socket reads made while reading request bodies
   std::size_t connections = 0;            ///< sessions open now
   std::size_t body_bytes_buffered = 0;    ///< request body bytes held now
   std::size_t body_bytes_buffered_peak = 0;  ///< the most ever held at once
