@@ -19,6 +19,7 @@ import_tracker::import_tracker(std::vector<io::files::import_input_file> files, 
     : files_(std::move(files)), ranges_(std::move(ranges)) {
   if (ranges_.empty()) ranges_.push_back(epk_range{"", "FF"});
   in_flight_.resize(ranges_.size());
+  positions_.assign(ranges_.size(), 0);
   starts_.reserve(files_.size());
   for (const auto& f : files_) {
     starts_.push_back(total_);
@@ -35,20 +36,31 @@ import_tracker::import_tracker(std::vector<io::files::import_input_file> files, 
 }
 
 bool import_tracker::done_before(std::uint64_t ticket, std::string_view epk) const {
-  if (ticket >= resume_position_) return false;
-  if (epk.empty()) return true;
+  if (epk.empty()) return ticket < resume_position_;
   for (const auto& r : resume_ranges_) {
     if (io::cosmos::epk_in_range(epk, r.min, r.max)) return ticket < r.completed;
   }
   return false;
 }
 
-void import_tracker::next(std::uint64_t ticket) {
-  if (ticket != position_ || ticket >= total_) {
-    misuse("document " + std::to_string(ticket) + " reported out of order (expected " + std::to_string(position_) +
-           " of " + std::to_string(total_) + ")");
+void import_tracker::next(std::size_t range, std::uint64_t ticket) {
+  if (ticket < positions_[range] || ticket >= total_) {
+    misuse("document " + std::to_string(ticket) + " of range " + std::to_string(range) +
+           " reported out of order (expected " + std::to_string(positions_[range]) + " or later, of " +
+           std::to_string(total_) + ")");
   }
-  ++position_;
+  passed(range, ticket + 1);
+}
+
+void import_tracker::passed(std::size_t range, std::uint64_t position) {
+  if (range >= positions_.size()) misuse("no range " + std::to_string(range));
+  if (position < positions_[range] || position > total_) {
+    misuse("range " + std::to_string(range) + " cannot pass " + std::to_string(position) + " from " +
+           std::to_string(positions_[range]));
+  }
+  const bool was_smallest = positions_[range] == position_;
+  positions_[range] = position;
+  if (was_smallest) position_ = *std::min_element(positions_.begin(), positions_.end());
 }
 
 std::size_t import_tracker::range_of(std::string_view epk) const {
@@ -58,13 +70,21 @@ std::size_t import_tracker::range_of(std::string_view epk) const {
   misuse("no range holds effective partition key " + std::string(epk));
 }
 
-void import_tracker::skipped(std::uint64_t ticket) {
-  next(ticket);
+void import_tracker::skipped(std::uint64_t ticket, std::string_view epk) {
+  next(range_index(epk), ticket);
   ++counts_.skipped;
 }
 
+void import_tracker::skipped_unread(std::uint64_t first, std::uint64_t end) {
+  if (first < positions_[0] || end < first || end > total_) {
+    misuse("documents " + std::to_string(first) + " to " + std::to_string(end) + " skipped out of order");
+  }
+  counts_.skipped += end - first;
+  passed(0, end);
+}
+
 void import_tracker::refused(std::uint64_t ticket, io::files::import_reject reject) {
-  next(ticket);
+  next(0, ticket);
   ++counts_.rejected;
   const auto where = locate(ticket);
   reject.file = files_[where.file].file;
@@ -74,7 +94,7 @@ void import_tracker::refused(std::uint64_t ticket, io::files::import_reject reje
 
 void import_tracker::sent(std::uint64_t ticket, std::string_view epk, std::uint64_t bytes) {
   const std::size_t range = range_of(epk);
-  next(ticket);
+  next(range, ticket);
   in_flight_[range].insert(ticket);
   flights_.emplace(ticket, flight{range, bytes});
   ++counts_.sent;
@@ -103,7 +123,7 @@ void import_tracker::written(std::uint64_t ticket) { finish(ticket, true, nullpt
 void import_tracker::rejected(std::uint64_t ticket, io::files::import_reject reject) { finish(ticket, false, &reject); }
 
 std::uint64_t import_tracker::range_progress(std::size_t range) const {
-  return in_flight_[range].empty() ? position_ : *in_flight_[range].begin();
+  return in_flight_[range].empty() ? positions_[range] : *in_flight_[range].begin();
 }
 
 std::vector<io::files::import_range_progress> import_tracker::progress() const {
@@ -126,7 +146,8 @@ import_tracker::location import_tracker::locate(std::uint64_t ticket) const {
 std::vector<io::files::import_reject> import_tracker::take_settled_rejections() {
   std::vector<io::files::import_reject> out;
   for (auto it = rejections_.begin(); it != rejections_.end();) {
-    if (it->second.range == no_range || it->first < range_progress(it->second.range)) {
+    const std::uint64_t covered = it->second.range == no_range ? position_ : range_progress(it->second.range);
+    if (it->first < covered) {
       out.push_back(std::move(it->second.reject));
       it = rejections_.erase(it);
     } else {

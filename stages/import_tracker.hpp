@@ -1,21 +1,26 @@
 #pragma once
 // import_tracker: the bookkeeping of one restore import (DESIGN §8), shared by its stages on one
-// executor (not thread-safe; done_before() is const and may be called from any thread).
+// executor (not thread-safe; done_before() and range_index() are const and may be called from
+// any thread).
 // - The input is the documents of the restore files in order, numbered 0, 1, ... across files
 //   (a document's ticket); files[i].documents is how many documents file i holds.
-// - The reader reports every ticket once, in order: skipped() (done in an earlier run, see
+// - Each range's documents are reported in ticket order, each ticket once, the documents without
+//   a partition key value (epk "") with range 0's (so that several readers, each reading the
+//   files for some of the ranges, report independently): skipped() (done in an earlier run, see
 //   done_before), refused() (no id or partition key value: rejected without sending) or sent();
-//   position() is the next ticket it will report. The writer reports written() or rejected()
-//   for every document sent.
+//   passed(range, p) says every ticket of that range below p was reported. position() is the
+//   smallest of the ranges' positions: every document before it was reported. The writer reports
+//   written() or rejected() for every document sent.
 // - The checkpoint is per effective partition key range (io/files/import_checkpoint.hpp):
 //   progress() gives, for each range, the first ticket of that range not yet finished (the
-//   smallest in flight, else position()). A hot range finishes its prefix long after the cold
-//   ones; per-range prefixes let a rerun skip what each range finished. done_before(ticket, epk)
-//   applies the checkpoint of an earlier run (`resume`): ticket < its position and < the
-//   completed of the saved range holding epk (an empty epk: a refused document, done when ticket
-//   < its position).
+//   smallest in flight, else the range's position; it may lie beyond position()). A hot range
+//   finishes its prefix long after the cold ones; per-range prefixes let a rerun skip what each
+//   range finished. done_before(ticket, epk) applies the checkpoint of an earlier run (`resume`):
+//   ticket < the completed of the saved range holding epk (an empty epk: a refused document,
+//   done when ticket < its position).
 // - Rejections wait here until take_settled_rejections() hands over those a checkpoint taken now
-//   covers (refused ones at once; the others once their range's progress passed them), so the
+//   covers (refused ones once position() passed them; the others once their range's progress
+//   passed them), so the
 //   reject file holds exactly the rejections of the checkpointed work: a rerun re-rejects the
 //   others and none is written twice.
 // Throws std::invalid_argument for a ticket out of order, outside the input, or reported twice,
@@ -60,9 +65,17 @@ class import_tracker {
   /// The first ticket not done before in any range: files entirely below it need not be read.
   std::uint64_t resume_floor() const noexcept { return floor_; }
 
-  void skipped(std::uint64_t ticket);
+  /// The range a document is reported with: the one holding `epk`, 0 for an empty epk.
+  std::size_t range_index(std::string_view epk) const { return epk.empty() ? 0 : range_of(epk); }
+  std::size_t range_count() const noexcept { return ranges_.size(); }
+
+  void skipped(std::uint64_t ticket, std::string_view epk);
+  /// [first, end) was skipped without reading it (files below resume_floor): counts them once,
+  /// as range 0's; every other range still needs passed(range, end).
+  void skipped_unread(std::uint64_t first, std::uint64_t end);
   void refused(std::uint64_t ticket, io::files::import_reject reject);
   void sent(std::uint64_t ticket, std::string_view epk, std::uint64_t bytes);
+  void passed(std::size_t range, std::uint64_t position);
   void written(std::uint64_t ticket);
   void rejected(std::uint64_t ticket, io::files::import_reject reject);
 
@@ -85,7 +98,7 @@ class import_tracker {
 
  private:
   static constexpr std::size_t no_range = static_cast<std::size_t>(-1);
-  void next(std::uint64_t ticket);
+  void next(std::size_t range, std::uint64_t ticket);
   std::size_t range_of(std::string_view epk) const;
   std::uint64_t range_progress(std::size_t range) const;
   void finish(std::uint64_t ticket, bool written, io::files::import_reject* reject);
@@ -100,7 +113,8 @@ class import_tracker {
     std::uint64_t bytes = 0;
   };
   std::unordered_map<std::uint64_t, flight> flights_;
-  std::uint64_t position_ = 0;
+  std::vector<std::uint64_t> positions_;  ///< per range: every ticket of the range below it reported
+  std::uint64_t position_ = 0;            ///< the smallest of positions_
   import_counts counts_;
   struct pending_reject {
     std::size_t range = no_range;  ///< no_range: refused before sending

@@ -39,34 +39,71 @@ struct read_item {
   files::import_reject reject;
 };
 
-struct read_batch {
-  std::vector<read_item> items;
-  bool end = false;
-};
+// Tickets [begin, end) of one restore file, parsed once, its documents split by range reader
+// (items[reader], in ticket order; each reader moves its own out). Shared by the range readers
+// until the last one is done with it; counted in restore_read_counters::pieces_held meanwhile.
+struct read_piece {
+  std::uint64_t begin = 0;
+  std::uint64_t end = 0;
+  bool unread = false;  // below the resume floor: not opened
+  std::vector<std::vector<read_item>> items;
+  restore_read_counters* counters = nullptr;
 
-// Consumes the files; produces their documents in order (see the file comment of the header).
-net::awaitable<void> run_read_restore_documents(std::vector<std::filesystem::path> paths, std::string key_path,
-                                                std::size_t batch, pipeline::cpu_pool& file_thread,
-                                                import_tracker& tracker, document_channel& out) {
+  read_piece() = default;
+  read_piece(const read_piece&) = delete;
+  read_piece& operator=(const read_piece&) = delete;
+  ~read_piece() {
+    if (counters) --counters->pieces_held;
+  }
+};
+using piece_channel = pipeline::channel<std::shared_ptr<read_piece>>;
+
+// Hands `piece` to every range reader: suspends while the slowest one's queue is full, which
+// bounds how far the fastest range runs ahead (and the pieces held).
+net::awaitable<void> hand_out(std::shared_ptr<read_piece> piece, std::vector<piece_channel*> outs,
+                              restore_read_counters& counters) {
+  piece->counters = &counters;
+  ++counters.pieces_held;
+  counters.most_pieces_held = std::max(counters.most_pieces_held, counters.pieces_held);
+  for (auto* out : outs) co_await out->send(piece);
+}
+
+// Parses each restore file once, in order, on `file_thread` (restore_file_reader, then the id and
+// partition key value of each document), `batch` documents per piece, each piece split by range
+// reader (range % readers; documents without a key to reader 0). Documents an earlier run
+// finished are marked skipped; files entirely below the tracker's resume_floor are not opened.
+net::awaitable<void> run_parse_restore_files(std::vector<std::filesystem::path> paths, std::string key_path,
+                                             std::size_t batch, pipeline::cpu_pool& file_thread,
+                                             import_tracker& tracker, std::vector<piece_channel*> outs,
+                                             restore_read_counters& counters) {
+  const std::size_t readers = outs.size();
   io::json::document_reader fields(key_path);
   for (std::size_t f = 0; f < paths.size(); ++f) {
     const std::uint64_t first = tracker.file_starts()[f];
     const std::uint64_t expected = tracker.files()[f].documents;
     if (first + expected <= tracker.resume_floor()) {  // done before in every range: not even opened
-      for (std::uint64_t t = first; t < first + expected; ++t) tracker.skipped(t);
+      auto piece = std::make_shared<read_piece>();
+      piece->begin = first;
+      piece->end = first + expected;
+      piece->unread = true;
+      co_await hand_out(std::move(piece), outs, counters);
       continue;
     }
-    std::unique_ptr<files::restore_file_reader> reader;
-    auto open = [&] { reader = std::make_unique<files::restore_file_reader>(paths[f]); };
+    std::unique_ptr<files::restore_file_reader> file;
+    auto open = [&] { file = std::make_unique<files::restore_file_reader>(paths[f]); };
     co_await file_thread.run(open);
+    ++counters.files_parsed;
     std::uint64_t index = 0;  // documents of this file read so far
     for (;;) {
-      auto read = [&]() -> read_batch {
-        read_batch got;
-        while (got.items.size() < batch) {
-          auto raw = reader->next();
+      bool end = false;
+      auto read = [&]() -> std::shared_ptr<read_piece> {
+        auto piece = std::make_shared<read_piece>();
+        piece->begin = first + index;
+        piece->items.resize(readers);
+        for (std::size_t scanned = 0; scanned < batch; ++scanned) {
+          auto raw = file->next();
           if (!raw) {
-            got.end = true;
+            end = true;
             break;
           }
           if (index == expected) {  // one more than surveyed: reported below
@@ -76,12 +113,14 @@ net::awaitable<void> run_read_restore_documents(std::vector<std::filesystem::pat
           read_item item;
           item.ticket = first + index++;
           document_key key = key_of(fields, *raw, key_path);
+          std::size_t reader = 0;
           if (!key.problem.empty()) {
             item.what = tracker.done_before(item.ticket, "") ? read_item::kind::skip : read_item::kind::refuse;
             item.reject.id = std::move(key.id);
             item.reject.reason = std::move(key.problem);
           } else {
             item.epk = io::cosmos::effective_partition_key_v2(key.partition_key);
+            reader = tracker.range_index(item.epk) % readers;
             if (tracker.done_before(item.ticket, item.epk)) {
               item.what = read_item::kind::skip;
             } else {
@@ -91,20 +130,39 @@ net::awaitable<void> run_read_restore_documents(std::vector<std::filesystem::pat
               item.document.ticket = item.ticket;
             }
           }
-          got.items.push_back(std::move(item));
+          piece->items[reader].push_back(std::move(item));
         }
-        return got;
+        piece->end = first + std::min(index, expected);
+        return piece;
       };
-      read_batch got = co_await file_thread.run(read);
-      if (index > expected || (got.end && index != expected)) {
-        throw std::runtime_error(paths[f].filename().string() + " holds " + (got.end ? "" : "more than ") +
-                                 std::to_string(got.end ? index : expected) + " documents, not " +
+      auto piece = co_await file_thread.run(read);
+      if (index > expected || (end && index != expected)) {
+        throw std::runtime_error(paths[f].filename().string() + " holds " + (end ? "" : "more than ") +
+                                 std::to_string(end ? index : expected) + " documents, not " +
                                  std::to_string(expected) + " as when the import started (it changed)");
       }
-      for (auto& item : got.items) {
+      counters.documents_parsed += piece->end - piece->begin;
+      if (piece->end > piece->begin || end) co_await hand_out(std::move(piece), outs, counters);
+      if (end) break;
+    }
+    auto close = [&] { file.reset(); };
+    co_await file_thread.run(close);
+  }
+  for (auto* out : outs) out->finish();
+}
+
+// Range reader `reader` of `readers`: reports the documents of the tracker's ranges r with
+// r % readers == reader (reader 0 also those without a key) in input order and sends them on.
+net::awaitable<void> run_range_reader(std::size_t reader, std::size_t readers, import_tracker& tracker,
+                                      piece_channel& in, document_channel& out) {
+  while (auto received = co_await in.receive()) {
+    std::shared_ptr<read_piece> piece = std::move(*received);
+    if (piece->unread && reader == 0) tracker.skipped_unread(piece->begin, piece->end);
+    if (!piece->unread) {
+      for (auto& item : piece->items[reader]) {
         switch (item.what) {
           case read_item::kind::skip:
-            tracker.skipped(item.ticket);
+            tracker.skipped(item.ticket, item.epk);
             break;
           case read_item::kind::refuse:
             tracker.refused(item.ticket, std::move(item.reject));
@@ -115,10 +173,9 @@ net::awaitable<void> run_read_restore_documents(std::vector<std::filesystem::pat
             break;
         }
       }
-      if (got.end) break;
+      piece->items[reader] = {};  // its memory goes now, not when the slowest reader is done
     }
-    auto close = [&] { reader.reset(); };
-    co_await file_thread.run(close);
+    for (std::size_t r = reader; r < tracker.range_count(); r += readers) tracker.passed(r, piece->end);
   }
   out.finish();
 }
@@ -129,9 +186,10 @@ struct import_state {
   std::unique_ptr<net::steady_timer> tick;
 };
 
-net::awaitable<void> run_writes(io::cosmos::client& client, write_lanes_options options, document_channel& in,
-                                write_lanes_counters& counters, import_state& state) {
-  co_await run_write_lanes(client, std::move(options), in, counters);
+net::awaitable<void> run_writes(io::cosmos::client& client, write_lanes_options options,
+                                std::vector<document_channel*> inputs, write_lanes_counters& counters,
+                                import_state& state) {
+  co_await run_write_lanes(client, std::move(options), std::move(inputs), counters);
   state.writing_done = true;
   state.tick->cancel();
 }
@@ -242,10 +300,20 @@ net::awaitable<void> run_restore_import(io::cosmos::client& client, pipeline::cp
                                         write_lanes_counters& counters) {
   if (options.read_batch == 0) throw std::invalid_argument("restore_import: read_batch must be at least 1");
   if (options.channel_capacity == 0) throw std::invalid_argument("restore_import: channel_capacity must be at least 1");
+  if (options.max_readers == 0) throw std::invalid_argument("restore_import: max_readers must be at least 1");
+  if (options.read_ahead == 0) throw std::invalid_argument("restore_import: read_ahead must be at least 1");
   if (options.files.size() != tracker.files().size() || tracker.position() != 0) {
     throw std::invalid_argument("restore_import: the tracker does not describe this input");
   }
-  document_channel documents(options.channel_capacity);
+  // A reader per range (up to max_readers), each with its own channel and router
+  // (run_write_lanes with several inputs): a range whose lanes are full holds back only its reader.
+  const std::size_t readers = std::min(tracker.range_count(), options.max_readers);
+  std::vector<std::unique_ptr<document_channel>> documents;
+  std::vector<document_channel*> inputs;
+  for (std::size_t r = 0; r < readers; ++r) {
+    documents.push_back(std::make_unique<document_channel>(options.channel_capacity));
+    inputs.push_back(documents.back().get());
+  }
   import_state state;
   state.tick = std::make_unique<net::steady_timer>(co_await net::this_coro::executor);
   write_lanes_options lanes = options.lanes;
@@ -262,11 +330,22 @@ net::awaitable<void> run_restore_import(io::cosmos::client& client, pipeline::cp
     r.reason = rejection->message;
     tracker.rejected(ticket, std::move(r));
   };
+  restore_read_counters own_counters;
+  restore_read_counters& reading = options.read_counters ? *options.read_counters : own_counters;
+  std::vector<std::unique_ptr<piece_channel>> pieces;
+  std::vector<piece_channel*> piece_outs;
+  for (std::size_t r = 0; r < readers; ++r) {
+    pieces.push_back(std::make_unique<piece_channel>(options.read_ahead));
+    piece_outs.push_back(pieces.back().get());
+  }
   std::vector<pipeline::named_stage> stages;
-  stages.push_back({"read restore files",
-                    run_read_restore_documents(options.files, options.partition_key_path, options.read_batch,
-                                               file_thread, tracker, documents)});
-  stages.push_back({"write", run_writes(client, std::move(lanes), documents, counters, state)});
+  stages.push_back({"read restore files", run_parse_restore_files(options.files, options.partition_key_path,
+                                                                  options.read_batch, file_thread, tracker,
+                                                                  piece_outs, reading)});
+  for (std::size_t r = 0; r < readers; ++r) {
+    stages.push_back({"read range documents", run_range_reader(r, readers, tracker, *piece_outs[r], *inputs[r])});
+  }
+  stages.push_back({"write", run_writes(client, std::move(lanes), std::move(inputs), counters, state)});
   stages.push_back({"monitor", run_monitor(std::move(options), tracker, file_thread, state)});
   co_await pipeline::run_stages(std::move(stages));
 }

@@ -2,16 +2,30 @@
 // restore_import: the pipeline of importTool -exportRaw (DESIGN §8–§9): restore files into one
 // collection, as fast as its ranges take it, keeping each document's versions in file order.
 //
-//   run_read_restore_documents   the files in order on `file_thread` (restore_file_reader, then the
-//                                id and partition key value of each document); ticket = position in
-//                                the whole input; documents an earlier run finished (the tracker's
-//                                done_before, per range) are skipped, files entirely below its
-//                                resume_floor not even opened; a document without an id or a
-//                                partition key value is refused here (tracker), never sent
-//     -> channel<write_document> (options.channel_capacity), in input order
-//   run_write_lanes              lanes by EPK range, sub-lanes by hash of key and id (so the
-//                                versions of a document are written in input order), batches cut
-//                                by predicted RU, paced per range by the client's gate; sent as
+//   run_parse_restore_files      parses each file once, in order, on `file_thread`
+//                                (restore_file_reader, then the id and partition key value of each
+//                                document), options.read_batch documents per piece, each piece
+//                                split by range reader; ticket = position in the whole input;
+//                                documents an earlier run finished (the tracker's done_before, per
+//                                range) are marked skipped, files entirely below its resume_floor
+//                                not even opened
+//     -> one channel of pieces per range reader (options.read_ahead pieces), the same piece to each
+//   run_range_reader             one per range (up to options.max_readers; beyond that reader i
+//                                takes the ranges r with r % readers == i): reports its documents
+//                                to the tracker in input order and sends them on, so a range whose
+//                                lanes are full never holds back another range's documents (the
+//                                files interleave the ranges in pages; one reader waiting on a full
+//                                cold range starved the hot one). A document without an id or a
+//                                partition key value is refused by reader 0 (tracker), never sent.
+//                                The parser waits while the slowest reader's queue is full, so the
+//                                fastest range runs at most read_ahead pieces ahead of the slowest
+//                                and at most read_ahead + 2 pieces (read_batch documents each) are
+//                                held (restore_read_counters)
+//     -> one channel<write_document> per reader (options.channel_capacity), in input order
+//   run_write_lanes              a router per reader, lanes by EPK range, sub-lanes by hash of key
+//                                and id (so the versions of a document, which all belong to one
+//                                range and so to one reader, are written in input order), batches
+//                                cut by predicted RU, paced per range by the client's gate; sent as
 //                                bulk requests or point upserts (options.lanes.mode)
 //     -> tracker                 written / rejected per document, as results arrive
 //   monitor                      every options.tick: options.progress() on the executor, then
@@ -94,11 +108,25 @@ struct import_snapshot {
 /// Hands the settled rejections over: take one snapshot per checkpoint written.
 import_snapshot take_import_snapshot(import_tracker& tracker);
 
+/// What the reading side of an import did (tests, bench_restore).
+struct restore_read_counters {
+  std::uint64_t files_parsed = 0;      ///< restore files opened and parsed (each once)
+  std::uint64_t documents_parsed = 0;  ///< documents parsed (each once)
+  std::size_t pieces_held = 0;       ///< parsed pieces a range reader still has to take
+  std::size_t most_pieces_held = 0;  ///< the most at any time (at most read_ahead + 2)
+};
+
 struct restore_import_options {
   std::vector<std::filesystem::path> files;  ///< in import order; the tracker knows their counts
   std::string partition_key_path;            ///< "objecttype", "/objecttype", "a/b"
   std::size_t read_batch = 256;              ///< documents per file hop (>= 1)
-  std::size_t channel_capacity = 256;        ///< documents between reader and lanes (>= 1)
+  std::size_t channel_capacity = 256;        ///< documents between each reader and the lanes (>= 1)
+  /// Range readers at most (>= 1): one per range up to this many. Files are parsed once whatever this is.
+  std::size_t max_readers = 16;
+  /// Pieces (of read_batch documents) queued per range reader (>= 1): how far the fastest range
+  /// may run ahead of the slowest; read_ahead + 2 pieces are held at most.
+  std::size_t read_ahead = 64;
+  restore_read_counters* read_counters = nullptr;  ///< optional, borrowed; on the executor
   write_lanes_options lanes;                 ///< its on_result is set here (to the tracker); see import_lanes
   /// Checkpoint (and progress callback) interval: a killed import re-sends about this much of
   /// its writes, plus what was queued or in flight.
@@ -109,9 +137,8 @@ struct restore_import_options {
 };
 
 /// The lanes of an import: `lanes_per_range` sub-lanes (batches in flight) per range, sharing 2048
-/// queued documents per range: enough to keep a range fed while the reader is in a page of
-/// another range's documents (a backup's order), bounded so that memory does not follow the
-/// collection. A checkpoint lags only by the spread between a range's sub-lanes (they drain their
+/// queued documents per range (each range has its own reader: the queue only smooths its reads),
+/// bounded so that memory does not follow the collection. A checkpoint lags only by the spread between a range's sub-lanes (they drain their
 /// queues in order at about the same pace), not by the queue. Batches of a slice of `range_share`
 /// (0 = unknown).
 write_lanes_options import_lanes(std::string database, std::string collection, std::size_t lanes_per_range,

@@ -42,7 +42,8 @@ cosmos::bulk_operation operation_of(write_document d) {
   return op;
 }
 
-// Consumes `in`; sends each document to the sub-lane of its range; finishes every lane at the end.
+// Consumes `in`; sends each document to the sub-lane of its range; finishes every lane (as one of
+// its producers) at the end.
 net::awaitable<void> run_route(std::vector<cosmos::pk_range> ranges, std::size_t lanes_per_range,
                                pipeline::channel<write_document>& in, std::vector<std::unique_ptr<lane_channel>>& lanes,
                                write_lanes_counters& counters) {
@@ -203,11 +204,19 @@ void write_counters::add(const cosmos::bulk_outcome& outcome, std::size_t sent) 
 
 net::awaitable<void> run_write_lanes(cosmos::client& client, write_lanes_options options,
                                      pipeline::channel<write_document>& in, write_lanes_counters& counters) {
+  std::vector<pipeline::channel<write_document>*> inputs{&in};
+  co_await run_write_lanes(client, std::move(options), std::move(inputs), counters);
+}
+
+net::awaitable<void> run_write_lanes(cosmos::client& client, write_lanes_options options,
+                                     std::vector<pipeline::channel<write_document>*> inputs,
+                                     write_lanes_counters& counters) {
   validate(options);
+  if (inputs.empty()) throw std::invalid_argument("write_lanes: at least one input");
   auto ranges = co_await client.ranges(options.database, options.collection);
-  std::vector<std::unique_ptr<lane_channel>> lanes;
+  std::vector<std::unique_ptr<lane_channel>> lanes;  // each router finishes each lane once
   for (std::size_t i = 0; i < ranges.size() * options.lanes_per_range; ++i) {
-    lanes.push_back(std::make_unique<lane_channel>(options.lane_capacity));
+    lanes.push_back(std::make_unique<lane_channel>(options.lane_capacity, inputs.size()));
   }
   std::vector<pipeline::named_stage> stages;
   for (std::size_t r = 0; r < ranges.size(); ++r) {
@@ -216,8 +225,10 @@ net::awaitable<void> run_write_lanes(cosmos::client& client, write_lanes_options
                         run_lane(client, options, ranges[r].id, *lanes[r * options.lanes_per_range + k], counters)});
     }
   }
-  const std::size_t lanes_per_range = options.lanes_per_range;
-  stages.push_back({"write router", run_route(std::move(ranges), lanes_per_range, in, lanes, counters)});
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    stages.push_back({inputs.size() == 1 ? std::string("write router") : "write router " + std::to_string(i),
+                      run_route(ranges, options.lanes_per_range, *inputs[i], lanes, counters)});
+  }
   co_await pipeline::run_stages(std::move(stages));
 }
 

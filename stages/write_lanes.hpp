@@ -3,7 +3,7 @@
 // partition key (EPK) to their physical range *before* they are batched, so a hot range never
 // holds back a cold one and no batch is larger than its range can take.
 //
-//   in (channel<write_document>) -> route -> one lane per range × options.lanes_per_range
+//   in (channel<write_document>, or several: a router each) -> route -> one lane per range × options.lanes_per_range
 //   sub-lanes (each a bounded channel of options.lane_capacity documents) -> one batch at a time
 //   per sub-lane, so a range has up to lanes_per_range batches in flight. options.mode says how a
 //   batch is sent: write_mode::bulk as one bulk request (client.bulk_range); write_mode::point as
@@ -123,5 +123,14 @@ struct write_lanes_counters {
 /// See the file comment.
 net::awaitable<void> run_write_lanes(io::cosmos::client& client, write_lanes_options options,
                                      pipeline::channel<write_document>& in, write_lanes_counters& counters);
+
+/// The same over several inputs, each with a router of its own: a router waiting for room in a
+/// full sub-lane holds back only its own input, so an input that carries one range's documents
+/// keeps that range fed while another range's sub-lanes are full. Every version of one document
+/// must come through the same input (order is kept within an input). Ends when every input has
+/// ended and every document has a final result.
+net::awaitable<void> run_write_lanes(io::cosmos::client& client, write_lanes_options options,
+                                     std::vector<pipeline::channel<write_document>*> inputs,
+                                     write_lanes_counters& counters);
 
 }  // namespace idabus::stages

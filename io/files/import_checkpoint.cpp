@@ -109,7 +109,6 @@ import_checkpoint parse_import_checkpoint(std::string_view text) {
       auto r = as_object(e, field);
       import_range_progress p{get_string(r, field + ".", "min"), get_string(r, field + ".", "max"),
                               get_count(r, field + ".", "completed")};
-      if (p.completed > c.position) invalid_field(field + ".completed", "must not exceed position");
       if (!c.ranges.empty() && c.ranges.back().max != p.min) invalid_field(field + ".min", "must be the previous range's max");
       c.ranges.push_back(std::move(p));
     }
@@ -118,7 +117,12 @@ import_checkpoint parse_import_checkpoint(std::string_view text) {
     std::uint64_t total = 0;
     for (const auto& f : c.files) total += f.documents;
     if (c.position > total) invalid_field("position", "must not exceed the documents of the files");
-    if (c.rejected > c.position) invalid_field("rejected", "must not exceed position");
+    for (std::size_t r = 0; r < c.ranges.size(); ++r) {
+      if (c.ranges[r].completed > total) {
+        invalid_field("ranges[" + std::to_string(r) + "].completed", "must not exceed the documents of the files");
+      }
+    }
+    if (c.rejected > total) invalid_field("rejected", "must not exceed the documents of the files");
     return c;
   } catch (const json_field_error& e) {
     throw import_checkpoint_error(e.what());

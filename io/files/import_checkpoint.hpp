@@ -17,10 +17,11 @@
 // - Documents are numbered in input order (the files in this order) from 0. position: every
 //   document before it was read. ranges: the effective partition key ranges [min, max) of the
 //   collection; completed: every document before it whose EPK lies in the range has its final
-//   result (written, or a line in the reject file). A rerun skips a document numbered n < position
-//   when n < completed of its range (or when it has no partition key value: such documents were
-//   rejected before sending). Per range, because a hot range finishes its prefix much later than
-//   the others: one prefix for all would re-send most of the cold ranges' work.
+//   result (written, or a line in the reject file); each range is read on its own, so completed
+//   may lie beyond position. A rerun skips a document numbered n when n < completed of its range,
+//   or, when it has no partition key value (such documents were rejected before sending), when
+//   n < position. Per range, because a hot range finishes its prefix much later than the others:
+//   one prefix for all would re-send most of the cold ranges' work.
 // - rejected: lines in the reject file at this checkpoint; rejectsBytes: its length then (a rerun
 //   cuts it back to that, so a line appended after the last checkpoint is never there twice).
 // - partitionKey is the header form (a JSON array), empty when the document had no value.

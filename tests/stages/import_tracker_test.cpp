@@ -43,6 +43,7 @@ TEST(ImportTracker, EachRangeProgressesToItsFirstUnfinishedDocument) {
   t.sent(1, low, 10);
   t.sent(2, low, 10);
   t.sent(3, high, 10);
+  t.passed(0, 4);  // range 0 was read on to ticket 4 (ticket 3 is not its own)
   EXPECT_EQ(completed_per_range(t), (std::vector<std::uint64_t>{1, 0}));
   t.written(1);
   t.written(2);
@@ -89,11 +90,12 @@ TEST(ImportTracker, HandsOverRejectionsOnceTheirRangeHasPassedThemEachOnce) {
   t.sent(1, low, 1);
   t.refused(2, reason("no key"));
   t.sent(3, high, 1);
+  t.passed(0, 4);
   t.rejected(1, reason("too large"));  // behind ticket 0 of its range
   t.rejected(3, reason("bad"));
   auto first = t.take_settled_rejections();
   ASSERT_EQ(first.size(), 2u);
-  EXPECT_EQ(first[0].reason, "no key");  // refused: settled at once
+  EXPECT_EQ(first[0].reason, "no key");  // refused: settled once every range passed it
   EXPECT_EQ(first[0].file, "a.000001.json");
   EXPECT_EQ(first[0].index, 2u);
   EXPECT_EQ(first[1].reason, "bad");
@@ -107,11 +109,50 @@ TEST(ImportTracker, HandsOverRejectionsOnceTheirRangeHasPassedThemEachOnce) {
   EXPECT_EQ(t.counts().rejected, 3u);
 }
 
+TEST(ImportTracker, EachRangeIsReportedOnItsOwnAndThePositionIsTheSlowestRanges) {
+  import_tracker t(three_files(), two_ranges);
+  EXPECT_EQ(t.range_count(), 2u);
+  EXPECT_EQ(t.range_index(low), 0u);
+  EXPECT_EQ(t.range_index(high), 1u);
+  EXPECT_EQ(t.range_index(""), 0u);  // documents without a key: with range 0
+  // The cold range's reader runs ahead through the whole input while the hot one is at ticket 1.
+  t.sent(0, high, 1);
+  t.sent(2, low, 1);
+  t.refused(3, reason("no key"));
+  t.sent(4, low, 1);
+  t.passed(0, 5);
+  t.passed(1, 1);
+  EXPECT_EQ(t.position(), 1u);
+  t.written(2);
+  t.written(4);
+  // Range 0 finished everything: its progress lies beyond the position.
+  EXPECT_EQ(completed_per_range(t), (std::vector<std::uint64_t>{5, 0}));
+  // The refusal at ticket 3 waits until every range has passed it (a checkpoint covers it).
+  EXPECT_TRUE(t.take_settled_rejections().empty());
+  t.passed(1, 4);
+  ASSERT_EQ(t.take_settled_rejections().size(), 1u);
+  t.written(0);
+  t.passed(1, 5);
+  EXPECT_EQ(t.position(), 5u);
+  EXPECT_EQ(completed_per_range(t), (std::vector<std::uint64_t>{5, 5}));
+}
+
+TEST(ImportTracker, AResumedRunSkipsWhatARangeFinishedBeyondThePosition) {
+  files::import_checkpoint saved;
+  saved.position = 1;
+  saved.ranges = {{"", "7F", 5}, {"7F", "FF", 1}};
+  import_tracker t(three_files(), two_ranges, &saved);
+  EXPECT_TRUE(t.done_before(4, low));
+  EXPECT_FALSE(t.done_before(1, high));
+  EXPECT_FALSE(t.done_before(3, ""));  // refused documents: by the position
+}
+
 TEST(ImportTracker, DocumentsMustBeReportedInOrderAndFinishedOnce) {
   import_tracker t(three_files(), two_ranges);
-  EXPECT_THROW(t.sent(1, low, 1), std::invalid_argument);
-  t.skipped(0);
   t.sent(1, low, 1);
+  EXPECT_THROW(t.skipped(0, low), std::invalid_argument);  // behind its range's position
+  EXPECT_THROW(t.passed(0, 1), std::invalid_argument);     // a range never goes back
+  t.skipped(0, high);                                      // the other range's
   t.written(1);
   EXPECT_THROW(t.written(1), std::invalid_argument);
   EXPECT_THROW(t.written(2), std::invalid_argument);  // never sent

@@ -9,7 +9,13 @@
 #include "support/scripted_server.hpp"
 #include "support/temp_dir.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -99,6 +105,16 @@ stages::import_tracker tracker_for(const std::vector<std::filesystem::path>& pat
   return stages::import_tracker(stages::survey_restore_files(paths), two_epk_ranges, resume);
 }
 
+/// The first `n` keys "k<i>" on the range "0" ([, 20)) or "1" ([20, FF)) of two_epk_ranges.
+std::vector<std::string> keys_on_range(bool low, std::size_t n) {
+  std::vector<std::string> out;
+  for (int i = 0; out.size() < n; ++i) {
+    const std::vector<cosmos::pk_component> pk{"k" + std::to_string(i)};
+    if ((cosmos::effective_partition_key_v2(pk) < "20") == low) out.push_back("k" + std::to_string(i));
+  }
+  return out;
+}
+
 stages::restore_import_options import_options(std::vector<std::filesystem::path> paths) {
   stages::restore_import_options o;
   o.files = std::move(paths);
@@ -180,25 +196,165 @@ TEST(RestoreImport, WritesEveryVersionInFileOrderAndRejectsDocumentsWithoutAKey)
   second_text.insert(second_text.rfind(']'), R"(,{"id":"nokey","v":1})");
   const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(first)),
                                                  write_text(dir, "c.000002.json", second_text)};
-  recording_server server;
-  std::vector<files::import_reject> persisted;
+  for (const std::size_t readers : {2, 1}) {  // a reader per range; one reader for both ranges
+    SCOPED_TRACE("max_readers " + std::to_string(readers));
+    recording_server server;
+    std::vector<files::import_reject> persisted;
+    idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+      rig r(ctx, server.handler());
+      auto tracker = tracker_for(paths);
+      stages::write_lanes_counters counters;
+      auto o = import_options(paths);
+      o.max_readers = readers;
+      co_await stages::run_restore_import(r.client, r.file_thread, std::move(o), tracker, counters);
+      EXPECT_EQ(tracker.position(), 41u);
+      EXPECT_EQ(tracker.counts().written, 40u);
+      EXPECT_EQ(tracker.counts().rejected, 1u);
+      persisted = tracker.take_settled_rejections();
+    });
+    EXPECT_EQ(server.operations, 40u);
+    ASSERT_EQ(server.applied.size(), 20u);
+    for (const auto& [id, versions] : server.applied) EXPECT_EQ(versions, (std::vector<int>{1, 2})) << id;
+    ASSERT_EQ(persisted.size(), 1u);
+    EXPECT_EQ(persisted[0].file, "c.000002.json");
+    EXPECT_EQ(persisted[0].index, 20u);
+    EXPECT_EQ(persisted[0].reason, "the document has no value at the partition key path /t/k");
+  }
+}
+
+TEST(RestoreImport, ARangeWhoseLanesAreFullDoesNotHoldBackTheOtherRangesDocumentsBehindIt) {
+  // The files hold a page of range "1" (more than its lanes queue), then a page of range "0", as
+  // a backup lays out its ranges. Range "1" stalls. Range "0"'s documents must still be read and
+  // written: a single reader waits on range "1"'s full lane and never reaches them.
+  temp_dir dir;
+  std::vector<std::pair<std::string, int>> docs;
+  for (const auto& k : keys_on_range(false, 40)) docs.emplace_back(k, 1);
+  const auto low = keys_on_range(true, 10);
+  for (const auto& k : low) docs.emplace_back(k, 1);
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(docs))};
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, server.handler());
+    rig r(ctx, [](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      std::string body = "[";
+      for (std::size_t i = 0; i < operations_in(req.body).size(); ++i) {
+        body += std::string(i ? "," : "") + R"({"statusCode":200,"requestCharge":5})";
+      }
+      auto out = reply::ok(body + "]");
+      if (req.header("x-ms-documentdb-partitionkeyrangeid") == "1") out = out.after(std::chrono::seconds(60));
+      return out;
+    });
     auto tracker = tracker_for(paths);
     stages::write_lanes_counters counters;
-    co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
-    EXPECT_EQ(tracker.position(), 41u);
-    EXPECT_EQ(tracker.counts().written, 40u);
-    EXPECT_EQ(tracker.counts().rejected, 1u);
-    persisted = tracker.take_settled_rejections();
-  });
-  EXPECT_EQ(server.operations, 40u);
-  ASSERT_EQ(server.applied.size(), 20u);
-  for (const auto& [id, versions] : server.applied) EXPECT_EQ(versions, (std::vector<int>{1, 2})) << id;
-  ASSERT_EQ(persisted.size(), 1u);
-  EXPECT_EQ(persisted[0].file, "c.000002.json");
-  EXPECT_EQ(persisted[0].index, 20u);
-  EXPECT_EQ(persisted[0].reason, "the document has no value at the partition key path /t/k");
+    auto o = import_options(paths);
+    o.lanes.lanes_per_range = 1;
+    o.lanes.lane_capacity = 4;
+    net::cancellation_signal stop;
+    bool finished = false;
+    net::co_spawn(ctx, stages::run_restore_import(r.client, r.file_thread, o, tracker, counters),
+                  net::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) { finished = true; }));
+    net::steady_timer poll(co_await net::this_coro::executor);
+    // Range "0" finishes its whole input (run_coro's deadline ends a hang).
+    while (counters.ranges["0"].written < low.size() || tracker.progress()[0].completed < docs.size()) {
+      poll.expires_after(std::chrono::milliseconds(2));
+      co_await poll.async_wait(net::use_awaitable);
+    }
+    EXPECT_EQ(counters.ranges["1"].written, 0u);
+    stop.emit(net::cancellation_type::terminal);
+    while (!finished) {
+      poll.expires_after(std::chrono::milliseconds(2));
+      co_await poll.async_wait(net::use_awaitable);
+    }
+  }, std::chrono::seconds(5));
+}
+
+TEST(RestoreImport, ParsesEachFileOnceWhateverTheNumberOfRangeReaders) {
+  temp_dir dir;
+  std::vector<std::filesystem::path> paths;
+  const auto low = keys_on_range(true, 6);
+  const auto high = keys_on_range(false, 6);
+  for (int f = 0; f < 3; ++f) {
+    std::vector<std::pair<std::string, int>> docs;
+    for (int i = 0; i < 6; ++i) docs.emplace_back(i % 2 ? low[i] : high[i], f);
+    paths.push_back(write_text(dir, "c.00000" + std::to_string(f + 1) + ".json", restore_text(docs)));
+  }
+  for (const std::size_t readers : {2, 1}) {
+    SCOPED_TRACE("max_readers " + std::to_string(readers));
+    recording_server server;
+    stages::restore_read_counters reading;
+    idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+      rig r(ctx, server.handler());
+      auto tracker = tracker_for(paths);
+      stages::write_lanes_counters counters;
+      auto o = import_options(paths);
+      o.max_readers = readers;
+      o.read_counters = &reading;
+      co_await stages::run_restore_import(r.client, r.file_thread, std::move(o), tracker, counters);
+      EXPECT_EQ(tracker.counts().written, 18u);
+    });
+    EXPECT_EQ(reading.files_parsed, 3u);
+    EXPECT_EQ(reading.documents_parsed, 18u);
+    EXPECT_EQ(reading.pieces_held, 0u);
+  }
+}
+
+TEST(RestoreImport, TheFastestRangeRunsAtMostReadAheadPiecesAheadOfTheSlowest) {
+  // Ten files, each alternating range "1" and range "0" documents; range "1" stalls. Range "0"
+  // runs ahead, but the parser stops once range "1"'s queue of pieces is full: at most
+  // read_ahead + 2 pieces are held, and the later files are not read while range "1" is stalled.
+  temp_dir dir;
+  const auto low = keys_on_range(true, 40);
+  const auto high = keys_on_range(false, 40);
+  std::vector<std::filesystem::path> paths;
+  for (int f = 0; f < 10; ++f) {
+    std::vector<std::pair<std::string, int>> docs;
+    for (int i = 0; i < 4; ++i) {
+      docs.emplace_back(high[f * 4 + i], 1);
+      docs.emplace_back(low[f * 4 + i], 1);
+    }
+    paths.push_back(write_text(dir, "c.0000" + std::to_string(f + 10) + ".json", restore_text(docs)));
+  }
+  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, [](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      std::string body = "[";
+      for (std::size_t i = 0; i < operations_in(req.body).size(); ++i) {
+        body += std::string(i ? "," : "") + R"({"statusCode":200,"requestCharge":5})";
+      }
+      auto out = reply::ok(body + "]");
+      if (req.header("x-ms-documentdb-partitionkeyrangeid") == "1") out = out.after(std::chrono::seconds(60));
+      return out;
+    });
+    auto tracker = tracker_for(paths);
+    stages::write_lanes_counters counters;
+    stages::restore_read_counters reading;
+    auto o = import_options(paths);
+    o.lanes.lanes_per_range = 1;
+    o.lanes.lane_capacity = 4;
+    o.read_ahead = 3;
+    o.read_counters = &reading;
+    net::cancellation_signal stop;
+    bool finished = false;
+    net::co_spawn(ctx, stages::run_restore_import(r.client, r.file_thread, o, tracker, counters),
+                  net::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) { finished = true; }));
+    net::steady_timer poll(co_await net::this_coro::executor);
+    // Until the parser waits on range "1"'s full queue (run_coro's deadline ends a hang), then
+    // a while longer: a parser that does not wait would meanwhile read on.
+    while (reading.pieces_held < o.read_ahead + 2) {
+      poll.expires_after(std::chrono::milliseconds(2));
+      co_await poll.async_wait(net::use_awaitable);
+    }
+    poll.expires_after(std::chrono::milliseconds(200));
+    co_await poll.async_wait(net::use_awaitable);
+    EXPECT_LE(reading.most_pieces_held, o.read_ahead + 2);
+    EXPECT_LT(reading.files_parsed, paths.size());
+    EXPECT_GT(counters.ranges["0"].written, 0u);
+    EXPECT_EQ(counters.ranges["1"].written, 0u);
+    stop.emit(net::cancellation_type::terminal);
+    while (!finished) {
+      poll.expires_after(std::chrono::milliseconds(2));
+      co_await poll.async_wait(net::use_awaitable);
+    }
+  }, std::chrono::seconds(5));
 }
 
 TEST(RestoreImport, AnEmptyInputEndsWithoutWriting) {

@@ -333,6 +333,55 @@ TEST(WriteLanes, CountsTheTimeInRequestsAndTheRoutersWaitForRoomPerRange) {
   });
 }
 
+TEST(WriteLanes, ARouterWaitingForAFullLaneHoldsBackOnlyItsOwnInput) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    // Input 0 carries range "1"'s documents, which stall and fill its lane; input 1 carries range
+    // "0"'s, which must all be written meanwhile. One router for both inputs fails this: it waits
+    // on range "1"'s full lane and never takes input 1's documents.
+    rig r(ctx, [](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+      std::vector<std::string> per_op(operations_in(req.body).size(), created);
+      auto out = reply::ok(answer(per_op));
+      if (req.header("x-ms-documentdb-partitionkeyrangeid") == "1") out = out.after(std::chrono::seconds(60));
+      return out;
+    });
+    std::vector<stages::write_document> stalled;
+    for (const auto& k : keys_on("1", 12)) stalled.push_back(document(k));
+    std::vector<stages::write_document> fed;
+    const auto cold = keys_on("0", 5);
+    for (const auto& k : cold) fed.push_back(document(k));
+    pipeline::channel<stages::write_document> hot_in(1);
+    pipeline::channel<stages::write_document> cold_in(1);
+    stages::write_lanes_counters counters;
+    auto options = lane_options();
+    options.lanes_per_range = 1;
+    options.max_batch_operations = 2;
+    options.lane_capacity = 2;
+    net::cancellation_signal stop;
+    bool finished = false;
+    auto writer = [&]() -> net::awaitable<void> {
+      std::vector<pipeline::named_stage> run;
+      run.push_back({"stalled source", send_all(std::move(stalled), hot_in)});
+      run.push_back({"fed source", send_all(std::move(fed), cold_in)});
+      std::vector<pipeline::channel<stages::write_document>*> inputs{&hot_in, &cold_in};
+      run.push_back({"write", stages::run_write_lanes(r.client, options, std::move(inputs), counters)});
+      co_await pipeline::run_stages(std::move(run));
+    };
+    net::co_spawn(ctx, writer(), net::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) { finished = true; }));
+    net::steady_timer poll(co_await net::this_coro::executor);
+    while (counters.ranges["0"].written < cold.size()) {  // run_coro's deadline ends a hang
+      poll.expires_after(std::chrono::milliseconds(2));
+      co_await poll.async_wait(net::use_awaitable);
+    }
+    EXPECT_EQ(counters.ranges["1"].written, 0u);
+    stop.emit(net::cancellation_type::terminal);
+    while (!finished) {
+      poll.expires_after(std::chrono::milliseconds(2));
+      co_await poll.async_wait(net::use_awaitable);
+    }
+  }, std::chrono::seconds(5));
+}
+
 TEST(WriteLanes, CutsBatchesAtASliceOfTheRangesShareOfPredictedRu) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, all_created());
