@@ -4,7 +4,15 @@
 //
 //   bench_backup [--documents 20000] [--chunk-bytes 8388608] [--compressors 2] [--level 3]
 //                [--page-size 1000] [--ranges 8] [--ru-budget 0] [--endpoint URL] [--no-load]
-//                [--no-zstd]
+//                [--no-zstd] [--emulator-ru 0]
+//
+// --emulator-ru N (issue 8, 7b): after the load every collection's offer is replaced by N RU/s
+// (the emulator splits it over its 4 partitions); the backup reads the offers and paces each range
+// at its share, as the engine does, under the --ru-budget cap. The run then prints per range the
+// RU charged (summed from x-ms-request-charge), requests, 429s, time waiting on the budget, time
+// with a query in flight, mean page charge and estimate, the physical bound
+// (pipeline::physical_bound: max over ranges of RU on the range ÷ its share, and total ÷ the cap),
+// RU/s ÷ the bound and 429s ÷ requests (targets >= 0.95 and <= 1 %).
 //
 // Without --endpoint it starts cosmos-emulator (next to this binary; 4 partitions, throttling
 // off) and stops it at the end; it loads the tenant with tenant-gen (next to this binary) unless
@@ -21,6 +29,7 @@
 #include "pipeline/cpu_pool.hpp"
 #include "pipeline/keyed_ru_budget.hpp"
 #include "pipeline/stage_stats.hpp"
+#include "pipeline/throughput_bound.hpp"
 #include "stages/backup.hpp"
 #include "stages/ru_budget_gate.hpp"
 #include "support/child_process.hpp"
@@ -38,6 +47,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -60,7 +70,120 @@ struct bench_options {
   std::string endpoint;
   bool load = true;
   bool zstd = true;
+  int emulator_ru = 0;  ///< every collection's offer for the backup; 0 = leave it (unthrottled)
 };
+
+using steady = std::chrono::steady_clock;
+double since(steady::time_point from, steady::time_point to) { return std::chrono::duration<double>(to - from).count(); }
+
+/// The engine's gate with counters per budget key ("<collection>#<range id>"), filled from what the
+/// client reports: requests (HTTP attempts), 429s, estimates and charges, time spent in acquire
+/// (waiting on the budget) and time with at least one request in flight. Used from the client's
+/// executor only.
+class counting_gate final : public io::cosmos::request_gate {
+ public:
+  struct range_figures {
+    std::uint64_t requests = 0, throttles = 0, charged_requests = 0;
+    double estimated_ru = 0, charged_ru = 0;
+    double waiting_seconds = 0;  ///< summed over requests (they may overlap)
+    double busy_seconds = 0;     ///< at least one request of the key sent and not settled
+    int in_flight = 0, max_in_flight = 0;
+    steady::time_point busy_since{}, first{}, last{};
+  };
+
+  explicit counting_gate(stages::ru_budget_gate& inner) : inner_(inner) {}
+
+  net::awaitable<void> acquire(io::cosmos::gate_key key, double estimate) override {
+    const auto started = steady::now();
+    auto name = inner_.budget_key(key);
+    co_await inner_.acquire(std::move(key), estimate);
+    const auto now = steady::now();
+    auto& f = figures[name];
+    if (f.requests++ == 0) f.first = started;
+    f.waiting_seconds += since(started, now);
+    if (f.in_flight++ == 0) f.busy_since = now;
+    f.max_in_flight = std::max(f.max_in_flight, f.in_flight);
+  }
+  void settle(io::cosmos::gate_key key, double estimate, double actual) override {
+    auto& f = figures[inner_.budget_key(key)];
+    const auto now = steady::now();
+    if (f.in_flight > 0 && --f.in_flight == 0) f.busy_seconds += since(f.busy_since, now);
+    f.last = now;
+    f.estimated_ru += estimate;
+    f.charged_ru += actual;
+    if (actual > 0) ++f.charged_requests;
+    inner_.settle(std::move(key), estimate, actual);
+  }
+  void throttled(io::cosmos::gate_key key, std::chrono::milliseconds retry_after) override {
+    ++figures[inner_.budget_key(key)].throttles;
+    inner_.throttled(std::move(key), retry_after);
+  }
+  void ranges_changed(std::string collection, std::vector<std::string> range_ids) override {
+    ranges[collection] = range_ids.size();
+    inner_.ranges_changed(std::move(collection), std::move(range_ids));
+  }
+
+  std::map<std::string, range_figures> figures;
+  std::map<std::string, std::size_t> ranges;  ///< collection -> its current range count
+
+ private:
+  stages::ru_budget_gate& inner_;
+};
+
+// Replaces every collection's offer by `ru` and hands the gate what the server then reports, as
+// the engine does before a pass (read_throughput, set_provisioned).
+net::awaitable<std::map<std::string, double>> provision(io::cosmos::client& client, stages::ru_budget_gate& gate,
+                                                        stages::backup_pass pass, int ru) {
+  std::map<std::string, double> offers;
+  for (const auto& c : pass.collections) {
+    co_await client.replace_throughput(pass.database, c.name, ru);
+    const auto provisioned = co_await client.read_throughput(pass.database, c.name);
+    if (!provisioned) throw std::runtime_error("the emulator reported no offer for " + c.name);
+    const auto path = "dbs/" + pass.database + "/colls/" + c.name;
+    gate.set_provisioned(path, *provisioned);
+    offers[path] = *provisioned;
+  }
+  co_return offers;
+}
+
+/// Prints the RU figures of a throttled run against its physical bound (DESIGN §9).
+void report_ru(const counting_gate& gate, const std::map<std::string, double>& offers, double ru_cap,
+               double seconds) {
+  std::vector<pipeline::key_load> loads;
+  std::vector<std::string> names;
+  std::uint64_t requests = 0, throttles = 0;
+  std::printf("%-36s %9s %6s %8s %5s %7s %7s %8s %8s %6s\n", "range", "RU", "share", "needs s", "reqs", "429s",
+              "wait s", "busy s", "RU/page", "est/page");
+  for (const auto& [name, f] : gate.figures) {
+    // A range's share is its collection's offer ÷ its ranges; "<collection>#" (metadata, not one
+    // range) has no share of its own: only the cap bounds it.
+    const auto collection = name.substr(0, name.rfind('#'));
+    const auto offer = offers.find(collection);
+    const auto count = gate.ranges.find(collection);
+    const bool ranged = name.back() != '#' && offer != offers.end() && count != gate.ranges.end() && count->second > 0;
+    const double share = ranged ? offer->second / static_cast<double>(count->second) : 0;
+    loads.push_back({f.charged_ru, share});
+    names.push_back(name);
+    requests += f.requests;
+    throttles += f.throttles;
+    const double pages = static_cast<double>(std::max<std::uint64_t>(f.charged_requests, 1));
+    std::printf("%-36s %9.0f %6.0f %8.2f %5llu %7llu %7.2f %8.2f %8.1f %8.1f\n", name.c_str(), f.charged_ru, share,
+                share > 0 ? f.charged_ru / share : 0.0, static_cast<unsigned long long>(f.requests),
+                static_cast<unsigned long long>(f.throttles), f.waiting_seconds, f.busy_seconds,
+                f.charged_ru / pages, f.estimated_ru / pages);
+  }
+  const auto bound = pipeline::physical_bound(loads, ru_cap);
+  const double used = pipeline::utilization(bound, seconds);
+  const double throttled = requests ? static_cast<double>(throttles) / static_cast<double>(requests) : 0;
+  std::printf("RU: %.0f charged in %.2f s = %.0f RU/s; bound T_min %.2f s (%s) = %.0f RU/s; RU/s / bound = %.3f "
+              "(target >= 0.95) %s; throttled %llu of %llu requests = %.2f %% (target <= 1 %%) %s\n",
+              bound.total_ru, seconds, bound.total_ru / seconds, bound.min_seconds,
+              bound.limiting == pipeline::throughput_bound::cap_limited ? "the --ru-budget cap"
+                                                                        : names[bound.limiting].c_str(),
+              bound.achievable_ru_per_second, used, used >= 0.95 ? "OK" : "BELOW TARGET",
+              static_cast<unsigned long long>(throttles), static_cast<unsigned long long>(requests), 100.0 * throttled,
+              throttled <= 0.01 ? "OK" : "ABOVE TARGET");
+}
 
 bench_options parse(int argc, char** argv) {
   bench_options o;
@@ -81,6 +204,7 @@ bench_options parse(int argc, char** argv) {
     else if (arg == "--endpoint") o.endpoint = value();
     else if (arg == "--no-load") o.load = false;
     else if (arg == "--no-zstd") o.zstd = false;
+    else if (arg == "--emulator-ru") o.emulator_ru = std::stoi(value());
     else throw std::invalid_argument("unknown option " + arg);
   }
   return o;
@@ -163,7 +287,8 @@ int run(const bench_options& o) {
   pipeline::keyed_ru_budget_options budget_options;
   budget_options.cap_ru_per_second = o.ru_budget;
   pipeline::keyed_ru_budget budget(budget_options);
-  stages::ru_budget_gate gate(budget);
+  stages::ru_budget_gate engine_gate(budget);
+  counting_gate gate(engine_gate);
   pipeline::stage_stats stats;
 
   net::io_context ctx;
@@ -183,6 +308,18 @@ int run(const bench_options& o) {
   }
   std::optional<stages::backup_result> result;
   std::exception_ptr failure;
+  std::map<std::string, double> offers;  // "dbs/<db>/colls/<coll>" -> RU/s
+  if (o.emulator_ru > 0) {
+    net::co_spawn(ctx, provision(client, engine_gate, pass, o.emulator_ru),
+                  [&](std::exception_ptr e, std::map<std::string, double> r) {
+                    failure = e;
+                    offers = std::move(r);
+                  });
+    ctx.run();
+    ctx.restart();
+    if (failure) std::rethrow_exception(failure);
+    gate.figures.clear();  // count the backup's requests only
+  }
   const double emulator_cpu_before = emulator ? process_cpu_seconds(emulator->pid()) : -1;
   const double cpu_before = cpu_seconds(RUSAGE_SELF);
   const auto start = std::chrono::steady_clock::now();
@@ -197,6 +334,7 @@ int run(const bench_options& o) {
   const double emulator_cpu = emulator ? process_cpu_seconds(emulator->pid()) - emulator_cpu_before : -1;
   if (failure) std::rethrow_exception(failure);
   const std::string rss = peak_rss();
+  if (o.emulator_ru > 0) report_ru(gate, offers, o.ru_budget, seconds);
 
   std::uint64_t documents = 0, raw = 0, bytes = 0, chunks = 0;
   double ru = 0;
