@@ -6,12 +6,16 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
 namespace idabus::pipeline {
 
 namespace {
+
+// The longest a waiting reserve sleeps before it asks the ledger again (see the header).
+constexpr std::chrono::milliseconds recheck{50};
 
 keyed_ru_budget::clock_function default_clock(keyed_ru_budget::clock_function clock) {
   if (clock) return clock;
@@ -64,7 +68,8 @@ net::awaitable<keyed_ru_budget::reservation> keyed_ru_budget::reserve(std::strin
     }
     if (decision.granted) break;
     if (!timer) timer.emplace(co_await net::this_coro::executor);
-    timer->expires_after(decision.retry_at - at);
+    // retry_at assumes today's rates; a rate raised by set_rate meanwhile counts within recheck.
+    timer->expires_after(std::min<std::chrono::steady_clock::duration>(decision.retry_at - at, recheck));
     auto waited = co_await timer->async_wait(net::as_tuple(net::use_awaitable));
     auto& [ec] = waited;
     if (ec) throw boost::system::system_error(ec, "keyed_ru_budget: reserve cancelled");

@@ -17,7 +17,9 @@
 //   keys and the cap are unaffected. For a key that was removed it is only counted (it does not
 //   bring the key back).
 // - set_rate(key, ru_per_second) creates a key or changes its budget in flight (0 = unlimited);
-//   remove_key(key) forgets one (once nothing waits on it).
+//   remove_key(key) forgets one (once nothing waits on it). A waiting reserve asks the ledger
+//   again at least every 50 ms, so a raised rate takes effect within that, not only once the
+//   wait computed at the old rate has passed.
 // - counters(key), total_counters(): snapshots (see keyed_ru_ledger for what each one counts).
 // The clock is injectable for tests; timers wait for the durations it implies.
 

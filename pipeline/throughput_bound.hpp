@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <limits>
 #include <span>
+#include <vector>
 
 namespace idabus::pipeline {
 
@@ -35,6 +36,15 @@ struct throughput_bound {
 
 /// Throws std::invalid_argument for a negative or non-finite load, share or cap.
 throughput_bound physical_bound(std::span<const key_load> keys, double cap_ru_per_second = 0);
+
+/// The rates (RU/s per key, in `keys` order) that finish the job soonest under the cap: the
+/// keys' needed_ru is what they still need. Without a cap, or when the keys' shares fit under it,
+/// every key gets its share. Otherwise (water-filling) key k gets min(share_k, λ × needed_k) with
+/// λ such that the rates add up to the cap: the keys below their share then finish together,
+/// and a hot key keeps its whole share instead of an equal part of the cap. A key that needs
+/// nothing gets 0; a key with share 0 (unlimited) gets λ × needed. With a cap, the rates add up
+/// to at most the cap. Throws std::invalid_argument like physical_bound.
+std::vector<double> allocate_rates(std::span<const key_load> keys, double cap_ru_per_second);
 
 /// How much of the bound a run used: T_min ÷ elapsed (1.0 = as fast as physically possible).
 /// Throws std::invalid_argument when elapsed_seconds is not > 0.

@@ -46,11 +46,11 @@ page_source observed(page_source source, page_observer observer, std::size_t col
   throw std::invalid_argument("backup options: " + field + " " + expected);
 }
 
-}  // namespace
-
-io::cosmos::query_spec backup_query(std::optional<std::int64_t> since_ts, const std::vector<std::string>& excluded_ids) {
+// SELECT <select> FROM c with the pass's filter.
+io::cosmos::query_spec query_selecting(std::string_view select, std::optional<std::int64_t> since_ts,
+                                       const std::vector<std::string>& excluded_ids) {
   io::cosmos::query_spec spec;
-  spec.text = "SELECT * FROM c";
+  spec.text = "SELECT " + std::string(select) + " FROM c";
   std::string_view joint = " WHERE ";
   if (since_ts) {
     spec.text += " WHERE c._ts >= @since";
@@ -66,6 +66,17 @@ io::cosmos::query_spec backup_query(std::optional<std::int64_t> since_ts, const 
     joint = " AND ";
   }
   return spec;
+}
+
+}  // namespace
+
+io::cosmos::query_spec backup_query(std::optional<std::int64_t> since_ts, const std::vector<std::string>& excluded_ids) {
+  return query_selecting("*", since_ts, excluded_ids);
+}
+
+io::cosmos::query_spec backup_count_query(std::optional<std::int64_t> since_ts,
+                                          const std::vector<std::string>& excluded_ids) {
+  return query_selecting("VALUE COUNT(1)", since_ts, excluded_ids);
 }
 
 void validate(const backup_options& options) {
@@ -103,6 +114,7 @@ net::awaitable<backup_result> run_backup(io::cosmos::client& client, pipeline::c
     request.max_item_count = options.page_size;
     io::cosmos::parallel_query_options query_options;
     query_options.max_concurrency = options.range_concurrency;
+    query_options.count_query = backup_count_query(pass.since_ts, p.collection.excluded_ids);
     auto source = all_ranges_source(client, std::move(request), query_options);
     if (pass.on_page) source = observed(std::move(source), pass.on_page, pipelines.size() - 1);
     stages.push_back({name + "/read", run_read_pages(std::move(source), p.pages, stats.add(name + "/read"),

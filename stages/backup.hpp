@@ -16,8 +16,10 @@
 //
 // Result: per collection the ordered manifest chunk entries (phase = pass.phase) and totals.
 // The manifest is NOT written here: the caller writes it once after the basis and delta passes.
-// RU: the client's request_gate (set by the caller in client_options) paces every request; the
-// per-collection charge is summed from the pages.
+// RU: the client's request_gate (set by the caller in client_options) paces every request; each
+// range is counted first (backup_count_query) and the gate told the RU each range still needs
+// (request_gate::work_left), so that a job cap is divided by work; the per-collection charge is
+// summed from the pages and the counts.
 // Memory per collection is bounded by the options, not by the collection:
 //   pages:  (range_concurrency + page_capacity + 1) × one page (≤ ~4 MB, page_size documents)
 //   chunks: (1 + batch_capacity + compressors) × chunk_bytes raw
@@ -99,6 +101,11 @@ struct backup_result {
 /// "c.id != @x<i>" conditions for the excluded ids.
 io::cosmos::query_spec backup_query(std::optional<std::int64_t> since_ts,
                                     const std::vector<std::string>& excluded_ids = {});
+/// The same filter as backup_query, counting: "SELECT VALUE COUNT(1) FROM c ...". Each range is
+/// counted with it first, so the client's gate learns the RU each range needs and can divide a
+/// job cap by it (request_gate::work_left, DESIGN §9).
+io::cosmos::query_spec backup_count_query(std::optional<std::int64_t> since_ts,
+                                          const std::vector<std::string>& excluded_ids = {});
 
 /// Checks the options (capacities and workers >= 1 where needed, chunk_bytes >= 1, level and
 /// page size in range). Throws std::invalid_argument naming the field.

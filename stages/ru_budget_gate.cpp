@@ -1,5 +1,7 @@
 #include "stages/ru_budget_gate.hpp"
 
+#include "pipeline/throughput_bound.hpp"
+
 #include <algorithm>
 #include <utility>
 
@@ -31,6 +33,44 @@ void ru_budget_gate::split_locked(const std::string& collection, collection_stat
   if (single_key_ || state.provisioned <= 0 || state.ranges.empty()) return;
   const double share = state.provisioned / static_cast<double>(state.ranges.size());
   for (const auto& id : state.ranges) budget_.set_rate(range_key(collection, id), share);
+  divide_cap_locked();
+}
+
+void ru_budget_gate::divide_cap_locked() {
+  const double cap = budget_.options().cap_ru_per_second;
+  if (single_key_ || cap <= 0) return;
+  std::vector<pipeline::key_load> loads;
+  std::vector<std::string> keys;
+  double reserved = 0;  // shares of the ranges that never reported: they run at their share
+  for (const auto& [collection, state] : collections_) {
+    if (state.provisioned <= 0 || state.ranges.empty()) continue;
+    const double share = state.provisioned / static_cast<double>(state.ranges.size());
+    for (const auto& id : state.ranges) {
+      const auto it = state.work_left.find(id);
+      if (it == state.work_left.end()) {
+        reserved += share;
+        continue;
+      }
+      loads.push_back({it->second, share});
+      keys.push_back(range_key(collection, id));
+    }
+  }
+  if (keys.empty()) return;
+  const double left = cap - reserved;
+  const auto rates = left > 0 ? pipeline::allocate_rates(loads, left) : std::vector<double>(loads.size(), 0.0);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const double floor = loads[i].share_ru_per_second * min_share_fraction;
+    budget_.set_rate(keys[i], std::min(loads[i].share_ru_per_second, std::max(rates[i], floor)));
+  }
+}
+
+void ru_budget_gate::work_left(io::cosmos::gate_key key, double ru) {
+  if (single_key_ || key.range_id.empty()) return;
+  std::lock_guard lock(mutex_);
+  auto& state = collections_[key.collection];
+  if (std::find(state.ranges.begin(), state.ranges.end(), key.range_id) == state.ranges.end()) return;
+  state.work_left[key.range_id] = std::max(ru, 0.0);
+  divide_cap_locked();
 }
 
 void ru_budget_gate::set_provisioned(std::string collection, double ru_per_second) {
@@ -49,6 +89,9 @@ void ru_budget_gate::ranges_changed(std::string collection, std::vector<std::str
     }
   }
   state.ranges = std::move(range_ids);
+  std::erase_if(state.work_left, [&](const auto& entry) {
+    return std::find(state.ranges.begin(), state.ranges.end(), entry.first) == state.ranges.end();
+  });
   split_locked(collection, state);
 }
 

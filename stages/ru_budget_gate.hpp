@@ -15,6 +15,14 @@
 //   operation_aborted and reserves nothing); settle(key, estimate, actual) settles that
 //   reservation with the server's charge; throttled(key, retry_after) pauses and lowers only
 //   that key (AIMD) and counts it for its collection: throttled_count(collection) (metrics).
+// - Dividing the cap (DESIGN §9), only when the job has a cap: the ranges whose share is known
+//   and that reported work_left() divide the cap by pipeline::allocate_rates over the RU each
+//   still needs, again at every report, split or offer change: the range with the most work keeps
+//   its share and the others split what is left in proportion to their work, so that they finish
+//   together instead of each taking an equal part of the cap. A range that never reported (not
+//   counted yet, or a child of a split) runs at its share, taken from the cap first. A range that
+//   needs nothing more, or gets nothing of the cap, runs at min_share_fraction of its share (a
+//   rate of 0 would mean unlimited). Without work_left() reports, nothing changes.
 // - The single-budget constructor (one pipeline::ru_budget for everything, as tenant-gen still
 //   uses it) charges every request to that budget and ignores ranges and provisioned rates.
 // Borrowed budget: it must outlive the gate.
@@ -46,6 +54,10 @@ class ru_budget_gate final : public io::cosmos::request_gate {
   void settle(io::cosmos::gate_key key, double estimate, double actual) override;
   void throttled(io::cosmos::gate_key key, std::chrono::milliseconds retry_after) override;
   void ranges_changed(std::string collection, std::vector<std::string> range_ids) override;
+  void work_left(io::cosmos::gate_key key, double ru) override;
+
+  /// The rate of a range that needs nothing more, as a fraction of its share.
+  static constexpr double min_share_fraction = 0.05;
 
   /// The 429s reported for `collection` ("dbs/<db>/colls/<coll>") so far.
   std::uint64_t throttled_count(const std::string& collection);
@@ -60,11 +72,13 @@ class ru_budget_gate final : public io::cosmos::request_gate {
   struct collection_state {
     double provisioned = 0;  ///< 0: not known
     std::vector<std::string> ranges;
+    std::map<std::string, double> work_left;  ///< range id -> RU it still needs (reported ranges)
     bool unranged_key_ready = false;  ///< "<collection>#" was made unlimited
     std::uint64_t throttled = 0;      ///< 429s reported
     std::map<std::string, double> waited;  ///< seconds in acquire, by range id
   };
   void split_locked(const std::string& collection, collection_state& state);
+  void divide_cap_locked();
 
   pipeline::keyed_ru_budget& budget_;
   bool single_key_ = false;

@@ -14,6 +14,14 @@
 // - Splits: a range answering 410 with substatus 1002/1007/1008 is re-resolved from /pkranges;
 //   its children continue from the parent's continuation token (byte for byte), so no page is
 //   lost or repeated. A range re-resolved more than retry_options::max_range_refreshes times fails.
+// - Work left (optional, parallel_query_options::count_query): a worker first counts the
+//   documents of a range it has not read yet (the count query on that range, its pages summed),
+//   then tells the client's gate the RU the range still needs (request_gate::work_left): the
+//   documents left × the range's mean charge per document so far (before its first page, the
+//   query's mean; before any page, 1 RU). Again after each page, and 0 after its last one. A
+//   range with a continuation is never reported as needing less than its last page. Children of
+//   a split are not counted (the gate runs them at their share). Count pages go to no sink;
+//   their charge is in stats.request_charge.
 // - Ends when every range has no continuation left. Throws the first failure (cosmos_error,
 //   transport_error, parse_error, or whatever the sink threw) in completion order; the other
 //   workers are cancelled. Cancellation of the caller cancels every worker.
@@ -25,11 +33,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 namespace idabus::io::cosmos {
 
 struct parallel_query_options {
   std::size_t max_concurrency = 8;  ///< workers (>= 1); more than the range count is useless
+  /// `SELECT VALUE COUNT(1) FROM c` with the query's filter: counts each range first and reports
+  /// the work left to the gate (see above). Unset: nothing is counted or reported.
+  std::optional<query_spec> count_query;
 };
 
 struct parallel_query_stats {
@@ -38,6 +50,7 @@ struct parallel_query_stats {
   double request_charge = 0;
   std::uint64_t ranges = 0;         ///< ranges read at the start
   std::uint64_t range_refreshes = 0;  ///< 410 re-resolutions (splits)
+  std::uint64_t counted = 0;        ///< documents the count query found (count_query only)
 };
 
 using page_sink = std::function<net::awaitable<void>(query_page)>;

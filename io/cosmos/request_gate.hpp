@@ -15,6 +15,10 @@
 //                                     retries through acquire without waiting on its own.
 // ranges_changed(collection, range_ids) whenever the client (re)reads /pkranges of a collection
 // (at first use and after a 410/1002 split), with the ids of every current range.
+// work_left(key, ru) from a job that knows roughly how many RU it still needs on a range (a
+// backup query that counted the range's documents, see parallel_query.hpp), again as that
+// changes; 0 once the range is done. A gate may use it to divide a job-wide cap among the ranges
+// so that the range with the most work keeps its share. Optional: the default ignores it.
 // Implementations are used from the client's executor only (unless they say otherwise).
 
 #include <boost/asio/awaitable.hpp>
@@ -39,6 +43,10 @@ class request_gate {
   virtual void ranges_changed(std::string collection, std::vector<std::string> range_ids) {
     (void)collection;
     (void)range_ids;
+  }
+  virtual void work_left(gate_key key, double ru) {
+    (void)key;
+    (void)ru;
   }
 };
 

@@ -177,3 +177,29 @@ TEST(keyed_ru_budget, ResumesOnTheCallersExecutor) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(keyed_ru_budget, ARateRaisedWhileWaitingTakesEffectBeforeTheOldWaitEnds) {
+  keyed_ru_budget b(per_key(1));
+  b.set_rate("k", 1);
+  run_coro([&](net::io_context&) -> net::awaitable<void> {
+    auto r = co_await b.reserve("k", 0);
+    b.settle(std::move(r), 100);  // a debt of 100 RU: at 1 RU/s the next grant is 100 s away
+  });
+  net::io_context ctx;
+  net::cancellation_signal signal;
+  std::string outcome = "pending";
+  spawn_reserve(ctx, b, "k", 1, signal, outcome);
+  net::steady_timer later(ctx, 20ms);
+  later.async_wait([&](boost::system::error_code) { b.set_rate("k", 1'000'000); });
+  ctx.run_for(5s);  // a bound far above the new rate's wait, far below the old one's
+  EXPECT_EQ(outcome, "granted");
+  if (outcome == "pending") {
+    signal.emit(net::cancellation_type::terminal);
+    ctx.restart();
+    ctx.run();
+  }
+}
+
+}  // namespace

@@ -35,6 +35,15 @@ TEST(Backup, ExcludedIdsAreLeftOutByParameterInBothKindsOfPass) {
   EXPECT_EQ(delta.parameters[1].json_value, "\"idabus-backup-lease\"");
 }
 
+TEST(Backup, TheCountQueryHasThePassFilter) {
+  EXPECT_EQ(backup_count_query(std::nullopt).text, "SELECT VALUE COUNT(1) FROM c");
+  const auto delta = backup_count_query(1700000000, {"idabus-backup-lease"});
+  EXPECT_EQ(delta.text, "SELECT VALUE COUNT(1) FROM c WHERE c._ts >= @since AND c.id != @x0");
+  ASSERT_EQ(delta.parameters.size(), 2u);
+  EXPECT_EQ(delta.parameters[0].json_value, "1700000000");
+  EXPECT_EQ(delta.parameters[1].json_value, "\"idabus-backup-lease\"");
+}
+
 TEST(Backup, OptionsAreValidatedByName) {
   EXPECT_NO_THROW(validate(backup_options{}));
   auto expect_named = [](backup_options o, const std::string& field) {

@@ -229,4 +229,68 @@ TEST(RuBudgetGate, TheSingleBudgetConstructorChargesEverythingToOneBudget) {
   EXPECT_DOUBLE_EQ(c.current_rate, 50);
 }
 
+// A capped job's rates per range (share 1,000 RU/s each: an offer of 4,000 over 4 ranges).
+std::vector<double> rates(keyed_ru_budget& budget, ru_budget_gate& gate, const std::string& collection) {
+  std::vector<double> out;
+  for (const char* id : {"0", "1", "2", "3"}) out.push_back(budget.counters(gate.budget_key({collection, id})).current_rate);
+  return out;
+}
+
+TEST(RuBudgetGate, UnderAContendedCapTheRangeWithTheMostWorkKeepsItsShare) {
+  keyed_ru_budget budget(per_key(0, 2000));
+  ru_budget_gate gate(budget);
+  gate.set_provisioned(coll, 4000);
+  gate.ranges_changed(coll, {"0", "1", "2", "3"});
+  EXPECT_EQ(rates(budget, gate, coll), (std::vector<double>{1000, 1000, 1000, 1000}));
+  gate.work_left({coll, "0"}, 9000);
+  for (const char* id : {"1", "2", "3"}) gate.work_left({coll, id}, 1000);
+  // Range 0 needs 9 s at its share; the other three share the 1,000 RU/s left of the cap and
+  // finish within those 9 s. An equal part of the cap (500 RU/s) would take range 0 18 s.
+  const auto r = rates(budget, gate, coll);
+  EXPECT_DOUBLE_EQ(r[0], 1000);
+  for (std::size_t i = 1; i < 4; ++i) EXPECT_NEAR(r[i], 1000.0 / 3, 1e-9) << i;
+}
+
+TEST(RuBudgetGate, TheCapIsDividedAcrossCollectionsAndAgainAsWorkIsDone) {
+  keyed_ru_budget budget(per_key(0, 2000));
+  ru_budget_gate gate(budget);
+  const std::string other = "dbs/d/colls/other";
+  for (const auto& c : {coll, other}) {
+    gate.set_provisioned(c, 4000);
+    gate.ranges_changed(c, {"0", "1", "2", "3"});
+    for (const char* id : {"0", "1", "2", "3"}) gate.work_left({c, id}, 1000);
+  }
+  for (const auto& c : {coll, other}) EXPECT_EQ(rates(budget, gate, c), (std::vector<double>(4, 250))) << c;
+  for (const char* id : {"0", "1", "2", "3"}) gate.work_left({other, id}, 0);  // done
+  EXPECT_EQ(rates(budget, gate, coll), (std::vector<double>(4, 500)));
+  // Done ranges keep a small rate, not 0 (which would mean unlimited).
+  EXPECT_EQ(rates(budget, gate, other), (std::vector<double>(4, 1000 * ru_budget_gate::min_share_fraction)));
+}
+
+TEST(RuBudgetGate, ARangeThatNeverReportedRunsAtItsShareTakenFromTheCapFirst) {
+  keyed_ru_budget budget(per_key(0, 2000));
+  ru_budget_gate gate(budget);
+  gate.set_provisioned(coll, 4000);
+  gate.ranges_changed(coll, {"0", "1", "2", "3"});
+  for (const char* id : {"0", "1", "2"}) gate.work_left({coll, id}, 1000);
+  const auto r = rates(budget, gate, coll);
+  EXPECT_DOUBLE_EQ(r[3], 1000);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_NEAR(r[i], 1000.0 / 3, 1e-9) << i;
+  // Range 3 split: its children never report; the reports of ranges gone are forgotten.
+  gate.ranges_changed(coll, {"0", "1", "2", "4", "5"});
+  gate.set_provisioned(coll, 5000);
+  for (const char* id : {"4", "5"}) EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, id})).current_rate, 1000);
+  EXPECT_DOUBLE_EQ(budget.counters(gate.budget_key({coll, "0"})).current_rate, 1000 * ru_budget_gate::min_share_fraction);
+}
+
+TEST(RuBudgetGate, WithoutACapWorkReportsChangeNoRate) {
+  keyed_ru_budget budget(per_key(0));
+  ru_budget_gate gate(budget);
+  gate.set_provisioned(coll, 4000);
+  gate.ranges_changed(coll, {"0", "1", "2", "3"});
+  gate.work_left({coll, "0"}, 9000);
+  for (const char* id : {"1", "2", "3"}) gate.work_left({coll, id}, 0);
+  EXPECT_EQ(rates(budget, gate, coll), (std::vector<double>(4, 1000)));
+}
+
 }  // namespace

@@ -211,6 +211,91 @@ TEST(QueryAllRanges, FailsOnAPermanentError) {
   EXPECT_TRUE(threw);
 }
 
+namespace {
+
+// Records what the client tells it about the work left; grants everything at once.
+struct recording_gate final : cosmos::request_gate {
+  std::vector<std::pair<std::string, double>> reports;  ///< (range id, RU)
+  std::string collection;
+  net::awaitable<void> acquire(cosmos::gate_key, double) override { co_return; }
+  void settle(cosmos::gate_key, double, double) override {}
+  void throttled(cosmos::gate_key, std::chrono::milliseconds) override {}
+  void work_left(cosmos::gate_key key, double ru) override {
+    collection = key.collection;
+    reports.emplace_back(key.range_id, ru);
+  }
+};
+
+}  // namespace
+
+TEST(QueryAllRanges, CountsEachRangeFirstAndTellsTheGateTheWorkLeftAfterEveryPage) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    fake_ranges data;
+    data.pages["0"] = {{"a1", "a2"}, {"a3", "a4"}, {"a5"}};
+    data.pages["1"] = {{"b1"}};
+    const std::map<std::string, int> counts{{"0", 5}, {"1", 1}};
+    scripted_server server(ctx.get_executor(), [&](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(ranges_body({{"0", "", "10"}, {"1", "10", "FF"}}));
+      const std::string range(req.header("x-ms-documentdb-partitionkeyrangeid"));
+      if (req.body.find("COUNT(1)") != std::string::npos) {
+        return reply::ok(R"({"_rid":"coll==","Documents":[)" + std::to_string(counts.at(range)) + R"(],"_count":1})")
+            .header("x-ms-request-charge", "1");
+      }
+      const std::string token(req.header("x-ms-continuation"));
+      const std::size_t n = token.empty() ? 0 : std::stoul(token.substr(1));
+      return data.answer(req).header("x-ms-request-charge", std::to_string(2 * data.pages.at(range).at(n).size()));
+    });
+    http::client http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http::client_options{});
+    recording_gate gate;
+    cosmos::client_options client_options;
+    client_options.gate = &gate;
+    cosmos::client client(http, cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + emulator_key),
+                          client_options);
+    std::vector<std::string> ids;
+    cosmos::page_sink sink = [&](cosmos::query_page page) -> net::awaitable<void> {
+      for (const auto& d : page.documents) ids.push_back(*d.fields.id);
+      co_return;
+    };
+    cosmos::parallel_query_options options;
+    options.max_concurrency = 1;  // deterministic order
+    options.count_query = cosmos::query_spec{"SELECT VALUE COUNT(1) FROM c", {}};
+    auto stats = co_await cosmos::query_all_ranges(client, all_docs(), options, sink);
+    EXPECT_EQ(ids, (std::vector<std::string>{"a1", "a2", "b1", "a3", "a4", "a5"}));  // no count in the sink
+    EXPECT_EQ(gate.collection, "dbs/idabus/colls/Events");
+    // Range 0: 5 counted × 1 RU (no page read yet); after its first page 3 left × 2 RU each; range
+    // 1: 1 counted × the query's mean so far (2 RU), then done; range 0 again: 1 left but a page
+    // of 2 was just read, then done.
+    const std::vector<std::pair<std::string, double>> expected{{"0", 5}, {"0", 6}, {"1", 2}, {"1", 0}, {"0", 4}, {"0", 0}};
+    EXPECT_EQ(gate.reports, expected);
+    EXPECT_EQ(stats.counted, 6u);
+    EXPECT_DOUBLE_EQ(stats.request_charge, 12 + 2);  // pages and counts
+    EXPECT_EQ(stats.pages, 4u);
+  });
+}
+
+TEST(QueryAllRanges, WithoutACountQueryNothingIsCountedOrReported) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    fake_ranges data;
+    data.pages["0"] = {{"a1"}};
+    std::size_t counts = 0;
+    scripted_server server(ctx.get_executor(), [&](const recorded_request& req) {
+      if (req.target.ends_with("/pkranges")) return reply::ok(ranges_body({{"0", "", "FF"}}));
+      if (req.body.find("COUNT(1)") != std::string::npos) ++counts;
+      return data.answer(req);
+    });
+    http::client http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http::client_options{});
+    recording_gate gate;
+    cosmos::client_options client_options;
+    client_options.gate = &gate;
+    cosmos::client client(http, cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + emulator_key),
+                          client_options);
+    cosmos::page_sink sink = [](cosmos::query_page) -> net::awaitable<void> { co_return; };
+    co_await cosmos::query_all_ranges(client, all_docs(), cosmos::parallel_query_options{}, sink);
+    EXPECT_EQ(counts, 0u);
+    EXPECT_TRUE(gate.reports.empty());
+  });
+}
+
 TEST(OverlappingRanges, FindsChildrenOfASplitRange) {
   const std::vector<cosmos::pk_range> fresh{{"1", "", "40", {}}, {"2", "40", "80", {}}, {"3", "80", "FF", {}}};
   auto ids = [](const std::vector<cosmos::pk_range>& v) {
