@@ -4,7 +4,10 @@
 //
 //   bench_backup [--documents 20000] [--chunk-bytes 8388608] [--compressors 2] [--level 3]
 //                [--page-size 1000] [--ranges 8] [--ru-budget 0] [--endpoint URL] [--no-load]
-//                [--no-zstd] [--emulator-ru 0]
+//                [--no-zstd] [--emulator-ru 0] [--collections Resources,Events,WorkflowExecutions]
+//
+// --collections: the collections the backup reads (default all three), e.g. to see which
+// pipeline's memory grows with the collection size.
 //
 // --emulator-ru N (issue 8, 7b): after the load every collection's offer is replaced by N RU/s
 // (the emulator splits it over its 4 partitions); the backup reads the offers and paces each range
@@ -71,6 +74,7 @@ struct bench_options {
   bool load = true;
   bool zstd = true;
   int emulator_ru = 0;  ///< every collection's offer for the backup; 0 = leave it (unthrottled)
+  std::string collections = "Resources,Events,WorkflowExecutions";
 };
 
 using steady = std::chrono::steady_clock;
@@ -122,6 +126,7 @@ class counting_gate final : public io::cosmos::request_gate {
     ranges[collection] = range_ids.size();
     inner_.ranges_changed(std::move(collection), std::move(range_ids));
   }
+  void work_left(io::cosmos::gate_key key, double ru) override { inner_.work_left(std::move(key), ru); }
 
   std::map<std::string, range_figures> figures;
   std::map<std::string, std::size_t> ranges;  ///< collection -> its current range count
@@ -147,13 +152,15 @@ net::awaitable<std::map<std::string, double>> provision(io::cosmos::client& clie
 }
 
 /// Prints the RU figures of a throttled run against its physical bound (DESIGN §9).
-void report_ru(const counting_gate& gate, const std::map<std::string, double>& offers, double ru_cap,
-               double seconds) {
+void report_ru(const counting_gate& gate, const pipeline::keyed_ru_budget& budget,
+               const std::map<std::string, double>& offers, double ru_cap, steady::time_point start, double seconds) {
   std::vector<pipeline::key_load> loads;
   std::vector<std::string> names;
   std::uint64_t requests = 0, throttles = 0;
-  std::printf("%-36s %9s %6s %8s %5s %7s %7s %8s %8s %6s\n", "range", "RU", "share", "needs s", "reqs", "429s",
-              "wait s", "busy s", "RU/page", "est/page");
+  // wait: in acquire (the range's ledger, then the cap); key wait: the range's ledger alone; busy:
+  // a request of the range sent and not answered; from/to: first acquire, last answer.
+  std::printf("%-36s %8s %5s %7s %4s %4s %6s %8s %6s %7s %8s %6s %6s\n", "range", "RU", "share", "needs s", "reqs",
+              "429s", "wait s", "key wait", "busy s", "RU/page", "est/page", "from s", "to s");
   for (const auto& [name, f] : gate.figures) {
     // A range's share is its collection's offer ÷ its ranges; "<collection>#" (metadata, not one
     // range) has no share of its own: only the cap bounds it.
@@ -167,10 +174,11 @@ void report_ru(const counting_gate& gate, const std::map<std::string, double>& o
     requests += f.requests;
     throttles += f.throttles;
     const double pages = static_cast<double>(std::max<std::uint64_t>(f.charged_requests, 1));
-    std::printf("%-36s %9.0f %6.0f %8.2f %5llu %7llu %7.2f %8.2f %8.1f %8.1f\n", name.c_str(), f.charged_ru, share,
-                share > 0 ? f.charged_ru / share : 0.0, static_cast<unsigned long long>(f.requests),
-                static_cast<unsigned long long>(f.throttles), f.waiting_seconds, f.busy_seconds,
-                f.charged_ru / pages, f.estimated_ru / pages);
+    const double key_wait = std::chrono::duration<double>(budget.counters(name).waited).count();
+    std::printf("%-36s %8.0f %5.0f %7.2f %4llu %4llu %6.2f %8.2f %6.2f %7.1f %8.1f %6.2f %6.2f\n", name.c_str(),
+                f.charged_ru, share, share > 0 ? f.charged_ru / share : 0.0, static_cast<unsigned long long>(f.requests),
+                static_cast<unsigned long long>(f.throttles), f.waiting_seconds, key_wait, f.busy_seconds,
+                f.charged_ru / pages, f.estimated_ru / pages, since(start, f.first), since(start, f.last));
   }
   const auto bound = pipeline::physical_bound(loads, ru_cap);
   const double used = pipeline::utilization(bound, seconds);
@@ -204,6 +212,7 @@ bench_options parse(int argc, char** argv) {
     else if (arg == "--endpoint") o.endpoint = value();
     else if (arg == "--no-load") o.load = false;
     else if (arg == "--no-zstd") o.zstd = false;
+    else if (arg == "--collections") o.collections = value();
     else if (arg == "--emulator-ru") o.emulator_ru = std::stoi(value());
     else throw std::invalid_argument("unknown option " + arg);
   }
@@ -301,6 +310,7 @@ int run(const bench_options& o) {
   stages::backup_pass pass;
   pass.database = database;
   for (auto [name, path] : {std::pair{"Resources", "/objecttype"}, {"Events", "/id"}, {"WorkflowExecutions", "/id"}}) {
+    if (("," + o.collections + ",").find("," + std::string(name) + ",") == std::string::npos) continue;
     stages::backup_collection c;
     c.name = name;
     c.partition_key_path = path;
@@ -334,7 +344,7 @@ int run(const bench_options& o) {
   const double emulator_cpu = emulator ? process_cpu_seconds(emulator->pid()) - emulator_cpu_before : -1;
   if (failure) std::rethrow_exception(failure);
   const std::string rss = peak_rss();
-  if (o.emulator_ru > 0) report_ru(gate, offers, o.ru_budget, seconds);
+  if (o.emulator_ru > 0) report_ru(gate, budget, offers, o.ru_budget, start, seconds);
 
   std::uint64_t documents = 0, raw = 0, bytes = 0, chunks = 0;
   double ru = 0;
