@@ -4,6 +4,8 @@
 // cosmos-emulator taken from next to the benchmark's own binary unless --emulator names one.
 // Header-only: each benchmark is one source file.
 
+#include "support/child_process.hpp"
+
 #include <charconv>
 #include <cstdint>
 #include <filesystem>
@@ -75,8 +77,6 @@ inline bool parse_options(int argc, char** argv, std::string_view program, std::
 }
 
 /// cosmos-emulator in the same folder as the running benchmark.
-inline std::string emulator_next_to_this_program() {
-  return (std::filesystem::canonical("/proc/self/exe").parent_path() / "cosmos-emulator").string();
-}
+inline std::string emulator_next_to_this_program() { return test::program_path("cosmos-emulator"); }
 
 }  // namespace idabus::bench
