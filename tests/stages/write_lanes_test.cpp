@@ -3,16 +3,11 @@
 #include "io/cosmos/epk.hpp"
 #include "pipeline/run_stages.hpp"
 #include "bulk_body.hpp"
+#include "support/background_run.hpp"
 #include "support/run_coro.hpp"
-#include "support/scripted_server.hpp"
+#include "support/scripted_cosmos.hpp"
 
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -29,7 +24,6 @@
 
 namespace net = boost::asio;
 namespace cosmos = idabus::io::cosmos;
-namespace http = idabus::io::http;
 namespace pipeline = idabus::pipeline;
 namespace stages = idabus::stages;
 using idabus::test::recorded_request;
@@ -37,9 +31,6 @@ using idabus::test::reply;
 using idabus::test::scripted_server;
 
 namespace {
-
-const std::string emulator_key =
-    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
 
 const char* two_ranges_body =
     R"({"PartitionKeyRanges":[{"id":"0","minInclusive":"","maxExclusive":"20"},{"id":"1","minInclusive":"20","maxExclusive":"FF"}]})";
@@ -78,17 +69,10 @@ stages::write_document document(std::string id, int version = 1) {
   return d;
 }
 
-// A scripted server, an HTTP client and a Cosmos client on one io_context.
-struct rig {
-  scripted_server server;
-  http::client http;
-  cosmos::client client;
-
-  rig(net::io_context& ctx, scripted_server::handler handler)
-      : server(ctx.get_executor(), std::move(handler)),
-        http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http::client_options{}),
-        client(http, cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + emulator_key),
-               options()) {}
+// A scripted Cosmos of two_ranges_body's two ranges; `writes` answers every other request.
+struct rig : idabus::test::scripted_cosmos {
+  rig(net::io_context& ctx, scripted_server::handler writes)
+      : scripted_cosmos(ctx, idabus::test::answering_ranges(two_ranges_body, std::move(writes)), options()) {}
 
   static cosmos::client_options options() {
     cosmos::client_options o;
@@ -119,12 +103,76 @@ net::awaitable<void> send_all(std::vector<stages::write_document> documents, pip
   out.finish();
 }
 
+/// Runs a source sending `documents` through a channel of `capacity` and run_write_lanes on it.
+net::awaitable<void> write_all(cosmos::client& client, stages::write_lanes_options options,
+                               std::vector<stages::write_document> documents, std::size_t capacity,
+                               stages::write_lanes_counters& counters) {
+  pipeline::channel<stages::write_document> in(capacity);
+  std::vector<pipeline::named_stage> run;
+  run.push_back({"source", send_all(std::move(documents), in)});
+  run.push_back({"write", stages::run_write_lanes(client, std::move(options), in, counters)});
+  co_await pipeline::run_stages(std::move(run));
+}
+
+/// Documents "k0" to "k<n-1>".
+std::vector<stages::write_document> numbered(int n) {
+  std::vector<stages::write_document> out;
+  for (int i = 0; i < n; ++i) out.push_back(document("k" + std::to_string(i)));
+  return out;
+}
+
 scripted_server::handler all_created() {
   return [](const recorded_request& req) {
-    if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
     std::vector<std::string> per_op(operations_in(req.body).size(), created);
     return reply::ok(answer(per_op)).header("x-ms-request-charge", std::to_string(5 * per_op.size()));
   };
+}
+
+/// Writes everything at once, but answers range "1" only after a minute.
+scripted_server::handler range_1_stalls() {
+  return [](const recorded_request& req) {
+    std::vector<std::string> per_op(operations_in(req.body).size(), created);
+    auto out = reply::ok(answer(per_op));
+    if (req.header("x-ms-documentdb-partitionkeyrangeid") == "1") out = out.after(std::chrono::seconds(60));
+    return out;
+  };
+}
+
+/// Applies versions as they arrive and throttles every other first attempt of a version, so a
+/// version re-sent after a 429 lands after any later version sent meanwhile.
+struct throttling_applier {
+  std::map<std::string, std::vector<int>> applied;
+  std::map<std::string, int> attempts;
+  int answered = 0;
+
+  /// False when this attempt is throttled; otherwise the version is applied.
+  bool apply(const sent_operation& op) {
+    const std::string version_key = op.id + "#" + std::to_string(op.version);
+    if (attempts[version_key]++ == 0 && answered++ % 2 == 0) return false;
+    applied[op.id].push_back(op.version);
+    return true;
+  }
+  std::chrono::milliseconds delay() const { return std::chrono::milliseconds(answered % 3); }
+};
+
+/// Versions 1-3 of "k0" to "k29" (one document's next to each other), then versions 4-6 of each.
+std::vector<stages::write_document> two_rounds_of_versions() {
+  std::vector<stages::write_document> docs;
+  for (int i = 0; i < 30; ++i) {
+    for (int version = 1; version <= 3; ++version) docs.push_back(document("k" + std::to_string(i), version));
+  }
+  for (int i = 0; i < 30; ++i) {
+    for (int version = 4; version <= 6; ++version) docs.push_back(document("k" + std::to_string(i), version));
+  }
+  return docs;
+}
+
+/// Each document of two_rounds_of_versions() applied once per version, in version order.
+void expect_every_version_applied_in_order(const std::map<std::string, std::vector<int>>& applied) {
+  ASSERT_EQ(applied.size(), 30u);
+  for (const auto& [id, versions] : applied) {
+    EXPECT_EQ(versions, (std::vector<int>{1, 2, 3, 4, 5, 6})) << id;
+  }
 }
 
 }  // namespace
@@ -132,14 +180,8 @@ scripted_server::handler all_created() {
 TEST(WriteLanes, WritesEveryDocumentToTheRangeHoldingIt) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, all_created());
-    std::vector<stages::write_document> docs;
-    for (int i = 0; i < 300; ++i) docs.push_back(document("k" + std::to_string(i)));
-    pipeline::channel<stages::write_document> in(8);
     stages::write_lanes_counters counters;
-    std::vector<pipeline::named_stage> run;
-    run.push_back({"source", send_all(std::move(docs), in)});
-    run.push_back({"write", stages::run_write_lanes(r.client, lane_options(), in, counters)});
-    co_await pipeline::run_stages(std::move(run));
+    co_await write_all(r.client, lane_options(), numbered(300), 8, counters);
     EXPECT_EQ(counters.total.written, 300u);
     EXPECT_EQ(counters.total.rejected, 0u);
     EXPECT_DOUBLE_EQ(counters.total.ru, 1500.0);
@@ -196,9 +238,8 @@ TEST(WriteLanes, CancellationWhileARequestIsInFlightEndsPromptly) {
   const auto start = std::chrono::steady_clock::now();
   EXPECT_THROW(idabus::test::run_coro(
                    [](net::io_context& ctx) -> net::awaitable<void> {
-                     rig r(ctx, [](const recorded_request& req) {
-                       if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
-                       return reply::ok("[]").after(std::chrono::seconds(60));
+                     rig r(ctx, [](const recorded_request&) {
+                                        return reply::ok("[]").after(std::chrono::seconds(60));
                      });
                      pipeline::channel<stages::write_document> in(1000);
                      for (int i = 0; i < 500; ++i) co_await in.send(document("k" + std::to_string(i)));
@@ -213,48 +254,22 @@ TEST(WriteLanes, CancellationWhileARequestIsInFlightEndsPromptly) {
 
 TEST(WriteLanes, KeepsTheOrderOfOneDocumentsVersionsAcrossManyLanes) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    // The server applies operations as they arrive and throttles every other first attempt, so
-    // a version re-sent after a 429 lands after any later version sent meanwhile.
-    std::map<std::string, std::vector<int>> applied;
-    std::map<std::string, int> attempts;
-    int answered = 0;
+    throttling_applier server;
     rig r(ctx, [&](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
       std::vector<std::string> per_op;
       for (const auto& op : operations_in(req.body)) {
-        const std::string version_key = op.id + "#" + std::to_string(op.version);
-        if (attempts[version_key]++ == 0 && answered++ % 2 == 0) {
-          per_op.push_back(R"({"statusCode":429,"retryAfterMilliseconds":10})");
-          continue;
-        }
-        applied[op.id].push_back(op.version);
-        per_op.push_back(created);
+        per_op.push_back(server.apply(op) ? created : R"({"statusCode":429,"retryAfterMilliseconds":10})");
       }
-      return reply::with_status(207, answer(per_op)).after(std::chrono::milliseconds(answered % 3));
+      return reply::with_status(207, answer(per_op)).after(server.delay());
     });
-    std::vector<stages::write_document> docs;
-    // Versions of one document next to each other, and spread over the documents.
-    for (int i = 0; i < 30; ++i) {
-      for (int version = 1; version <= 3; ++version) docs.push_back(document("k" + std::to_string(i), version));
-    }
-    for (int i = 0; i < 30; ++i) {
-      for (int version = 4; version <= 6; ++version) docs.push_back(document("k" + std::to_string(i), version));
-    }
-    pipeline::channel<stages::write_document> in(16);
     stages::write_lanes_counters counters;
     auto options = lane_options();
     options.lanes_per_range = 4;
     options.max_batch_operations = 7;
-    std::vector<pipeline::named_stage> run;
-    run.push_back({"source", send_all(std::move(docs), in)});
-    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
-    co_await pipeline::run_stages(std::move(run));
+    co_await write_all(r.client, options, two_rounds_of_versions(), 16, counters);
     EXPECT_EQ(counters.total.written, 180u);
     EXPECT_GT(counters.total.throttled_operations, 0u);
-    CO_ASSERT_EQ(applied.size(), 30u);
-    for (const auto& [id, versions] : applied) {
-      EXPECT_EQ(versions, (std::vector<int>{1, 2, 3, 4, 5, 6})) << id;
-    }
+    expect_every_version_applied_in_order(server.applied);
   });
 }
 
@@ -263,43 +278,21 @@ TEST(WriteLanes, AHotRangeDoesNotHoldBackAColdOne) {
     // Range "1" is hot and stalls; the documents of range "0" queued behind its documents must
     // still be written. A writer with one shared queue (every lane consuming it, each batch routed
     // inside client.bulk) fails this: its consumers take hot documents first and all stall.
-    rig r(ctx, [](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
-      std::vector<std::string> per_op(operations_in(req.body).size(), created);
-      auto out = reply::ok(answer(per_op));
-      if (req.header("x-ms-documentdb-partitionkeyrangeid") == "1") out = out.after(std::chrono::seconds(60));
-      return out;
-    });
+    rig r(ctx, range_1_stalls());
     std::vector<stages::write_document> docs;
     for (const auto& k : keys_on("1", 12)) docs.push_back(document(k));
     const auto cold = keys_on("0", 5);
     for (const auto& k : cold) docs.push_back(document(k));
-    pipeline::channel<stages::write_document> in(1);
     stages::write_lanes_counters counters;
     auto options = lane_options();
     options.lanes_per_range = 1;
     options.max_batch_operations = 2;
     options.lane_capacity = 16;
-    net::cancellation_signal stop;
-    bool finished = false;
-    auto writer = [&]() -> net::awaitable<void> {
-      std::vector<pipeline::named_stage> run;
-      run.push_back({"source", send_all(std::move(docs), in)});
-      run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
-      co_await pipeline::run_stages(std::move(run));
-    };
-    net::co_spawn(ctx, writer(), net::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) { finished = true; }));
-    net::steady_timer poll(co_await net::this_coro::executor);
-    while (counters.ranges["0"].written < cold.size()) {  // run_coro's deadline ends a hang
-      poll.expires_after(std::chrono::milliseconds(2));
-      co_await poll.async_wait(net::use_awaitable);
-    }
+    idabus::test::background_run writer(ctx, write_all(r.client, options, std::move(docs), 1, counters));
+    std::function<bool()> cold_written = [&] { return counters.ranges["0"].written >= cold.size(); };
+    co_await idabus::test::poll_until(std::move(cold_written));
     EXPECT_EQ(counters.ranges["1"].written, 0u);
-    stop.emit(net::cancellation_type::terminal);
-    while (!finished) {
-      poll.expires_after(std::chrono::milliseconds(2));
-      co_await poll.async_wait(net::use_awaitable);
-    }
+    co_await writer.stop();
   }, std::chrono::seconds(5));
 }
 
@@ -308,22 +301,17 @@ TEST(WriteLanes, CountsTheTimeInRequestsAndTheRoutersWaitForRoomPerRange) {
     // Range "1" answers each request after 50 ms; one document per batch, one batch in flight,
     // one queued: the router must wait for room before the third document.
     rig r(ctx, [](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
       std::vector<std::string> per_op(operations_in(req.body).size(), created);
       return reply::ok(answer(per_op)).after(std::chrono::milliseconds(50));
     });
     std::vector<stages::write_document> docs;
     for (const auto& k : keys_on("1", 6)) docs.push_back(document(k));
-    pipeline::channel<stages::write_document> in(1);
     stages::write_lanes_counters counters;
     auto options = lane_options();
     options.lanes_per_range = 1;
     options.max_batch_operations = 1;
     options.lane_capacity = 1;
-    std::vector<pipeline::named_stage> run;
-    run.push_back({"source", send_all(std::move(docs), in)});
-    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
-    co_await pipeline::run_stages(std::move(run));
+    co_await write_all(r.client, options, std::move(docs), 1, counters);
     const auto& hot = counters.ranges["1"];
     EXPECT_EQ(hot.written, 6u);
     EXPECT_GE(hot.request_seconds, 6 * 0.050);  // at least the server's delay, per request
@@ -338,13 +326,7 @@ TEST(WriteLanes, ARouterWaitingForAFullLaneHoldsBackOnlyItsOwnInput) {
     // Input 0 carries range "1"'s documents, which stall and fill its lane; input 1 carries range
     // "0"'s, which must all be written meanwhile. One router for both inputs fails this: it waits
     // on range "1"'s full lane and never takes input 1's documents.
-    rig r(ctx, [](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
-      std::vector<std::string> per_op(operations_in(req.body).size(), created);
-      auto out = reply::ok(answer(per_op));
-      if (req.header("x-ms-documentdb-partitionkeyrangeid") == "1") out = out.after(std::chrono::seconds(60));
-      return out;
-    });
+    rig r(ctx, range_1_stalls());
     std::vector<stages::write_document> stalled;
     for (const auto& k : keys_on("1", 12)) stalled.push_back(document(k));
     std::vector<stages::write_document> fed;
@@ -357,8 +339,6 @@ TEST(WriteLanes, ARouterWaitingForAFullLaneHoldsBackOnlyItsOwnInput) {
     options.lanes_per_range = 1;
     options.max_batch_operations = 2;
     options.lane_capacity = 2;
-    net::cancellation_signal stop;
-    bool finished = false;
     auto writer = [&]() -> net::awaitable<void> {
       std::vector<pipeline::named_stage> run;
       run.push_back({"stalled source", send_all(std::move(stalled), hot_in)});
@@ -367,35 +347,22 @@ TEST(WriteLanes, ARouterWaitingForAFullLaneHoldsBackOnlyItsOwnInput) {
       run.push_back({"write", stages::run_write_lanes(r.client, options, std::move(inputs), counters)});
       co_await pipeline::run_stages(std::move(run));
     };
-    net::co_spawn(ctx, writer(), net::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) { finished = true; }));
-    net::steady_timer poll(co_await net::this_coro::executor);
-    while (counters.ranges["0"].written < cold.size()) {  // run_coro's deadline ends a hang
-      poll.expires_after(std::chrono::milliseconds(2));
-      co_await poll.async_wait(net::use_awaitable);
-    }
+    idabus::test::background_run running(ctx, writer());
+    std::function<bool()> cold_written = [&] { return counters.ranges["0"].written >= cold.size(); };
+    co_await idabus::test::poll_until(std::move(cold_written));
     EXPECT_EQ(counters.ranges["1"].written, 0u);
-    stop.emit(net::cancellation_type::terminal);
-    while (!finished) {
-      poll.expires_after(std::chrono::milliseconds(2));
-      co_await poll.async_wait(net::use_awaitable);
-    }
+    co_await running.stop();
   }, std::chrono::seconds(5));
 }
 
 TEST(WriteLanes, CutsBatchesAtASliceOfTheRangesShareOfPredictedRu) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, all_created());
-    std::vector<stages::write_document> docs;
-    for (int i = 0; i < 40; ++i) docs.push_back(document("k" + std::to_string(i)));
-    pipeline::channel<stages::write_document> in(64);
     stages::write_lanes_counters counters;
     auto options = lane_options();
     options.range_ru_per_second = 100;  // 0.1 s of it: 10 RU, two 5-RU writes
     options.batch_seconds = 0.1;
-    std::vector<pipeline::named_stage> run;
-    run.push_back({"source", send_all(std::move(docs), in)});
-    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
-    co_await pipeline::run_stages(std::move(run));
+    co_await write_all(r.client, options, numbered(40), 64, counters);
     EXPECT_EQ(counters.total.written, 40u);
     for (const auto* req : r.bulk_requests()) EXPECT_LE(operations_in(req->body).size(), 2u);
     EXPECT_GE(r.bulk_requests().size(), 20u);
@@ -405,21 +372,14 @@ TEST(WriteLanes, CutsBatchesAtASliceOfTheRangesShareOfPredictedRu) {
 TEST(WriteLanes, CountsRejectedDocumentsWithTheirReason) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, [](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
       std::vector<std::string> per_op;
       for (const auto& op : operations_in(req.body)) {
         per_op.push_back(op.id == "k3" ? R"({"statusCode":413,"message":"Request size is too large"})" : created);
       }
       return reply::with_status(207, answer(per_op));
     });
-    std::vector<stages::write_document> docs;
-    for (int i = 0; i < 10; ++i) docs.push_back(document("k" + std::to_string(i)));
-    pipeline::channel<stages::write_document> in(16);
     stages::write_lanes_counters counters;
-    std::vector<pipeline::named_stage> run;
-    run.push_back({"source", send_all(std::move(docs), in)});
-    run.push_back({"write", stages::run_write_lanes(r.client, lane_options(), in, counters)});
-    co_await pipeline::run_stages(std::move(run));
+    co_await write_all(r.client, lane_options(), numbered(10), 16, counters);
     EXPECT_EQ(counters.total.written, 9u);
     EXPECT_EQ(counters.total.rejected, 1u);
     CO_ASSERT_EQ(counters.rejections.size(), 1u);
@@ -433,24 +393,18 @@ TEST(WriteLanes, CountsRejectedDocumentsWithTheirReason) {
 TEST(WriteLanes, ADocumentTooLargeForARequestIsRejectedAndTheOthersAreWritten) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, [](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
       if (req.body.size() > 100000) {
         return reply::with_status(413, R"({"code":"RequestEntityTooLarge","message":"Request size is too large"})");
       }
       std::vector<std::string> per_op(operations_in(req.body).size(), created);
       return reply::ok(answer(per_op));
     });
-    std::vector<stages::write_document> docs;
-    for (int i = 0; i < 10; ++i) docs.push_back(document("k" + std::to_string(i)));
+    auto docs = numbered(10);
     docs[4].body = R"({"id":"k4","pad":")" + std::string(150000, 'x') + R"("})";
-    pipeline::channel<stages::write_document> in(16);
     stages::write_lanes_counters counters;
     auto options = lane_options();
     options.max_batch_bytes = 50000;  // the big one travels alone
-    std::vector<pipeline::named_stage> run;
-    run.push_back({"source", send_all(std::move(docs), in)});
-    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
-    co_await pipeline::run_stages(std::move(run));
+    co_await write_all(r.client, options, std::move(docs), 16, counters);
     EXPECT_EQ(counters.total.written, 9u);
     EXPECT_EQ(counters.total.rejected, 1u);
     CO_ASSERT_EQ(counters.rejections.size(), 1u);
@@ -465,7 +419,6 @@ TEST(WriteLanes, ReportsEachDocumentsFinalResultOnceWithItsTicket) {
     // Every other first attempt throttled: a document re-sent is still reported once, at the end.
     std::map<std::string, int> attempts;
     rig r(ctx, [&](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
       std::vector<std::string> per_op;
       for (const auto& op : operations_in(req.body)) {
         if (attempts[op.id]++ == 0 && op.id.size() % 2 == 0) {
@@ -476,12 +429,8 @@ TEST(WriteLanes, ReportsEachDocumentsFinalResultOnceWithItsTicket) {
       }
       return reply::with_status(207, answer(per_op));
     });
-    std::vector<stages::write_document> docs;
-    for (int i = 0; i < 40; ++i) {
-      docs.push_back(document("k" + std::to_string(i)));
-      docs.back().ticket = 1000 + static_cast<std::uint64_t>(i);
-    }
-    pipeline::channel<stages::write_document> in(4);
+    auto docs = numbered(40);
+    for (std::size_t i = 0; i < docs.size(); ++i) docs[i].ticket = 1000 + i;
     stages::write_lanes_counters counters;
     std::map<std::uint64_t, int> reported;
     std::map<std::uint64_t, unsigned> rejected;
@@ -492,10 +441,7 @@ TEST(WriteLanes, ReportsEachDocumentsFinalResultOnceWithItsTicket) {
       ++reported[ticket];
       if (rejection) rejected[ticket] = rejection->status;
     };
-    std::vector<pipeline::named_stage> run;
-    run.push_back({"source", send_all(std::move(docs), in)});
-    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
-    co_await pipeline::run_stages(std::move(run));
+    co_await write_all(r.client, options, std::move(docs), 4, counters);
     EXPECT_GT(counters.total.throttled_operations, 0u);
     CO_ASSERT_EQ(reported.size(), 40u);
     for (const auto& [ticket, times] : reported) {
@@ -546,18 +492,11 @@ const std::string point_created = R"({"id":"x"})";
 
 TEST(WriteLanesPointMode, WritesEachDocumentWithItsOwnUpsertRequest) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, [](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+    rig r(ctx, [](const recorded_request&) {
       return reply::with_status(201, point_created).header("x-ms-request-charge", "5");
     });
-    std::vector<stages::write_document> docs;
-    for (int i = 0; i < 60; ++i) docs.push_back(document("k" + std::to_string(i)));
-    pipeline::channel<stages::write_document> in(8);
     stages::write_lanes_counters counters;
-    std::vector<pipeline::named_stage> run;
-    run.push_back({"source", send_all(std::move(docs), in)});
-    run.push_back({"write", stages::run_write_lanes(r.client, point_options(), in, counters)});
-    co_await pipeline::run_stages(std::move(run));
+    co_await write_all(r.client, point_options(), numbered(60), 8, counters);
     EXPECT_EQ(counters.total.written, 60u);
     EXPECT_EQ(counters.total.requests, 60u);
     EXPECT_DOUBLE_EQ(counters.total.ru, 300.0);
@@ -578,8 +517,7 @@ TEST(WriteLanesPointMode, WritesEachDocumentWithItsOwnUpsertRequest) {
 
 TEST(WriteLanesPointMode, HasManyRequestsInFlightPerSubLane) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, [](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+    rig r(ctx, [](const recorded_request&) {
       return reply::with_status(201, point_created).after(std::chrono::milliseconds(20));
     });
     // One sub-lane per range, twelve documents on range "1": one request at a time would use
@@ -602,51 +540,28 @@ TEST(WriteLanesPointMode, HasManyRequestsInFlightPerSubLane) {
 
 TEST(WriteLanesPointMode, KeepsTheOrderOfOneDocumentsVersionsAcrossManyLanes) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    // As in bulk mode: versions applied as they arrive, every other first attempt throttled, so a
-    // version re-sent after a 429 lands after any later version sent meanwhile.
-    std::map<std::string, std::vector<int>> applied;
-    std::map<std::string, int> attempts;
-    int answered = 0;
+    throttling_applier server;  // as in bulk mode, with a 429 for the whole request
     rig r(ctx, [&](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
-      const auto doc = point_document(req);
-      const std::string version_key = doc.id + "#" + std::to_string(doc.version);
-      if (attempts[version_key]++ == 0 && answered++ % 2 == 0) {
+      if (!server.apply(point_document(req))) {
         return reply::with_status(429, R"({"code":"TooManyRequests","message":"throttled"})")
             .header("x-ms-retry-after-ms", "10");
       }
-      applied[doc.id].push_back(doc.version);
-      return reply::with_status(201, point_created).after(std::chrono::milliseconds(answered % 3));
+      return reply::with_status(201, point_created).after(server.delay());
     });
-    std::vector<stages::write_document> docs;
-    for (int i = 0; i < 30; ++i) {
-      for (int version = 1; version <= 3; ++version) docs.push_back(document("k" + std::to_string(i), version));
-    }
-    for (int i = 0; i < 30; ++i) {
-      for (int version = 4; version <= 6; ++version) docs.push_back(document("k" + std::to_string(i), version));
-    }
-    pipeline::channel<stages::write_document> in(16);
     stages::write_lanes_counters counters;
     auto options = point_options();
     options.lanes_per_range = 4;
-    std::vector<pipeline::named_stage> run;
-    run.push_back({"source", send_all(std::move(docs), in)});
-    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
-    co_await pipeline::run_stages(std::move(run));
+    co_await write_all(r.client, options, two_rounds_of_versions(), 16, counters);
     EXPECT_EQ(counters.total.written, 180u);
     EXPECT_GT(counters.total.throttled_operations, 0u);
     EXPECT_EQ(counters.total.requests, 180u + counters.total.throttled_operations);
-    CO_ASSERT_EQ(applied.size(), 30u);
-    for (const auto& [id, versions] : applied) {
-      EXPECT_EQ(versions, (std::vector<int>{1, 2, 3, 4, 5, 6})) << id;
-    }
+    expect_every_version_applied_in_order(server.applied);
   });
 }
 
 TEST(WriteLanesPointMode, ADocumentTheServiceRefusesIsRejectedWithItsReasonAndTheOthersAreWritten) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, [](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
       const auto doc = point_document(req);
       if (doc.id == "k3") return reply::with_status(400, R"({"code":"BadRequest","message":"id is not allowed"})");
       if (doc.id == "k7") {
@@ -654,22 +569,15 @@ TEST(WriteLanesPointMode, ADocumentTheServiceRefusesIsRejectedWithItsReasonAndTh
       }
       return reply::with_status(201, point_created);
     });
-    std::vector<stages::write_document> docs;
-    for (int i = 0; i < 10; ++i) {
-      docs.push_back(document("k" + std::to_string(i)));
-      docs.back().ticket = static_cast<std::uint64_t>(i);
-    }
-    pipeline::channel<stages::write_document> in(16);
+    auto docs = numbered(10);
+    for (std::size_t i = 0; i < docs.size(); ++i) docs[i].ticket = i;
     stages::write_lanes_counters counters;
     std::map<std::uint64_t, unsigned> rejected;
     auto options = point_options();
     options.on_result = [&](std::uint64_t ticket, const stages::write_rejection* rejection) {
       if (rejection) rejected[ticket] = rejection->status;
     };
-    std::vector<pipeline::named_stage> run;
-    run.push_back({"source", send_all(std::move(docs), in)});
-    run.push_back({"write", stages::run_write_lanes(r.client, options, in, counters)});
-    co_await pipeline::run_stages(std::move(run));
+    co_await write_all(r.client, options, std::move(docs), 16, counters);
     EXPECT_EQ(counters.total.written, 8u);
     EXPECT_EQ(counters.total.rejected, 2u);
     EXPECT_EQ(rejected, (std::map<std::uint64_t, unsigned>{{3, 400u}, {7, 413u}}));
@@ -683,20 +591,13 @@ TEST(WriteLanesPointMode, ADocumentTheServiceRefusesIsRejectedWithItsReasonAndTh
 
 TEST(WriteLanesPointMode, AFailureOfTheTargetFailsTheStageInsteadOfRejectingDocuments) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, [](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
+    rig r(ctx, [](const recorded_request&) {
       return reply::with_status(404, R"({"code":"NotFound","message":"collection dropped"})");
     });
-    std::vector<stages::write_document> docs;
-    for (int i = 0; i < 10; ++i) docs.push_back(document("k" + std::to_string(i)));
-    pipeline::channel<stages::write_document> in(16);
     stages::write_lanes_counters counters;
-    std::vector<pipeline::named_stage> run;
-    run.push_back({"source", send_all(std::move(docs), in)});
-    run.push_back({"write", stages::run_write_lanes(r.client, point_options(), in, counters)});
     std::string what;
     try {
-      co_await pipeline::run_stages(std::move(run));
+      co_await write_all(r.client, point_options(), numbered(10), 16, counters);
     } catch (const pipeline::stage_error& e) {
       what = e.what();
     }

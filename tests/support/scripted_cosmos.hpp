@@ -1,0 +1,39 @@
+#pragma once
+// scripted_cosmos: a Cosmos client talking to a scripted_server (through its own HTTP client), all
+// on the test's executor, for tests that script what the service answers. The server's requests
+// are in `server.requests()`. Header-only; members are destroyed client first, server last.
+
+#include "io/cosmos/client.hpp"
+#include "io/http/client.hpp"
+#include "io/http/url.hpp"
+#include "support/cosmos_emulator.hpp"
+#include "support/scripted_server.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <string>
+#include <utility>
+
+namespace idabus::test {
+
+struct scripted_cosmos {
+  scripted_cosmos(net::io_context& ctx, scripted_server::handler handler, io::cosmos::client_options options = {})
+      : server(ctx.get_executor(), std::move(handler)),
+        http(ctx.get_executor(), io::http::parse_url(server.url()).endpoint(), io::http::client_options{}),
+        client(http, io::cosmos::parse_connection_string(connection_string_for(server.url())), std::move(options)) {}
+
+  scripted_server server;
+  io::http::client http;
+  io::cosmos::client client;
+};
+
+/// Answers the partition key ranges read (a target ending in "/pkranges") with `ranges_body` and
+/// every other request with `rest`.
+inline scripted_server::handler answering_ranges(std::string ranges_body, scripted_server::handler rest) {
+  return [ranges_body = std::move(ranges_body), rest = std::move(rest)](const recorded_request& req) {
+    if (req.target.ends_with("/pkranges")) return reply::ok(ranges_body);
+    return rest(req);
+  };
+}
+
+}  // namespace idabus::test
