@@ -5,13 +5,11 @@
 #include "io/files/restore_file.hpp"
 #include "pipeline/run_stages.hpp"
 #include "bulk_body.hpp"
+#include "support/background_run.hpp"
 #include "support/run_coro.hpp"
-#include "support/scripted_server.hpp"
+#include "support/scripted_cosmos.hpp"
 #include "support/temp_dir.hpp"
 
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -22,6 +20,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -32,7 +31,6 @@
 namespace net = boost::asio;
 namespace cosmos = idabus::io::cosmos;
 namespace files = idabus::io::files;
-namespace http = idabus::io::http;
 namespace pipeline = idabus::pipeline;
 namespace stages = idabus::stages;
 using idabus::test::recorded_request;
@@ -41,8 +39,6 @@ using idabus::test::scripted_server;
 using idabus::test::temp_dir;
 
 namespace {
-
-const std::string key = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
 
 const char* two_ranges_body =
     R"({"PartitionKeyRanges":[{"id":"0","minInclusive":"","maxExclusive":"20"},{"id":"1","minInclusive":"20","maxExclusive":"FF"}]})";
@@ -63,6 +59,13 @@ std::string restore_text(const std::vector<std::pair<std::string, int>>& docs) {
   return out + "\n]\n";
 }
 
+/// Documents "k0" to "k<n-1>" at `version`, for restore_text.
+std::vector<std::pair<std::string, int>> numbered(int n, int version = 1) {
+  std::vector<std::pair<std::string, int>> out;
+  for (int i = 0; i < n; ++i) out.emplace_back("k" + std::to_string(i), version);
+  return out;
+}
+
 using idabus::stages::bulk_body::operations_in;
 using applied_operation = idabus::stages::bulk_body::bulk_body_operation;
 
@@ -74,7 +77,6 @@ struct recording_server {
 
   scripted_server::handler handler() {
     return [this](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
       std::string body = "[";
       for (const auto& op : operations_in(req.body)) {
         applied[op.id].push_back(op.version);
@@ -86,16 +88,26 @@ struct recording_server {
   }
 };
 
-struct rig {
-  scripted_server server;
-  http::client http;
-  cosmos::client client;
-  pipeline::cpu_pool file_thread{pipeline::cpu_pool_options{1, "file"}};
+/// Answers every operation, but range "1" only after a minute.
+scripted_server::handler range_1_stalls() {
+  return [](const recorded_request& req) {
+    std::string body = "[";
+    for (std::size_t i = 0; i < operations_in(req.body).size(); ++i) {
+      body += std::string(i ? "," : "") + R"({"statusCode":200,"requestCharge":5})";
+    }
+    auto out = reply::ok(body + "]");
+    if (req.header("x-ms-documentdb-partitionkeyrangeid") == "1") out = out.after(std::chrono::seconds(60));
+    return out;
+  };
+}
 
-  rig(net::io_context& ctx, scripted_server::handler handler)
-      : server(ctx.get_executor(), std::move(handler)),
-        http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http::client_options{}),
-        client(http, cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + key)) {}
+// A scripted Cosmos of two_ranges_body's two ranges (`writes` answers every other request) and
+// the import's file thread.
+struct rig : idabus::test::scripted_cosmos {
+  rig(net::io_context& ctx, scripted_server::handler writes)
+      : scripted_cosmos(ctx, idabus::test::answering_ranges(two_ranges_body, std::move(writes))) {}
+
+  pipeline::cpu_pool file_thread{pipeline::cpu_pool_options{1, "file"}};
 };
 
 const std::vector<stages::epk_range> two_epk_ranges{{"", "20"}, {"20", "FF"}};
@@ -126,6 +138,17 @@ stages::restore_import_options import_options(std::vector<std::filesystem::path>
   o.read_batch = 2;
   o.channel_capacity = 4;
   return o;
+}
+
+/// Runs the import `o` against a rig answered by `writes`, tracked by `tracker`, under run_coro
+/// (whose deadline cancels it); throws what the import throws.
+void import_into(scripted_server::handler writes, stages::restore_import_options o, stages::import_tracker& tracker,
+                 std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
+  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::move(writes));
+    stages::write_lanes_counters counters;
+    co_await stages::run_restore_import(r.client, r.file_thread, std::move(o), tracker, counters);
+  }, deadline);
 }
 
 }  // namespace
@@ -189,29 +212,21 @@ TEST(EstimateRestoreImport, ChargesEachDocumentToTheRangeHoldingItAndBoundsByThe
 
 TEST(RestoreImport, WritesEveryVersionInFileOrderAndRejectsDocumentsWithoutAKey) {
   temp_dir dir;
-  std::vector<std::pair<std::string, int>> first, second;
-  for (int i = 0; i < 20; ++i) first.emplace_back("k" + std::to_string(i), 1);
-  for (int i = 0; i < 20; ++i) second.emplace_back("k" + std::to_string(i), 2);
-  std::string second_text = restore_text(second);
+  std::string second_text = restore_text(numbered(20, 2));
   second_text.insert(second_text.rfind(']'), R"(,{"id":"nokey","v":1})");
-  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(first)),
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(numbered(20, 1))),
                                                  write_text(dir, "c.000002.json", second_text)};
   for (const std::size_t readers : {2, 1}) {  // a reader per range; one reader for both ranges
     SCOPED_TRACE("max_readers " + std::to_string(readers));
     recording_server server;
-    std::vector<files::import_reject> persisted;
-    idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-      rig r(ctx, server.handler());
-      auto tracker = tracker_for(paths);
-      stages::write_lanes_counters counters;
-      auto o = import_options(paths);
-      o.max_readers = readers;
-      co_await stages::run_restore_import(r.client, r.file_thread, std::move(o), tracker, counters);
-      EXPECT_EQ(tracker.position(), 41u);
-      EXPECT_EQ(tracker.counts().written, 40u);
-      EXPECT_EQ(tracker.counts().rejected, 1u);
-      persisted = tracker.take_settled_rejections();
-    });
+    auto tracker = tracker_for(paths);
+    auto o = import_options(paths);
+    o.max_readers = readers;
+    import_into(server.handler(), std::move(o), tracker);
+    EXPECT_EQ(tracker.position(), 41u);
+    EXPECT_EQ(tracker.counts().written, 40u);
+    EXPECT_EQ(tracker.counts().rejected, 1u);
+    const auto persisted = tracker.take_settled_rejections();
     EXPECT_EQ(server.operations, 40u);
     ASSERT_EQ(server.applied.size(), 20u);
     for (const auto& [id, versions] : server.applied) EXPECT_EQ(versions, (std::vector<int>{1, 2})) << id;
@@ -233,37 +248,20 @@ TEST(RestoreImport, ARangeWhoseLanesAreFullDoesNotHoldBackTheOtherRangesDocument
   for (const auto& k : low) docs.emplace_back(k, 1);
   const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(docs))};
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, [](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
-      std::string body = "[";
-      for (std::size_t i = 0; i < operations_in(req.body).size(); ++i) {
-        body += std::string(i ? "," : "") + R"({"statusCode":200,"requestCharge":5})";
-      }
-      auto out = reply::ok(body + "]");
-      if (req.header("x-ms-documentdb-partitionkeyrangeid") == "1") out = out.after(std::chrono::seconds(60));
-      return out;
-    });
+    rig r(ctx, range_1_stalls());
     auto tracker = tracker_for(paths);
     stages::write_lanes_counters counters;
     auto o = import_options(paths);
     o.lanes.lanes_per_range = 1;
     o.lanes.lane_capacity = 4;
-    net::cancellation_signal stop;
-    bool finished = false;
-    net::co_spawn(ctx, stages::run_restore_import(r.client, r.file_thread, o, tracker, counters),
-                  net::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) { finished = true; }));
-    net::steady_timer poll(co_await net::this_coro::executor);
-    // Range "0" finishes its whole input (run_coro's deadline ends a hang).
-    while (counters.ranges["0"].written < low.size() || tracker.progress()[0].completed < docs.size()) {
-      poll.expires_after(std::chrono::milliseconds(2));
-      co_await poll.async_wait(net::use_awaitable);
-    }
+    idabus::test::background_run import(ctx, stages::run_restore_import(r.client, r.file_thread, o, tracker, counters));
+    // Range "0" finishes its whole input.
+    std::function<bool()> range_0_done = [&] {
+      return counters.ranges["0"].written >= low.size() && tracker.progress()[0].completed >= docs.size();
+    };
+    co_await idabus::test::poll_until(std::move(range_0_done));
     EXPECT_EQ(counters.ranges["1"].written, 0u);
-    stop.emit(net::cancellation_type::terminal);
-    while (!finished) {
-      poll.expires_after(std::chrono::milliseconds(2));
-      co_await poll.async_wait(net::use_awaitable);
-    }
+    co_await import.stop();
   }, std::chrono::seconds(5));
 }
 
@@ -281,16 +279,12 @@ TEST(RestoreImport, ParsesEachFileOnceWhateverTheNumberOfRangeReaders) {
     SCOPED_TRACE("max_readers " + std::to_string(readers));
     recording_server server;
     stages::restore_read_counters reading;
-    idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-      rig r(ctx, server.handler());
-      auto tracker = tracker_for(paths);
-      stages::write_lanes_counters counters;
-      auto o = import_options(paths);
-      o.max_readers = readers;
-      o.read_counters = &reading;
-      co_await stages::run_restore_import(r.client, r.file_thread, std::move(o), tracker, counters);
-      EXPECT_EQ(tracker.counts().written, 18u);
-    });
+    auto tracker = tracker_for(paths);
+    auto o = import_options(paths);
+    o.max_readers = readers;
+    o.read_counters = &reading;
+    import_into(server.handler(), std::move(o), tracker);
+    EXPECT_EQ(tracker.counts().written, 18u);
     EXPECT_EQ(reading.files_parsed, 3u);
     EXPECT_EQ(reading.documents_parsed, 18u);
     EXPECT_EQ(reading.pieces_held, 0u);
@@ -314,16 +308,7 @@ TEST(RestoreImport, TheFastestRangeRunsAtMostReadAheadPiecesAheadOfTheSlowest) {
     paths.push_back(write_text(dir, "c.0000" + std::to_string(f + 10) + ".json", restore_text(docs)));
   }
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, [](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
-      std::string body = "[";
-      for (std::size_t i = 0; i < operations_in(req.body).size(); ++i) {
-        body += std::string(i ? "," : "") + R"({"statusCode":200,"requestCharge":5})";
-      }
-      auto out = reply::ok(body + "]");
-      if (req.header("x-ms-documentdb-partitionkeyrangeid") == "1") out = out.after(std::chrono::seconds(60));
-      return out;
-    });
+    rig r(ctx, range_1_stalls());
     auto tracker = tracker_for(paths);
     stages::write_lanes_counters counters;
     stages::restore_read_counters reading;
@@ -332,28 +317,18 @@ TEST(RestoreImport, TheFastestRangeRunsAtMostReadAheadPiecesAheadOfTheSlowest) {
     o.lanes.lane_capacity = 4;
     o.read_ahead = 3;
     o.read_counters = &reading;
-    net::cancellation_signal stop;
-    bool finished = false;
-    net::co_spawn(ctx, stages::run_restore_import(r.client, r.file_thread, o, tracker, counters),
-                  net::bind_cancellation_slot(stop.slot(), [&](std::exception_ptr) { finished = true; }));
-    net::steady_timer poll(co_await net::this_coro::executor);
-    // Until the parser waits on range "1"'s full queue (run_coro's deadline ends a hang), then
-    // a while longer: a parser that does not wait would meanwhile read on.
-    while (reading.pieces_held < o.read_ahead + 2) {
-      poll.expires_after(std::chrono::milliseconds(2));
-      co_await poll.async_wait(net::use_awaitable);
-    }
-    poll.expires_after(std::chrono::milliseconds(200));
-    co_await poll.async_wait(net::use_awaitable);
+    idabus::test::background_run import(ctx, stages::run_restore_import(r.client, r.file_thread, o, tracker, counters));
+    // Until the parser waits on range "1"'s full queue, then a while longer: a parser that does not
+    // wait would meanwhile read on.
+    std::function<bool()> parser_waits = [&] { return reading.pieces_held >= o.read_ahead + 2; };
+    co_await idabus::test::poll_until(std::move(parser_waits));
+    net::steady_timer a_while(co_await net::this_coro::executor, std::chrono::milliseconds(200));
+    co_await a_while.async_wait(net::use_awaitable);
     EXPECT_LE(reading.most_pieces_held, o.read_ahead + 2);
     EXPECT_LT(reading.files_parsed, paths.size());
     EXPECT_GT(counters.ranges["0"].written, 0u);
     EXPECT_EQ(counters.ranges["1"].written, 0u);
-    stop.emit(net::cancellation_type::terminal);
-    while (!finished) {
-      poll.expires_after(std::chrono::milliseconds(2));
-      co_await poll.async_wait(net::use_awaitable);
-    }
+    co_await import.stop();
   }, std::chrono::seconds(5));
 }
 
@@ -361,20 +336,15 @@ TEST(RestoreImport, AnEmptyInputEndsWithoutWriting) {
   temp_dir dir;
   const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", "[]")};
   recording_server server;
-  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, server.handler());
-    auto tracker = tracker_for(paths);
-    stages::write_lanes_counters counters;
-    co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
-    EXPECT_EQ(tracker.position(), 0u);
-  });
+  auto tracker = tracker_for(paths);
+  import_into(server.handler(), import_options(paths), tracker);
+  EXPECT_EQ(tracker.position(), 0u);
   EXPECT_EQ(server.operations, 0u);
 }
 
 TEST(RestoreImport, AResumedImportSendsOnlyWhatEachRangeHadNotFinished) {
   temp_dir dir;
-  std::vector<std::pair<std::string, int>> docs;
-  for (int i = 0; i < 10; ++i) docs.emplace_back("k" + std::to_string(i), 1);
+  const auto docs = numbered(10);
   const std::vector<std::filesystem::path> paths{
       write_text(dir, "c.000001.json", restore_text({docs.begin(), docs.begin() + 4})),
       write_text(dir, "c.000002.json", restore_text({docs.begin() + 4, docs.end()}))};
@@ -389,14 +359,10 @@ TEST(RestoreImport, AResumedImportSendsOnlyWhatEachRangeHadNotFinished) {
     if (i >= 8 || (!low && i >= 2)) expected.insert("k" + std::to_string(i));
   }
   recording_server server;
-  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, server.handler());
-    auto tracker = tracker_for(paths, &saved);
-    stages::write_lanes_counters counters;
-    co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
-    EXPECT_EQ(tracker.position(), 10u);
-    EXPECT_EQ(tracker.counts().skipped + tracker.counts().written, 10u);
-  });
+  auto tracker = tracker_for(paths, &saved);
+  import_into(server.handler(), import_options(paths), tracker);
+  EXPECT_EQ(tracker.position(), 10u);
+  EXPECT_EQ(tracker.counts().skipped + tracker.counts().written, 10u);
   std::set<std::string> sent;
   for (const auto& [id, versions] : server.applied) sent.insert(id);
   EXPECT_EQ(sent, expected);
@@ -405,26 +371,20 @@ TEST(RestoreImport, AResumedImportSendsOnlyWhatEachRangeHadNotFinished) {
 
 TEST(RestoreImport, PersistsTheCompletedPrefixWhileItRuns) {
   temp_dir dir;
-  std::vector<std::pair<std::string, int>> docs;
-  for (int i = 0; i < 30; ++i) docs.emplace_back("k" + std::to_string(i), 1);
-  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(docs))};
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(numbered(30)))};
   recording_server server;
   server.delay = std::chrono::milliseconds(20);
   std::vector<std::uint64_t> checkpoints;
-  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, server.handler());
-    auto tracker = tracker_for(paths);
-    stages::write_lanes_counters counters;
-    auto o = import_options(paths);
-    o.lanes.lanes_per_range = 1;
-    o.tick = std::chrono::milliseconds(5);
-    o.persist = [&](stages::import_snapshot s) {
-      std::uint64_t least = s.position;
-      for (const auto& range : s.ranges) least = std::min(least, range.completed);
-      checkpoints.push_back(least);
-    };
-    co_await stages::run_restore_import(r.client, r.file_thread, o, tracker, counters);
-  });
+  auto tracker = tracker_for(paths);
+  auto o = import_options(paths);
+  o.lanes.lanes_per_range = 1;
+  o.tick = std::chrono::milliseconds(5);
+  o.persist = [&](stages::import_snapshot s) {
+    std::uint64_t least = s.position;
+    for (const auto& range : s.ranges) least = std::min(least, range.completed);
+    checkpoints.push_back(least);
+  };
+  import_into(server.handler(), std::move(o), tracker);
   // Several checkpoints while the writes were under way, never going back.
   ASSERT_GE(checkpoints.size(), 2u);
   EXPECT_TRUE(std::is_sorted(checkpoints.begin(), checkpoints.end()));
@@ -438,18 +398,14 @@ TEST(RestoreImport, AMalformedFileFailsNamingTheReaderAndTheFile) {
                                                  write_text(dir, "c.000002.json", R"([{"id":"b","t":{"k":"b"}}, 7])")};
   recording_server server;
   std::string stage, what;
-  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, server.handler());
-    // The second file as it was surveyed: one document (it was damaged since).
-    stages::import_tracker tracker({{"c.000001.json", 1, 0}, {"c.000002.json", 1, 0}}, two_epk_ranges);
-    stages::write_lanes_counters counters;
-    try {
-      co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
-    } catch (const pipeline::stage_error& e) {
-      stage = e.stage();
-      what = e.what();
-    }
-  });
+  // The second file as it was surveyed: one document (it was damaged since).
+  stages::import_tracker tracker({{"c.000001.json", 1, 0}, {"c.000002.json", 1, 0}}, two_epk_ranges);
+  try {
+    import_into(server.handler(), import_options(paths), tracker);
+  } catch (const pipeline::stage_error& e) {
+    stage = e.stage();
+    what = e.what();
+  }
   EXPECT_EQ(stage, "read restore files");
   EXPECT_NE(what.find("c.000002.json"), std::string::npos) << what;
 }
@@ -460,37 +416,22 @@ TEST(RestoreImport, AFileThatChangedSinceTheSurveyFails) {
       write_text(dir, "c.000001.json", restore_text({{"a", 1}, {"b", 1}, {"c", 1}}))};
   recording_server server;
   std::string what;
-  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, server.handler());
-    stages::import_tracker tracker({{"c.000001.json", 2, 0}}, two_epk_ranges);
-    stages::write_lanes_counters counters;
-    try {
-      co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker, counters);
-    } catch (const pipeline::stage_error& e) {
-      what = e.what();
-    }
-  });
+  stages::import_tracker tracker({{"c.000001.json", 2, 0}}, two_epk_ranges);
+  try {
+    import_into(server.handler(), import_options(paths), tracker);
+  } catch (const pipeline::stage_error& e) {
+    what = e.what();
+  }
   EXPECT_NE(what.find("it changed"), std::string::npos) << what;
 }
 
 TEST(RestoreImport, CancellationWhileWritesAreBlockedEndsPromptly) {
   temp_dir dir;
-  std::vector<std::pair<std::string, int>> docs;
-  for (int i = 0; i < 200; ++i) docs.emplace_back("k" + std::to_string(i), 1);
-  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(docs))};
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(numbered(200)))};
   const auto start = std::chrono::steady_clock::now();
-  EXPECT_THROW(idabus::test::run_coro(
-                   [&](net::io_context& ctx) -> net::awaitable<void> {
-                     rig r(ctx, [](const recorded_request& req) {
-                       if (req.target.ends_with("/pkranges")) return reply::ok(two_ranges_body);
-                       return reply::ok("[]").after(std::chrono::seconds(60));
-                     });
-                     auto tracker = tracker_for(paths);
-                     stages::write_lanes_counters counters;
-                     co_await stages::run_restore_import(r.client, r.file_thread, import_options(paths), tracker,
-                                                         counters);
-                   },
-                   std::chrono::milliseconds(300)),
+  auto tracker = tracker_for(paths);
+  auto never_answered = [](const recorded_request&) { return reply::ok("[]").after(std::chrono::seconds(60)); };
+  EXPECT_THROW(import_into(never_answered, import_options(paths), tracker, std::chrono::milliseconds(300)),
                std::runtime_error);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1500));
 }
