@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,22 +22,33 @@ using namespace boost::asio::experimental::awaitable_operators;
 using idabus::test::run_coro;
 namespace cosmos = idabus::io::cosmos;
 
+/// The engine's store on a session of its own to the test's emulator.
+struct store_session {
+  store_session(net::io_context& ctx, const engine_env& env, cosmos::client_options options = {})
+      : session(ctx, env.settings.cosmos.connection_string, std::move(options)), st(session.client, env.settings.cosmos) {}
+  integration::session session;
+  store st;
+};
+
+/// Runs `body` under run_coro on a store_session's store, its collections made first.
+void with_store(const engine_env& env, std::function<net::awaitable<void>(store&)> body,
+                cosmos::client_options options = {}) {
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    store_session s(ctx, env, std::move(options));
+    co_await s.st.ensure_collections();
+    co_await body(s.st);
+  });
+}
+
 struct Lease : ::testing::Test {
   engine_env env;
-  integration::session& session_a(net::io_context& ctx) {
-    a.emplace(ctx, env.settings.cosmos.connection_string);
-    return *a;
-  }
-  std::optional<integration::session> a, b;
 };
 
 TEST_F(Lease, OneOfTwoConcurrentAcquirersWinsAndTheOtherWinsAfterRelease) {
   run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    integration::session sa(ctx, env.settings.cosmos.connection_string);
-    integration::session sb(ctx, env.settings.cosmos.connection_string);
-    store st_a(sa.client, env.settings.cosmos), st_b(sb.client, env.settings.cosmos);
-    co_await st_a.ensure_collections();
-    backup_lease la(st_a, "A", std::chrono::seconds(30)), lb(st_b, "B", std::chrono::seconds(30));
+    store_session a(ctx, env), b(ctx, env);
+    co_await a.st.ensure_collections();
+    backup_lease la(a.st, "A", std::chrono::seconds(30)), lb(b.st, "B", std::chrono::seconds(30));
     auto both = co_await (la.acquire("event-a") && lb.acquire("event-b"));
     const bool a_won = std::get<0>(both), b_won = std::get<1>(both);
     EXPECT_NE(a_won, b_won);
@@ -57,10 +70,7 @@ TEST_F(Lease, OneOfTwoConcurrentAcquirersWinsAndTheOtherWinsAfterRelease) {
 }
 
 TEST_F(Lease, AnExpiredLeaseIsTakenOverAndItsHolderCannotRenew) {
-  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    integration::session s(ctx, env.settings.cosmos.connection_string);
-    store st(s.client, env.settings.cosmos);
-    co_await st.ensure_collections();
+  with_store(env, [](store& st) -> net::awaitable<void> {
     backup_lease old_holder(st, "old", std::chrono::seconds(0)), newcomer(st, "new", std::chrono::seconds(30));
     EXPECT_TRUE(co_await old_holder.acquire("e1"));  // ttl 0: expired at once
     EXPECT_TRUE(co_await newcomer.acquire("e2"));
@@ -85,10 +95,7 @@ cosmos::client_options surfacing_503() {
 TEST(LeaseUnknownOutcome, RenewalsAndAReleaseThatLandedButLostTheirResponsesAreAdopted) {
   // Every lease replace runs and then has its response cut (the client does not resend it).
   engine_env env{std::vector<std::string>{"--fault-reset", "1", "--fault-only", lease_replace}};
-  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    integration::session s(ctx, env.settings.cosmos.connection_string);
-    store st(s.client, env.settings.cosmos);
-    co_await st.ensure_collections();
+  with_store(env, [](store& st) -> net::awaitable<void> {
     backup_lease mine(st, "A", std::chrono::seconds(30)), other(st, "B", std::chrono::seconds(30));
     CO_ASSERT_TRUE(co_await mine.acquire("e1"));
     const auto acquired = co_await mine.read();
@@ -108,10 +115,7 @@ TEST(LeaseUnknownOutcome, RenewalsAndAReleaseThatLandedButLostTheirResponsesAreA
 
 TEST(LeaseUnknownOutcome, ACreateThatLandedButLostItsResponseIsOursNotAnotherEnginesHold) {
   engine_env env{std::vector<std::string>{"--fault-reset", "1", "--fault-only", event_create}};
-  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    integration::session s(ctx, env.settings.cosmos.connection_string);
-    store st(s.client, env.settings.cosmos);
-    co_await st.ensure_collections();
+  with_store(env, [](store& st) -> net::awaitable<void> {
     backup_lease mine(st, "A", std::chrono::seconds(30));
     EXPECT_TRUE(co_await mine.acquire("e1"));
     const auto held = co_await mine.read();
@@ -125,10 +129,7 @@ TEST(LeaseUnknownOutcome, ACreateThatLandedButLostItsResponseIsOursNotAnotherEng
 TEST(LeaseUnknownOutcome, ARenewalThatDidNotLandIsWrittenAgainAfterTheLeaseIsReadBackUnchanged) {
   // The first lease replace gets a 503 (nothing executed), which this client does not retry.
   engine_env env{std::vector<std::string>{"--fault-503", "1", "--fault-only", lease_replace, "--fault-limit", "1"}};
-  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    integration::session s(ctx, env.settings.cosmos.connection_string, surfacing_503());
-    store st(s.client, env.settings.cosmos);
-    co_await st.ensure_collections();
+  with_store(env, [](store& st) -> net::awaitable<void> {
     backup_lease mine(st, "A", std::chrono::seconds(30));
     CO_ASSERT_TRUE(co_await mine.acquire("e1"));
     const auto acquired = co_await mine.read();
@@ -137,15 +138,12 @@ TEST(LeaseUnknownOutcome, ARenewalThatDidNotLandIsWrittenAgainAfterTheLeaseIsRea
     EXPECT_EQ(renewed->owner, "A");
     EXPECT_NE(renewed->etag, acquired->etag);
     EXPECT_TRUE(co_await mine.renew());
-  });
+  }, surfacing_503());
 }
 
 TEST(LeaseUnknownOutcome, ARenewalThatNeverLandsFailsWithItsErrorAndKeepsTheLeaseUnchanged) {
   engine_env env{std::vector<std::string>{"--fault-503", "1", "--fault-only", lease_replace}};
-  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    integration::session s(ctx, env.settings.cosmos.connection_string, surfacing_503());
-    store st(s.client, env.settings.cosmos);
-    co_await st.ensure_collections();
+  with_store(env, [](store& st) -> net::awaitable<void> {
     backup_lease mine(st, "A", std::chrono::seconds(30));
     CO_ASSERT_TRUE(co_await mine.acquire("e1"));
     const auto acquired = co_await mine.read();
@@ -157,7 +155,7 @@ TEST(LeaseUnknownOutcome, ARenewalThatNeverLandsFailsWithItsErrorAndKeepsTheLeas
     }
     EXPECT_EQ(status, 503u) << "neither adopted nor taken for lost: the outcome stayed unknown";
     EXPECT_EQ((co_await mine.read())->etag, acquired->etag);
-  });
+  }, surfacing_503());
 }
 
 TEST(LeaseWriteJudgement, WhatWasWrittenLandedTheUnchangedLeaseDidNotAnythingElseIsLost) {
