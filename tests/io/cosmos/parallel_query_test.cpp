@@ -3,7 +3,7 @@
 #include "io/cosmos/errors.hpp"
 
 #include "support/run_coro.hpp"
-#include "support/scripted_server.hpp"
+#include "support/scripted_cosmos.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -19,15 +19,12 @@
 
 namespace net = boost::asio;
 namespace cosmos = idabus::io::cosmos;
-namespace http = idabus::io::http;
 using idabus::test::recorded_request;
 using idabus::test::reply;
+using idabus::test::scripted_cosmos;
 using idabus::test::scripted_server;
 
 namespace {
-
-const std::string emulator_key =
-    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
 
 std::string page_body(const std::vector<std::string>& ids) {
   std::string body = R"({"_rid":"coll==","Documents":[)";
@@ -47,6 +44,11 @@ std::string ranges_body(const std::vector<std::vector<std::string>>& ranges) {
   return body + "]}";
 }
 
+/// Answers the pkranges read with `ranges` ({id, min, max} each) and every other request with `rest`.
+scripted_server::handler with_ranges(const std::vector<std::vector<std::string>>& ranges, scripted_server::handler rest) {
+  return idabus::test::answering_ranges(ranges_body(ranges), std::move(rest));
+}
+
 // A tiny paged "server" state: per range, the pages (lists of ids); token "p<n>" = page n.
 struct fake_ranges {
   std::map<std::string, std::vector<std::vector<std::string>>> pages;
@@ -60,18 +62,6 @@ struct fake_ranges {
     if (n + 1 < list.size()) r = r.header("x-ms-continuation", "p" + std::to_string(n + 1));
     return r;
   }
-};
-
-struct rig {
-  scripted_server server;
-  http::client http;
-  cosmos::client client;
-  rig(net::io_context& ctx, scripted_server::handler handler)
-      : server(ctx.get_executor(), std::move(handler)),
-        http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http::client_options{}),
-        client(http,
-               cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + emulator_key),
-               cosmos::client_options{}) {}
 };
 
 cosmos::page_request all_docs() {
@@ -92,10 +82,8 @@ TEST(QueryAllRanges, ReadsEveryRangeToTheEndRoundRobin) {
     data.pages["0"] = {{"a1", "a2"}, {"a3", "a4"}, {"a5"}};
     data.pages["1"] = {{"b1", "b2"}, {"b3"}};
     data.pages["2"] = {{"c1"}};
-    rig r(ctx, [&data](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(ranges_body({{"0", "", "10"}, {"1", "10", "30"}, {"2", "30", "FF"}}));
-      return data.answer(req);
-    });
+    scripted_cosmos r(ctx, with_ranges({{"0", "", "10"}, {"1", "10", "30"}, {"2", "30", "FF"}},
+                                       [&data](const recorded_request& req) { return data.answer(req); }));
     std::vector<std::string> ids;
     std::vector<std::string> page_ranges;
     cosmos::page_sink sink = [&](cosmos::query_page page) -> net::awaitable<void> {
@@ -118,12 +106,10 @@ TEST(QueryAllRanges, RunsRangesConcurrently) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     fake_ranges data;
     for (int i = 0; i < 4; ++i) data.pages[std::to_string(i)] = {{"r" + std::to_string(i)}};
-    rig r(ctx, [&data](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) {
-        return reply::ok(ranges_body({{"0", "", "10"}, {"1", "10", "20"}, {"2", "20", "30"}, {"3", "30", "FF"}}));
-      }
-      return data.answer(req).after(std::chrono::milliseconds(200));
-    });
+    scripted_cosmos r(ctx, with_ranges({{"0", "", "10"}, {"1", "10", "20"}, {"2", "20", "30"}, {"3", "30", "FF"}},
+                                       [&data](const recorded_request& req) {
+                                         return data.answer(req).after(std::chrono::milliseconds(200));
+                                       }));
     std::size_t docs = 0;
     cosmos::page_sink sink = [&](cosmos::query_page page) -> net::awaitable<void> {
       docs += page.documents.size();
@@ -143,7 +129,7 @@ TEST(QueryAllRanges, ContinuesASplitRangeOnItsChildrenFromTheParentsContinuation
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     bool split = false;
     std::vector<std::string> child_tokens;
-    rig r(ctx, [&](const recorded_request& req) {
+    scripted_cosmos r(ctx, [&](const recorded_request& req) {
       if (req.target.ends_with("/pkranges")) {
         if (!split) return reply::ok(ranges_body({{"0", "", "FF"}}));
         return reply::ok(ranges_body({{"1", "", "80"}, {"2", "80", "FF"}}));
@@ -178,10 +164,9 @@ TEST(QueryAllRanges, ContinuesASplitRangeOnItsChildrenFromTheParentsContinuation
 
 TEST(QueryAllRanges, PropagatesTheSinksFailure) {
   EXPECT_THROW(idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-                 rig r(ctx, [](const recorded_request& req) {
-                   if (req.target.ends_with("/pkranges")) return reply::ok(ranges_body({{"0", "", "FF"}}));
-                   return reply::ok(page_body({"x"}));
-                 });
+                 scripted_cosmos r(ctx, with_ranges({{"0", "", "FF"}}, [](const recorded_request&) {
+                                     return reply::ok(page_body({"x"}));
+                                   }));
                  cosmos::page_sink sink = [](cosmos::query_page) -> net::awaitable<void> {
                    throw std::runtime_error("disk full");
                    co_return;
@@ -196,10 +181,9 @@ TEST(QueryAllRanges, FailsOnAPermanentError) {
   bool threw = false;
   try {
     idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-      rig r(ctx, [](const recorded_request& req) {
-        if (req.target.ends_with("/pkranges")) return reply::ok(ranges_body({{"0", "", "80"}, {"1", "80", "FF"}}));
-        return reply::with_status(400, R"({"message":"Syntax error near FROM"})");
-      });
+      scripted_cosmos r(ctx, with_ranges({{"0", "", "80"}, {"1", "80", "FF"}}, [](const recorded_request&) {
+                          return reply::with_status(400, R"({"message":"Syntax error near FROM"})");
+                        }));
       cosmos::page_sink sink = [](cosmos::query_page) -> net::awaitable<void> { co_return; };
       cosmos::parallel_query_options options;
       co_await cosmos::query_all_ranges(r.client, all_docs(), options, sink);
@@ -226,6 +210,13 @@ struct recording_gate final : cosmos::request_gate {
   }
 };
 
+/// Client options that send every request through `gate`.
+cosmos::client_options through(recording_gate& gate) {
+  cosmos::client_options o;
+  o.gate = &gate;
+  return o;
+}
+
 }  // namespace
 
 TEST(QueryAllRanges, CountsEachRangeFirstAndTellsTheGateTheWorkLeftAfterEveryPage) {
@@ -234,8 +225,8 @@ TEST(QueryAllRanges, CountsEachRangeFirstAndTellsTheGateTheWorkLeftAfterEveryPag
     data.pages["0"] = {{"a1", "a2"}, {"a3", "a4"}, {"a5"}};
     data.pages["1"] = {{"b1"}};
     const std::map<std::string, int> counts{{"0", 5}, {"1", 1}};
-    scripted_server server(ctx.get_executor(), [&](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(ranges_body({{"0", "", "10"}, {"1", "10", "FF"}}));
+    recording_gate gate;
+    scripted_server::handler pages = [&](const recorded_request& req) {
       const std::string range(req.header("x-ms-documentdb-partitionkeyrangeid"));
       if (req.body.find("COUNT(1)") != std::string::npos) {
         return reply::ok(R"({"_rid":"coll==","Documents":[)" + std::to_string(counts.at(range)) + R"(],"_count":1})")
@@ -244,13 +235,8 @@ TEST(QueryAllRanges, CountsEachRangeFirstAndTellsTheGateTheWorkLeftAfterEveryPag
       const std::string token(req.header("x-ms-continuation"));
       const std::size_t n = token.empty() ? 0 : std::stoul(token.substr(1));
       return data.answer(req).header("x-ms-request-charge", std::to_string(2 * data.pages.at(range).at(n).size()));
-    });
-    http::client http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http::client_options{});
-    recording_gate gate;
-    cosmos::client_options client_options;
-    client_options.gate = &gate;
-    cosmos::client client(http, cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + emulator_key),
-                          client_options);
+    };
+    scripted_cosmos r(ctx, with_ranges({{"0", "", "10"}, {"1", "10", "FF"}}, std::move(pages)), through(gate));
     std::vector<std::string> ids;
     cosmos::page_sink sink = [&](cosmos::query_page page) -> net::awaitable<void> {
       for (const auto& d : page.documents) ids.push_back(*d.fields.id);
@@ -259,7 +245,7 @@ TEST(QueryAllRanges, CountsEachRangeFirstAndTellsTheGateTheWorkLeftAfterEveryPag
     cosmos::parallel_query_options options;
     options.max_concurrency = 1;  // deterministic order
     options.count_query = cosmos::query_spec{"SELECT VALUE COUNT(1) FROM c", {}};
-    auto stats = co_await cosmos::query_all_ranges(client, all_docs(), options, sink);
+    auto stats = co_await cosmos::query_all_ranges(r.client, all_docs(), options, sink);
     EXPECT_EQ(ids, (std::vector<std::string>{"a1", "a2", "b1", "a3", "a4", "a5"}));  // no count in the sink
     EXPECT_EQ(gate.collection, "dbs/idabus/colls/Events");
     // Range 0: 5 counted × 1 RU (no page read yet); after its first page 3 left × 2 RU each; range
@@ -278,19 +264,14 @@ TEST(QueryAllRanges, WithoutACountQueryNothingIsCountedOrReported) {
     fake_ranges data;
     data.pages["0"] = {{"a1"}};
     std::size_t counts = 0;
-    scripted_server server(ctx.get_executor(), [&](const recorded_request& req) {
-      if (req.target.ends_with("/pkranges")) return reply::ok(ranges_body({{"0", "", "FF"}}));
+    recording_gate gate;
+    scripted_server::handler pages = [&](const recorded_request& req) {
       if (req.body.find("COUNT(1)") != std::string::npos) ++counts;
       return data.answer(req);
-    });
-    http::client http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http::client_options{});
-    recording_gate gate;
-    cosmos::client_options client_options;
-    client_options.gate = &gate;
-    cosmos::client client(http, cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + emulator_key),
-                          client_options);
+    };
+    scripted_cosmos r(ctx, with_ranges({{"0", "", "FF"}}, std::move(pages)), through(gate));
     cosmos::page_sink sink = [](cosmos::query_page) -> net::awaitable<void> { co_return; };
-    co_await cosmos::query_all_ranges(client, all_docs(), cosmos::parallel_query_options{}, sink);
+    co_await cosmos::query_all_ranges(r.client, all_docs(), cosmos::parallel_query_options{}, sink);
     EXPECT_EQ(counts, 0u);
     EXPECT_TRUE(gate.reports.empty());
   });
