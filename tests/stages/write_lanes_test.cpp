@@ -138,6 +138,17 @@ scripted_server::handler range_1_stalls() {
   };
 }
 
+/// Runs `writing` against range_1_stalls() until range "0" has written `cold` documents, expects
+/// range "1" to have written none meanwhile, then stops it.
+net::awaitable<void> expect_range_0_written_while_1_stalls(net::io_context& ctx, net::awaitable<void> writing,
+                                                           stages::write_lanes_counters& counters, std::size_t cold) {
+  idabus::test::background_run running(ctx, std::move(writing));
+  std::function<bool()> cold_written = [&] { return counters.ranges["0"].written >= cold; };
+  co_await idabus::test::poll_until(std::move(cold_written));
+  EXPECT_EQ(counters.ranges["1"].written, 0u);
+  co_await running.stop();
+}
+
 /// Applies versions as they arrive and throttles every other first attempt of a version, so a
 /// version re-sent after a 429 lands after any later version sent meanwhile.
 struct throttling_applier {
@@ -288,11 +299,8 @@ TEST(WriteLanes, AHotRangeDoesNotHoldBackAColdOne) {
     options.lanes_per_range = 1;
     options.max_batch_operations = 2;
     options.lane_capacity = 16;
-    idabus::test::background_run writer(ctx, write_all(r.client, options, std::move(docs), 1, counters));
-    std::function<bool()> cold_written = [&] { return counters.ranges["0"].written >= cold.size(); };
-    co_await idabus::test::poll_until(std::move(cold_written));
-    EXPECT_EQ(counters.ranges["1"].written, 0u);
-    co_await writer.stop();
+    auto writing = write_all(r.client, options, std::move(docs), 1, counters);
+    co_await expect_range_0_written_while_1_stalls(ctx, std::move(writing), counters, cold.size());
   }, std::chrono::seconds(5));
 }
 
@@ -347,11 +355,7 @@ TEST(WriteLanes, ARouterWaitingForAFullLaneHoldsBackOnlyItsOwnInput) {
       run.push_back({"write", stages::run_write_lanes(r.client, options, std::move(inputs), counters)});
       co_await pipeline::run_stages(std::move(run));
     };
-    idabus::test::background_run running(ctx, writer());
-    std::function<bool()> cold_written = [&] { return counters.ranges["0"].written >= cold.size(); };
-    co_await idabus::test::poll_until(std::move(cold_written));
-    EXPECT_EQ(counters.ranges["1"].written, 0u);
-    co_await running.stop();
+    co_await expect_range_0_written_while_1_stalls(ctx, writer(), counters, cold.size());
   }, std::chrono::seconds(5));
 }
 
