@@ -158,13 +158,19 @@ TEST(LeaseUnknownOutcome, ARenewalThatNeverLandsFailsWithItsErrorAndKeepsTheLeas
   }, surfacing_503());
 }
 
+/// A lease held by owner "o" on host "h" (pid 42) for event "e", until 123 ms.
+lease_state held_lease() {
+  lease_state l;
+  l.owner = "o";
+  l.host = "h";
+  l.pid = 42;
+  l.event_id = "e";
+  l.expires_ms = 123;
+  return l;
+}
+
 TEST(LeaseWriteJudgement, WhatWasWrittenLandedTheUnchangedLeaseDidNotAnythingElseIsLost) {
-  lease_state written;
-  written.owner = "A";
-  written.host = "h";
-  written.pid = 7;
-  written.event_id = "e";
-  written.expires_ms = 2000;
+  const lease_state written = held_lease();
   auto now = written;
   now.etag = "new";
   EXPECT_EQ(judge_write(now, written, "old"), write_outcome::landed);
@@ -206,13 +212,7 @@ TEST(LeaseOwner, IsDeadWhenExpiredOrItsProcessOnThisHostIsGone) {
 }
 
 TEST(LeaseDocument, RoundTrips) {
-  lease_state l;
-  l.owner = "o";
-  l.host = "h";
-  l.pid = 42;
-  l.event_id = "e";
-  l.expires_ms = 123;
-  const auto back = parse_lease(to_json(l), "etag");
+  const auto back = parse_lease(to_json(held_lease()), "etag");
   EXPECT_EQ(back.owner, "o");
   EXPECT_EQ(back.host, "h");
   EXPECT_EQ(back.pid, 42);
