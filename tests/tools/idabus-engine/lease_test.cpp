@@ -92,20 +92,30 @@ cosmos::client_options surfacing_503() {
   return o;
 }
 
+/// `mine` (owner "A") acquires and renews (the write the emulator faults); the lease read back is
+/// still its own under a new etag and a later expiry, and the next renewal succeeds: its If-Match is
+/// the etag adopted. False (a failure recorded) when the acquire fails.
+net::awaitable<bool> expect_renewal_adopted(backup_lease& mine) {
+  if (!co_await mine.acquire("e1")) {
+    ADD_FAILURE() << "the acquire failed";
+    co_return false;
+  }
+  const auto acquired = co_await mine.read();
+  EXPECT_TRUE(co_await mine.renew());
+  const auto renewed = co_await mine.read();
+  EXPECT_EQ(renewed->owner, "A");
+  EXPECT_NE(renewed->etag, acquired->etag);
+  EXPECT_GE(renewed->expires_ms, acquired->expires_ms);
+  EXPECT_TRUE(co_await mine.renew());
+  co_return true;
+}
+
 TEST(LeaseUnknownOutcome, RenewalsAndAReleaseThatLandedButLostTheirResponsesAreAdopted) {
   // Every lease replace runs and then has its response cut (the client does not resend it).
   engine_env env{std::vector<std::string>{"--fault-reset", "1", "--fault-only", lease_replace}};
   with_store(env, [](store& st) -> net::awaitable<void> {
     backup_lease mine(st, "A", std::chrono::seconds(30)), other(st, "B", std::chrono::seconds(30));
-    CO_ASSERT_TRUE(co_await mine.acquire("e1"));
-    const auto acquired = co_await mine.read();
-    EXPECT_TRUE(co_await mine.renew());
-    const auto renewed = co_await mine.read();
-    EXPECT_EQ(renewed->owner, "A");
-    EXPECT_NE(renewed->etag, acquired->etag);
-    EXPECT_GE(renewed->expires_ms, acquired->expires_ms);
-    // The etag adopted is the one the lease has: the next renewal's If-Match meets it.
-    EXPECT_TRUE(co_await mine.renew());
+    CO_ASSERT_TRUE(co_await expect_renewal_adopted(mine));
     EXPECT_FALSE(co_await other.acquire("e2"));
     co_await mine.release();
     EXPECT_FALSE((co_await mine.read())->held());
@@ -131,13 +141,7 @@ TEST(LeaseUnknownOutcome, ARenewalThatDidNotLandIsWrittenAgainAfterTheLeaseIsRea
   engine_env env{std::vector<std::string>{"--fault-503", "1", "--fault-only", lease_replace, "--fault-limit", "1"}};
   with_store(env, [](store& st) -> net::awaitable<void> {
     backup_lease mine(st, "A", std::chrono::seconds(30));
-    CO_ASSERT_TRUE(co_await mine.acquire("e1"));
-    const auto acquired = co_await mine.read();
-    EXPECT_TRUE(co_await mine.renew());
-    const auto renewed = co_await mine.read();
-    EXPECT_EQ(renewed->owner, "A");
-    EXPECT_NE(renewed->etag, acquired->etag);
-    EXPECT_TRUE(co_await mine.renew());
+    co_await expect_renewal_adopted(mine);
   }, surfacing_503());
 }
 
