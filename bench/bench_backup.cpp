@@ -2,9 +2,12 @@
 // its throughput next to `zstd -3 -T0` over the same JSON Lines in the same run (issue 8, 7a).
 // A driver, not a Google Benchmark: one backup is one measurement.
 //
-//   bench_backup [--documents 20000] [--chunk-bytes 8388608] [--compressors 2] [--level 3]
-//                [--page-size 1000] [--ranges 8] [--ru-budget 0] [--endpoint URL] [--no-load]
+//   bench_backup [--documents 20000] [--chunk-bytes 8388608] [--chunks-in-flight 4] [--compressors 2]
+//                [--level 3] [--page-capacity 8] [--page-size 1000] [--ranges 8] [--ru-budget 0] [--endpoint URL] [--no-load]
 //                [--no-zstd] [--emulator-ru 0] [--collections Resources,Events,WorkflowExecutions]
+//
+// --chunks-in-flight: Backup.ChunksInFlight, the chunks all collections together hold at once
+// (the run prints the peak it reached, in bytes).
 //
 // --collections: the collections the backup reads (default all three), e.g. to see which
 // pipeline's memory grows with the collection size.
@@ -204,6 +207,8 @@ bench_options parse(int argc, char** argv) {
     };
     if (arg == "--documents") o.documents = std::stoull(value());
     else if (arg == "--chunk-bytes") o.backup.chunk_bytes = std::stoull(value());
+    else if (arg == "--chunks-in-flight") o.backup.chunks_in_flight = std::stoull(value());
+    else if (arg == "--page-capacity") o.backup.page_capacity = std::stoull(value());
     else if (arg == "--compressors") o.backup.compressors = std::stoull(value());
     else if (arg == "--level") o.backup.compression_level = std::stoi(value());
     else if (arg == "--page-size") o.backup.page_size = std::stoi(value());
@@ -362,11 +367,14 @@ int run(const bench_options& o) {
               static_cast<unsigned long long>(documents), static_cast<unsigned long long>(chunks), mb(raw), mb(bytes),
               o.backup.compression_level, seconds, backup_mbs, static_cast<double>(documents) / seconds, ru,
               static_cast<unsigned long long>(counters.throttles));
-  std::printf("options: chunk_bytes=%zu compressors=%zu range_concurrency=%zu page_size=%d page_capacity=%zu "
-              "batch_capacity=%zu reorder_window=%zu cpu_threads=%zu\n",
-              o.backup.chunk_bytes, o.backup.compressors, o.backup.range_concurrency, o.backup.page_size,
-              o.backup.page_capacity, o.backup.batch_capacity, o.backup.reorder_window, cpu.threads());
+  std::printf("options: chunk_bytes=%zu chunks_in_flight=%zu compressors=%zu range_concurrency=%zu page_size=%d "
+              "page_capacity=%zu batch_capacity=%zu reorder_window=%zu cpu_threads=%zu\n",
+              o.backup.chunk_bytes, o.backup.chunks_in_flight, o.backup.compressors, o.backup.range_concurrency,
+              o.backup.page_size, o.backup.page_capacity, o.backup.batch_capacity, o.backup.reorder_window,
+              cpu.threads());
   std::printf("peak RSS of this process during the backup (VmHWM):%s\n", rss.c_str());
+  std::printf("peak chunk bytes in flight (all collections): %.1f MB of %.1f MB allowed\n",
+              mb(result->peak_chunk_bytes_in_flight), mb(o.backup.chunks_in_flight * o.backup.chunk_bytes));
   std::printf("http: %llu requests, %llu response reads\n", static_cast<unsigned long long>(http.stats().requests),
               static_cast<unsigned long long>(http.stats().response_reads));
   std::cout << stats.snapshot().to_string();

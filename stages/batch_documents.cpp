@@ -1,6 +1,7 @@
 #include "stages/batch_documents.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -15,10 +16,14 @@ bool has_line_break(std::string_view raw) noexcept {
   return std::memchr(raw.data(), '\n', raw.size()) != nullptr || std::memchr(raw.data(), '\r', raw.size()) != nullptr;
 }
 
+// The room a batch starting with `doc` takes: a whole chunk, so the batch is never copied to grow
+// (untouched pages take no memory); a document larger than a chunk is a batch of its own.
+std::size_t batch_capacity(std::size_t chunk_bytes, const io::json::page_document& doc) {
+  return std::max(chunk_bytes, doc.raw.size() + 1);
+}
+
 void append_document(raw_batch& batch, const io::json::page_document& doc, std::size_t chunk_bytes) {
-  // Room for a whole chunk up front, so the batch is never copied to grow (untouched pages take
-  // no memory; a document larger than a chunk is a batch of its own and sized to fit).
-  if (batch.documents == 0) batch.lines.reserve(std::max(chunk_bytes, doc.raw.size() + 1));
+  if (batch.documents == 0) batch.lines.reserve(batch_capacity(chunk_bytes, doc));
   const auto start = batch.lines.size();
   batch.lines.append(doc.raw);
   if (has_line_break(doc.raw)) {
@@ -33,6 +38,16 @@ void append_document(raw_batch& batch, const io::json::page_document& doc, std::
   }
 }
 
+// The lease for a batch starting with `doc`; the wait counts as blocked on send (the chunks
+// downstream hold the budget).
+net::awaitable<pipeline::byte_lease> lease_for(pipeline::byte_budget& memory, std::size_t bytes,
+                                               pipeline::stage_counters& counters) {
+  const auto start = std::chrono::steady_clock::now();
+  auto lease = co_await memory.acquire(bytes);
+  counters.add_blocked_send(std::chrono::steady_clock::now() - start);
+  co_return lease;
+}
+
 // Hands the batch out (numbered) and leaves an empty one in its place.
 raw_batch take_batch(raw_batch& batch, std::uint64_t& next_seq) {
   raw_batch full = std::move(batch);
@@ -45,7 +60,7 @@ raw_batch take_batch(raw_batch& batch, std::uint64_t& next_seq) {
 
 net::awaitable<void> run_batch_documents(pipeline::channel<io::cosmos::query_page>& in,
                                          pipeline::channel<raw_batch>& out, std::size_t chunk_bytes,
-                                         pipeline::stage_counters& counters) {
+                                         pipeline::byte_budget& memory, pipeline::stage_counters& counters) {
   if (chunk_bytes == 0) throw std::invalid_argument("run_batch_documents: chunk_bytes must be at least 1");
   raw_batch batch;
   std::uint64_t next_seq = 0;
@@ -56,6 +71,7 @@ net::awaitable<void> run_batch_documents(pipeline::channel<io::cosmos::query_pag
         const auto bytes = full.lines.size();
         co_await pipeline::counted_send(out, std::move(full), counters, bytes);
       }
+      if (batch.documents == 0) batch.memory = co_await lease_for(memory, batch_capacity(chunk_bytes, doc), counters);
       append_document(batch, doc, chunk_bytes);
     }
   }

@@ -9,14 +9,21 @@
 //   Cosmos sends compact JSON; should a document hold a raw CR or LF (only possible as
 //   whitespace between tokens), that byte becomes a space so the line stays one line.
 //   counters: items = batches, bytes = raw bytes.
+// - Memory: before it starts a batch (at the batch's first document) it acquires the batch's
+//   capacity (chunk_bytes, or the one larger document) from `memory`, the budget shared by every
+//   collection of the job, and the lease travels with the batch (raw_batch::memory) until the
+//   writer has the chunk on disk. It holds no lease while it waits for one (the lease of the batch
+//   it sent belongs to the stages downstream), so a full budget cannot stall it forever: the
+//   chunks in flight drain without its help. Time waiting there counts as blocked on send.
 // - Ends: after `in` ends, sends the last partial batch (none for an empty stream), then
 //   out.finish().
 // - Executor: the caller's. Copying document bytes is cheap next to compression; it stays here.
-// - Cancellation: a receive or send blocked in a channel throws operation_aborted; `out` is not
-//   finished.
+// - Cancellation: a receive or send blocked in a channel, or a wait for `memory`, throws
+//   operation_aborted (a cancelled wait holds nothing); `out` is not finished.
 // - Throws std::invalid_argument for chunk_bytes == 0.
 
 #include "io/cosmos/client.hpp"
+#include "pipeline/byte_budget.hpp"
 #include "pipeline/channel.hpp"
 #include "pipeline/stage_stats.hpp"
 
@@ -37,10 +44,11 @@ struct raw_batch {
   std::uint64_t documents = 0;
   std::optional<std::int64_t> min_ts;  ///< over the documents that have a numeric _ts
   std::optional<std::int64_t> max_ts;
+  pipeline::byte_lease memory;  ///< the batch's capacity, held until its chunk is on disk
 };
 
 net::awaitable<void> run_batch_documents(pipeline::channel<io::cosmos::query_page>& in,
                                          pipeline::channel<raw_batch>& out, std::size_t chunk_bytes,
-                                         pipeline::stage_counters& counters);
+                                         pipeline::byte_budget& memory, pipeline::stage_counters& counters);
 
 }  // namespace idabus::stages

@@ -18,6 +18,7 @@ net::awaitable<void> run_compress_chunks(pipeline::channel<raw_batch>& in,
     item.value.min_ts = batch->min_ts;
     item.value.max_ts = batch->max_ts;
     item.value.file = std::move(file);
+    item.value.memory = std::move(batch->memory);
     batch.reset();  // the raw bytes are not needed while waiting for the writer
     const auto bytes = item.value.file.bytes.size();
     const auto start = std::chrono::steady_clock::now();

@@ -4,7 +4,8 @@
 // - Consumes: raw_batch messages from `in` (shared by all workers).
 // - Produces: for each batch, one compressed_chunk (one zstd frame, content checksum on, and the
 //   SHA-256 of the frame bytes) put into `out` under the batch's seq; several workers finish out
-//   of order and the reorder buffer puts the chunks back in order for the file thread.
+//   of order and the reorder buffer puts the chunks back in order for the file thread. The
+//   batch's memory lease moves into the chunk (the writer gives it back).
 //   counters: items = chunks, bytes = compressed bytes.
 // - The CPU work (compress + hash) is one hop to `pool`; the worker owns one chunk_encoder (one
 //   ZSTD_CCtx) for its whole life, reused for every chunk (`level` = Backup.CompressionLevel).
@@ -15,6 +16,7 @@
 // - Throws std::invalid_argument for a bad level (before reading anything) and what zstd throws.
 
 #include "io/files/chunk.hpp"
+#include "pipeline/byte_budget.hpp"
 #include "pipeline/channel.hpp"
 #include "pipeline/cpu_pool.hpp"
 #include "pipeline/reorder_buffer.hpp"
@@ -36,6 +38,7 @@ struct compressed_chunk {
   std::uint64_t raw_bytes = 0;
   std::optional<std::int64_t> min_ts;
   std::optional<std::int64_t> max_ts;
+  pipeline::byte_lease memory;  ///< the raw batch's lease, until the chunk is on disk
 };
 
 net::awaitable<void> run_compress_chunks(pipeline::channel<raw_batch>& in,

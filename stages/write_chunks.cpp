@@ -26,6 +26,7 @@ net::awaitable<void> run_write_chunks(pipeline::reorder_buffer<compressed_chunk>
       io::files::write_file_atomically(path, chunk->file.bytes);
     };
     co_await file_thread.run(write);
+    chunk->memory.release();  // on disk: its bytes go back to the job's budget
     folder_ready = true;
     io::files::chunk_entry entry;
     entry.file = relative;

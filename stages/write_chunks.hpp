@@ -9,6 +9,7 @@
 //   each, in order, a manifest chunk entry appended to `written` (file relative to the set
 //   folder, options.phase, documents, rawBytes, bytes, sha256, minTs, maxTs). The collection
 //   folder is created before the first chunk. counters: items = files, bytes = file bytes.
+//   Once a chunk's file is renamed, its memory lease goes back to the job's budget.
 // - Ends: when `in` ends. No manifest: the caller writes it once every pass is done.
 // - Executor: the caller's; the blocking file work hops to `file_thread` (a one-thread cpu_pool:
 //   one file thread for the whole job).

@@ -4,6 +4,9 @@
 #include "support/run_coro.hpp"
 #include "tests/stages/stage_fixtures.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
 
 namespace idabus::stages {
@@ -17,6 +20,7 @@ std::vector<raw_batch> batch_pages(std::vector<std::vector<std::string>> pages, 
                                    pipeline::stage_counters* counters = nullptr) {
   pipeline::stage_stats stats;
   auto& c = counters ? *counters : stats.add("batch");
+  pipeline::byte_budget memory(std::size_t{1} << 30);
   std::vector<raw_batch> got;
   run_coro([&](net::io_context&) -> net::awaitable<void> {
     pipeline::channel<io::cosmos::query_page> in(2);
@@ -25,11 +29,25 @@ std::vector<raw_batch> batch_pages(std::vector<std::vector<std::string>> pages, 
     for (const auto& docs : pages) page_items.push_back(make_page(docs));
     std::vector<pipeline::named_stage> stages;
     stages.push_back({"pages", test::stages::run_send_all(in, std::move(page_items))});
-    stages.push_back({"batch", run_batch_documents(in, out, chunk_bytes, c)});
+    stages.push_back({"batch", run_batch_documents(in, out, chunk_bytes, memory, c)});
     stages.push_back({"collect", test::stages::run_collect(out, got)});
     co_await pipeline::run_stages(std::move(stages));
   });
+  for (auto& b : got) b.memory.release();  // the budget ends here
   return got;
+}
+
+// Receives every batch, noting what it holds of `memory` and whether the batcher is waiting for
+// room at that moment, then gives the batch's bytes back.
+net::awaitable<void> run_collect_releasing(pipeline::channel<raw_batch>& in, pipeline::byte_budget& memory,
+                                           std::vector<std::size_t>& leased, std::vector<std::size_t>& waiting) {
+  auto ex = co_await net::this_coro::executor;
+  while (auto batch = co_await in.receive()) {
+    for (int i = 0; i < 4; ++i) co_await net::post(ex, net::use_awaitable);  // let the batcher run ahead
+    leased.push_back(batch->memory.bytes());
+    waiting.push_back(memory.waiting());
+    batch->memory.release();
+  }
 }
 
 TEST(BatchDocuments, WritesEachDocumentsRawBytesAsOneLine) {
@@ -98,12 +116,55 @@ TEST(BatchDocuments, EmptyStreamGivesNoBatch) {
   EXPECT_TRUE(batch_pages({{}, {}}, 100).empty());  // pages without documents
 }
 
+TEST(BatchDocuments, EachBatchHoldsItsCapacityOfTheBudgetAndTheNextWaitsForRoom) {
+  // 10 documents of 100 bytes, 350 bytes per chunk -> 4 batches; the budget has room for one.
+  std::vector<io::cosmos::query_page> page_items;
+  for (int i = 0; i < 10; ++i) page_items.push_back(make_page({make_document("d" + std::to_string(i), 1, 100)}));
+  pipeline::stage_stats stats;
+  pipeline::byte_budget memory(350);
+  std::vector<std::size_t> leased, waiting;
+  run_coro([&](net::io_context&) -> net::awaitable<void> {
+    pipeline::channel<io::cosmos::query_page> in(16);
+    pipeline::channel<raw_batch> out(4);
+    std::vector<pipeline::named_stage> stages;
+    stages.push_back({"pages", test::stages::run_send_all(in, std::move(page_items))});
+    stages.push_back({"batch", run_batch_documents(in, out, 350, memory, stats.add("batch"))});
+    stages.push_back({"collect", run_collect_releasing(out, memory, leased, waiting)});
+    co_await pipeline::run_stages(std::move(stages));
+  });
+  EXPECT_EQ(leased, (std::vector<std::size_t>{350, 350, 350, 350}));
+  // While the collector held a batch, the batcher (with room in `out`) waited for the budget.
+  EXPECT_EQ(waiting, (std::vector<std::size_t>{1, 1, 1, 0}));
+  EXPECT_EQ(memory.in_use(), 0u);
+  EXPECT_EQ(memory.peak(), 350u);
+}
+
+TEST(BatchDocuments, ADocumentLargerThanAChunkLeasesItsOwnSize) {
+  pipeline::stage_stats stats;
+  pipeline::byte_budget memory(1 << 20);
+  std::vector<std::size_t> leased, waiting;
+  const auto big = make_document("big", 1, 1000);
+  run_coro([&](net::io_context&) -> net::awaitable<void> {
+    pipeline::channel<io::cosmos::query_page> in(2);
+    pipeline::channel<raw_batch> out(1);
+    std::vector<io::cosmos::query_page> page_items;
+    page_items.push_back(make_page({big}));
+    std::vector<pipeline::named_stage> stages;
+    stages.push_back({"pages", test::stages::run_send_all(in, std::move(page_items))});
+    stages.push_back({"batch", run_batch_documents(in, out, 150, memory, stats.add("batch"))});
+    stages.push_back({"collect", run_collect_releasing(out, memory, leased, waiting)});
+    co_await pipeline::run_stages(std::move(stages));
+  });
+  EXPECT_EQ(leased, (std::vector<std::size_t>{big.size() + 1}));
+}
+
 TEST(BatchDocuments, ZeroChunkBytesIsRejected) {
   EXPECT_THROW(batch_pages({{R"({"id":"a"})"}}, 0), pipeline::stage_error);
 }
 
 TEST(BatchDocuments, UpstreamErrorSendsNoPartialBatch) {
   pipeline::stage_stats stats;
+  pipeline::byte_budget memory(1 << 20);
   std::vector<raw_batch> got;
   bool finished = true;
   const auto failure = test::stages::failure_of([&] {
@@ -114,7 +175,7 @@ TEST(BatchDocuments, UpstreamErrorSendsNoPartialBatch) {
       page_items.push_back(make_page({R"({"id":"a"})"}));
       std::vector<pipeline::named_stage> stages;
       stages.push_back({"pages", test::stages::run_send_all(in, std::move(page_items), true)});
-      stages.push_back({"batch", run_batch_documents(in, out, 1000, stats.add("batch"))});
+      stages.push_back({"batch", run_batch_documents(in, out, 1000, memory, stats.add("batch"))});
       stages.push_back({"collect", test::stages::run_collect(out, got)});
       co_await test::stages::run_noting_finished(std::move(stages), out, finished);
     });
@@ -126,6 +187,7 @@ TEST(BatchDocuments, UpstreamErrorSendsNoPartialBatch) {
 
 TEST(BatchDocuments, DownstreamFailureCancelsABatcherBlockedOnSend) {
   pipeline::stage_stats stats;
+  pipeline::byte_budget memory(1 << 20);
   const auto failure = test::stages::failure_of([&] {
     run_coro([&](net::io_context&) -> net::awaitable<void> {
       pipeline::channel<io::cosmos::query_page> in(8);
@@ -134,7 +196,7 @@ TEST(BatchDocuments, DownstreamFailureCancelsABatcherBlockedOnSend) {
       for (int i = 0; i < 5; ++i) page_items.push_back(make_page({make_document("d" + std::to_string(i), 1, 100)}));
       std::vector<pipeline::named_stage> stages;
       stages.push_back({"pages", test::stages::run_send_all(in, std::move(page_items))});
-      stages.push_back({"batch", run_batch_documents(in, out, 150, stats.add("batch"))});  // one document per batch
+      stages.push_back({"batch", run_batch_documents(in, out, 150, memory, stats.add("batch"))});  // one document per batch
       stages.push_back({"downstream", test::stages::run_fail_when([&out] { return out.size() == 1; })});
       co_await pipeline::run_stages(std::move(stages));
     });

@@ -59,10 +59,14 @@ compress_run compress(std::vector<raw_batch> batches, std::size_t workers, bool 
 }
 
 TEST(CompressChunks, ParallelWorkersDeliverChunksInBatchOrder) {
-  std::vector<raw_batch> batches;
-  // Sizes vary so that workers finish out of order.
-  for (std::uint64_t i = 0; i < 12; ++i) batches.push_back(make_batch(i, (i % 3 == 0) ? 400000 : 1000));
-  const auto expected = batches;
+  auto make_all = [] {
+    std::vector<raw_batch> batches;
+    // Sizes vary so that workers finish out of order.
+    for (std::uint64_t i = 0; i < 12; ++i) batches.push_back(make_batch(i, (i % 3 == 0) ? 400000 : 1000));
+    return batches;
+  };
+  auto batches = make_all();
+  const auto expected = make_all();
   const auto run = compress(std::move(batches), 3);
   ASSERT_EQ(run.chunks.size(), 12u);
   for (std::size_t i = 0; i < 12; ++i) {
@@ -77,10 +81,26 @@ TEST(CompressChunks, ParallelWorkersDeliverChunksInBatchOrder) {
   EXPECT_EQ(run.items, 12u);
 }
 
+TEST(CompressChunks, EachBatchsMemoryLeaseTravelsOnWithItsChunk) {
+  pipeline::byte_budget memory(1 << 20);
+  std::vector<raw_batch> batches;
+  for (std::uint64_t i = 0; i < 4; ++i) {
+    batches.push_back(make_batch(i, 100 * (i + 1)));
+    batches.back().memory = *memory.try_acquire(1000 * (i + 1));
+  }
+  auto run = compress(std::move(batches), 2);
+  ASSERT_EQ(run.chunks.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(run.chunks[i].memory.bytes(), 1000 * (i + 1)) << i;
+  EXPECT_EQ(memory.in_use(), 10000u);  // held until the chunks are written, not given back here
+  run.chunks.clear();
+  EXPECT_EQ(memory.in_use(), 0u);
+}
+
 TEST(CompressChunks, EmptyInputEndsWithNoChunk) { EXPECT_TRUE(compress({}, 2).chunks.empty()); }
 
 TEST(CompressChunks, UpstreamErrorIsReportedAndNoChunkFollowsIt) {
-  std::vector<raw_batch> batches{make_batch(0, 10)};
+  std::vector<raw_batch> batches;
+  batches.push_back(make_batch(0, 10));
   const auto failure = test::stages::failure_of([&] {
     compress(std::move(batches), 2, true);
   });

@@ -49,6 +49,16 @@ inline std::string make_document(const std::string& id, std::int64_t ts, std::si
   return doc + "\"}";
 }
 
+/// A vector of move-only values (an initializer list would copy them).
+template <class T, class... More>
+std::vector<T> vector_of(T first, More... more) {
+  std::vector<T> v;
+  v.reserve(1 + sizeof...(more));
+  v.push_back(std::move(first));
+  (v.push_back(std::move(more)), ...);
+  return v;
+}
+
 /// Sends every item, then finishes, or throws "upstream broke" instead of finishing.
 template <class T>
 net::awaitable<void> run_send_all(pipeline::channel<T>& out, std::vector<T> items, bool fail_at_end = false) {

@@ -75,9 +75,12 @@ write_run write(const fs::path& set_dir, std::vector<compressed_chunk> chunks, s
 
 TEST(WriteChunks, WritesChunksInSequenceOrderWithManifestEntries) {
   test::temp_dir dir;
-  std::vector<compressed_chunk> chunks{make_chunk("{\"id\":\"0\"}\n", 1), make_chunk("{\"id\":\"1\"}\n{}\n", 2),
-                                       make_chunk("{\"id\":\"2\"}\n", 1)};
-  const auto expected = chunks;
+  auto make_all = [] {
+    return test::stages::vector_of(make_chunk("{\"id\":\"0\"}\n", 1), make_chunk("{\"id\":\"1\"}\n{}\n", 2),
+                                   make_chunk("{\"id\":\"2\"}\n", 1));
+  };
+  auto chunks = make_all();
+  const auto expected = make_all();
   const auto run = write(dir.path, std::move(chunks), {2, 0, 1}, io::files::chunk_phase::delta, 7);
   ASSERT_EQ(run.written.size(), 3u);
   for (std::size_t i = 0; i < 3; ++i) {
@@ -107,7 +110,7 @@ TEST(WriteChunks, EmptyInputWritesNothing) {
 
 TEST(WriteChunks, UpstreamErrorKeepsOnlyCompleteChunksBeforeIt) {
   test::temp_dir dir;
-  std::vector<compressed_chunk> chunks{make_chunk("{}\n", 1), make_chunk("{}\n", 1)};
+  auto chunks = test::stages::vector_of(make_chunk("{}\n", 1), make_chunk("{}\n", 1));
   // Chunk 1 arrives but chunk 0 never does: nothing may be written out of order.
   const auto failure = test::stages::failure_of([&] {
     write(dir.path, std::move(chunks), {1}, io::files::chunk_phase::basis, 1, true);
@@ -121,7 +124,7 @@ TEST(WriteChunks, FileErrorNamesTheChunk) {
   test::temp_dir dir;
   fs::create_directories(dir.path / "Resources" / io::files::chunk_file_name(1) / "blocker");
   const auto failure = test::stages::failure_of([&] {
-    write(dir.path, {make_chunk("{}\n", 1)}, {0});
+    write(dir.path, test::stages::vector_of(make_chunk("{}\n", 1)), {0});
   });
   EXPECT_EQ(failure.stage, "write");
   EXPECT_NE(failure.message.find("000001.jsonl.zst"), std::string::npos) << failure.message;
@@ -140,7 +143,7 @@ TEST(WriteChunks, CancellationWhileWaitingForAChunkStopsTheWriter) {
       options.collection = "Resources";
       std::vector<pipeline::named_stage> stages;
       // Sequence 1 arrives, 0 never: the writer waits in next() until a sibling fails.
-      stages.push_back({"compress", run_put(in, {make_chunk("{}\n", 1), make_chunk("{}\n", 1)}, {1}, then::hang)});
+      stages.push_back({"compress", run_put(in, test::stages::vector_of(make_chunk("{}\n", 1), make_chunk("{}\n", 1)), {1}, then::hang)});
       stages.push_back({"write", run_write_chunks(in, file_thread, std::move(options), written, stats.add("write"))});
       stages.push_back({"sibling", test::stages::run_fail_when([&in] { return in.size() == 1; })});
       co_await pipeline::run_stages(std::move(stages));

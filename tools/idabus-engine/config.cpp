@@ -171,6 +171,8 @@ config parse_config(std::string_view json_text, const env_lookup& env) {
   });
   read_optional(backup, "ChunkBytes", c.backup.chunk_bytes,
                 [](const node& n) { return static_cast<std::uint64_t>(as_integer(n, 4096, std::int64_t(1) << 40)); });
+  read_optional(backup, "ChunksInFlight", c.backup.chunks_in_flight,
+                [&](const node& n) { return static_cast<std::size_t>(integer(1, 1024)(n)); });
   read_optional(backup, "CompressionLevel", c.backup.compression_level,
                 [&](const node& n) { return static_cast<int>(integer(1, 22)(n)); });
   read_optional(backup, "PageSize", c.backup.page_size, [&](const node& n) { return static_cast<int>(integer(1, 100000)(n)); });

@@ -39,6 +39,7 @@ std::vector<std::string> engine_documents_not_backed_up() {
 stages::backup_options pipeline_options(const backup_settings& settings) {
   stages::backup_options options;
   options.chunk_bytes = settings.chunk_bytes;
+  options.chunks_in_flight = settings.chunks_in_flight;
   options.compression_level = settings.compression_level;
   options.page_size = settings.page_size;
   return options;

@@ -37,7 +37,7 @@ TEST(Config, ReadsTheDesignExample) {
       "Collections": {"Resources": "R", "Events": "E", "WorkflowExecutions": "W"}},
     "Api": {"Urls": "http://127.0.0.1:5000", "ApiKeys": ["secret"]},
     "Backup": {"AllowedRoots": ["/var/backups/idabus"], "RuBudget": 5000, "ChunkBytes": 67108864,
-      "CompressionLevel": 3, "PageSize": 1000, "MaxReadOnlySeconds": 120},
+      "ChunksInFlight": 6, "CompressionLevel": 3, "PageSize": 1000, "MaxReadOnlySeconds": 120},
     "Logging": {"LogLevel": {"Default": "Warning"}}
   })", env_of({}));
   EXPECT_EQ(c.cosmos.database, "idabus");
@@ -50,6 +50,7 @@ TEST(Config, ReadsTheDesignExample) {
   EXPECT_EQ(c.backup.allowed_roots, std::vector<std::string>{"/var/backups/idabus"});
   EXPECT_EQ(c.backup.ru_budget, 5000);
   EXPECT_EQ(c.backup.chunk_bytes, 67108864u);
+  EXPECT_EQ(c.backup.chunks_in_flight, 6u);
   EXPECT_EQ(c.backup.page_size, 1000);
   EXPECT_EQ(c.backup.max_read_only_seconds, 120);
   EXPECT_EQ(c.log_level, "Warning");
@@ -73,6 +74,8 @@ TEST(Config, WrongTypesNameTheKeyPath) {
             "Api.ApiKeys[1]: expected a string");
   EXPECT_EQ(error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"]},
     "Backup": {"AllowedRoots": ["/b"], "PageSize": 2.5}})"), "Backup.PageSize: expected a whole number");
+  EXPECT_NE(error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"]},
+    "Backup": {"AllowedRoots": ["/b"], "ChunksInFlight": 0}})").find("Backup.ChunksInFlight"), std::string::npos);
   EXPECT_EQ(error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"], "Urls": "ftp://x"},
     "Backup": {"AllowedRoots": ["/b"]}})"), "Api.Urls: expected a URL like http://127.0.0.1:5000");
   EXPECT_EQ(error_of(R"({"CosmosDb": [], "Api": {"ApiKeys": ["k"]}, "Backup": {"AllowedRoots": ["/b"]}})"),

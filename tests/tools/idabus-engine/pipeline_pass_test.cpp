@@ -19,6 +19,19 @@ namespace {
 using namespace idabus::engine::testing;
 using idabus::test::run_coro;
 
+TEST(PipelineOptions, ComeFromTheBackupSection) {
+  backup_settings settings;
+  settings.chunk_bytes = 1 << 20;
+  settings.chunks_in_flight = 7;
+  settings.compression_level = 5;
+  settings.page_size = 300;
+  const auto o = pipeline_options(settings);
+  EXPECT_EQ(o.chunk_bytes, 1u << 20);
+  EXPECT_EQ(o.chunks_in_flight, 7u);
+  EXPECT_EQ(o.compression_level, 5);
+  EXPECT_EQ(o.page_size, 300);
+}
+
 struct PipelinePass : ::testing::Test {
   engine_env env{std::vector<std::string>{"--partitions", "4"}};
   // 20,000 documents in CI (about 20 s on the shared 2-core machine); IDABUS_BACKUP_TEST_DOCUMENTS
