@@ -1,5 +1,6 @@
 #include "tools/idabus-engine/engine.hpp"
 
+#include "tools/idabus-engine/descriptors.hpp"
 #include "tools/idabus-engine/documents.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -123,6 +124,10 @@ int engine_main(std::vector<std::string_view> args, const std::filesystem::path&
     err << "idabus-engine: " << e.what() << "\n";
     return 2;
   }
+  // Clients holding connections must not take the descriptors a running backup needs.
+  std::string descriptor_note;
+  settings->api.max_connections = fit_connections_to_descriptors(settings->api.max_connections, descriptor_note);
+  if (!descriptor_note.empty()) err << "idabus-engine: " << descriptor_note << "\n";
   net::io_context ctx(1);
   std::optional<engine_host> host;
   std::unique_ptr<io::http::server> server;

@@ -15,9 +15,12 @@
 #include <boost/asio/detached.hpp>
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -33,10 +36,17 @@ std::string config_text(const engine_env& env, std::string_view backup_extra = {
          std::string(top_extra) + "}";
 }
 
-/// An idabus-engine process (secrets from the environment) on the emulator of `env`.
+/// `launcher` followed by the idabus-engine program and its arguments.
+std::vector<std::string> engine_command(std::vector<std::string> launcher, const std::filesystem::path& config_file) {
+  launcher.insert(launcher.end(), {idabus::test::program_path("idabus-engine"), "--config", config_file.string()});
+  return launcher;
+}
+
+/// An idabus-engine process (secrets from the environment) on the emulator of `env`, started
+/// through `launcher` when one is given (e.g. prlimit and its arguments).
 struct engine_process {
-  engine_process(const engine_env& env, const std::filesystem::path& config_file)
-      : process({idabus::test::program_path("idabus-engine"), "--config", config_file.string()},
+  engine_process(const engine_env& env, const std::filesystem::path& config_file, std::vector<std::string> launcher = {})
+      : process(engine_command(std::move(launcher), config_file),
                 {"IDABUS_COSMOS_CONNECTION_STRING=" + env.emu.connection(), "IDABUS_API_KEYS=" + test_key}),
         url(process.wait_for_line("listening on ")) {}
   idabus::test::child_process process;
@@ -401,6 +411,143 @@ TEST_F(EngineProcessBackup, AfterSigkillInTheReadOnlyPhaseTheNextStartFailsTheEv
   const auto e = expect_cleaned_up(restarted.url, id);
   EXPECT_EQ(e.status, backup_status::failed);
   EXPECT_NE(e.error.find("stopped before it finished"), std::string::npos) << e.error;
+}
+
+// ---- out of file descriptors (issue 8: hostile clients) ----
+
+/// The descriptors process `pid` has open now.
+std::size_t open_descriptors(pid_t pid) {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) ++n;
+  return n;
+}
+
+/// The CPU time (user + system) process `pid` has used so far.
+std::chrono::milliseconds cpu_time(pid_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces) start with the state, field 3;
+  // utime and stime are fields 14 and 15, in clock ticks.
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  long ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stol(field);
+  }
+  return std::chrono::milliseconds(ticks * 1000 / ::sysconf(_SC_CLK_TCK));
+}
+
+/// The backup event `id` once it is no longer Running, read from the database, not the engine.
+net::awaitable<backup_event> final_event_in_the_database(io::cosmos::client& client, std::string id) {
+  for (;;) {
+    // A named key, not a braced one in the co_await operand (GCC 12 coroutine bug).
+    std::vector<io::cosmos::pk_component> key{io::cosmos::pk_component(id)};
+    auto doc = co_await client.read_document("idabus", "Events", id, std::move(key));
+    if (!doc) throw std::runtime_error("no event " + id);
+    auto e = parse_backup_event(doc->body);
+    if (e.status != backup_status::running) co_return e;
+    co_await pause(std::chrono::milliseconds(100));
+  }
+}
+
+// Clients take every connection they can get while a backup runs in an engine whose descriptor
+// limit is low (160, soft and hard, set by prlimit before it starts): the engine lowers its
+// connection cap to leave the backup the descriptors it needs (descriptors.hpp), answers the
+// connections over the cap 503, and the backup completes while the others are held.
+TEST_F(EngineProcessBackup, ClientsHoldingEveryConnectionTheyCanGetLeaveARunningBackupItsDescriptors) {
+  namespace raw = idabus::test::raw_http;
+  engine_process a(env, config_file, {"prlimit", "--nofile=160:160", "--"});
+  const auto id = start_and_reach_readonly(a.url);
+  const auto port = static_cast<std::uint16_t>(std::stoi(a.url.substr(a.url.rfind(':') + 1)));
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    integration::session s(ctx, env.emu.connection());
+    constexpr std::size_t clients = 150;
+    std::vector<raw::beast::tcp_stream> held;
+    for (std::size_t i = 0; i < clients; ++i) {
+      held.push_back(co_await raw::connect(port));
+      auto health = raw::make_raw_request("GET", "/healthz");
+      co_await raw::bhttp::async_write(held.back(), health, raw::use_tuple);
+    }
+    std::size_t served = 0, shed = 0;
+    // Generous for a loaded machine; once one client goes unanswered, short for the rest.
+    std::chrono::milliseconds limit = std::chrono::seconds(10);
+    for (auto& stream : held) {
+      auto res = co_await raw::read_response(stream, limit);
+      if (!res) limit = std::chrono::seconds(1);
+      if (res && res->result_int() == 200u) ++served;
+      if (res && res->result_int() == 503u) ++shed;
+    }
+    // Unanswered means stuck in the listen backlog: the engine had run out of descriptors.
+    EXPECT_EQ(served + shed, clients) << served << " served, " << shed << " shed";
+    EXPECT_GT(shed, 0u) << "more clients than the lowered cap";
+    // The served clients keep their connections while the backup runs to its end.
+    const auto e = co_await final_event_in_the_database(s.client, id);
+    EXPECT_EQ(e.status, backup_status::completed) << e.error;
+    held.clear();
+    auto mode = co_await call(a.url, make_request("GET", "/api/v1/System/mode"));
+    EXPECT_EQ(mode.body, modes_before);
+    EXPECT_TRUE(files::verify_backup_set(e.folder).ok());
+  }, std::chrono::seconds(90));
+}
+
+// The engine process runs out of descriptors in the read-only phase: its soft RLIMIT_NOFILE is
+// lowered (prlimit) to what it holds plus a few, and clients take those few and queue more in the
+// listen backlog, so every accept, chunk file and new connection fails with EMFILE. An operator
+// then wants the backup to fail saying why and the system writable again as it was (the modes
+// are restored over the Cosmos connections the engine already holds), the engine not to burn a
+// core retrying accept, and everything to work again once descriptors free up.
+TEST_F(EngineProcessBackup, OutOfDescriptorsTheBackupFailsSayingWhyRestoresTheModesAndTheEngineServesAgain) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizer build is ASan+UBSan (IDABUS_SANITIZE). UBSan's vptr check validates a type it
+  // has not seen yet by writing its vtable to a pipe (compiler-rt's IsAccessibleMemoryRange); the
+  // engine's failure paths construct such types (boost::system::system_error first) with no
+  // descriptor left, so it reports a false "invalid vptr" and dies, and a suppressions file does
+  // not stop that report (tried: `vptr:*`, `vptr_check:*`). See README, Building by hand.
+  GTEST_SKIP() << "an engine built with UBSan cannot run out of descriptors";
+#endif
+  namespace raw = idabus::test::raw_http;
+  engine_process a(env, config_file);
+  const auto id = start_and_reach_readonly(a.url);
+  const pid_t pid = a.process.pid();
+  const auto port = static_cast<std::uint16_t>(std::stoi(a.url.substr(a.url.rfind(':') + 1)));
+  run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    integration::session s(ctx, env.emu.connection());
+    rlimit saved{};
+    const int read_limit = ::prlimit(pid, RLIMIT_NOFILE, nullptr, &saved);
+    CO_ASSERT_EQ(read_limit, 0);
+    rlimit lowered = saved;
+    lowered.rlim_cur = open_descriptors(pid) + 8;
+    const int lower = ::prlimit(pid, RLIMIT_NOFILE, &lowered, nullptr);
+    CO_ASSERT_EQ(lower, 0);
+    std::vector<raw::beast::tcp_stream> held;
+    for (int i = 0; i < 32; ++i) held.push_back(co_await raw::connect(port));
+
+    // The backup's next chunk file or connection fails; it ends while the table is still full
+    // (read from the emulator: the engine accepts no connection now).
+    const auto e = co_await final_event_in_the_database(s.client, id);
+    EXPECT_EQ(e.status, backup_status::failed);
+    EXPECT_NE(e.error.find("Too many open files"), std::string::npos) << e.error;
+    EXPECT_EQ(e.error.find("restoring the system modes failed"), std::string::npos) << e.error;
+
+    // Connections still wait in the backlog: accept keeps failing. Pauses between attempts (10 ms
+    // doubling to 100 ms) cost next to nothing; retrying at once keeps a core busy.
+    const auto cpu_before = cpu_time(pid);
+    const auto wall_before = std::chrono::steady_clock::now();
+    co_await pause(std::chrono::seconds(1));
+    const auto cpu = cpu_time(pid) - cpu_before;
+    const auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - wall_before);
+    EXPECT_GE(open_descriptors(pid), lowered.rlim_cur) << "the engine was not out of descriptors";
+    EXPECT_LT(cpu, wall / 4) << "accept backs off instead of spinning";
+
+    held.clear();
+    const int restore = ::prlimit(pid, RLIMIT_NOFILE, &saved, nullptr);
+    EXPECT_EQ(restore, 0);
+    auto health = co_await call(a.url, make_request("GET", "/healthz", {}, std::nullopt));
+    EXPECT_EQ(health.status, 200u);
+  }, std::chrono::seconds(60));
+  // Modes as before the backup, no backup running, a new one starts (the lease is free).
+  const auto e = expect_cleaned_up(a.url, id);
+  EXPECT_EQ(e.status, backup_status::failed);
 }
 
 // ---- throttling and faults (DESIGN §9) ----
