@@ -315,6 +315,22 @@ net::awaitable<std::vector<pk_range>> client::ranges_for(std::string database, s
   co_return ranges;
 }
 
+namespace {
+
+// One page reader per partition key path and thread (a reader is not thread-safe; it keeps its parser).
+std::map<std::string, json::page_reader>& query_page_readers() {
+  thread_local std::map<std::string, json::page_reader> readers;
+  return readers;
+}
+
+}  // namespace
+
+std::uint64_t query_body_bytes_copied_on_this_thread() noexcept {
+  std::uint64_t bytes = 0;
+  for (const auto& [path, reader] : query_page_readers()) bytes += reader.copied_bytes();
+  return bytes;
+}
+
 net::awaitable<query_page> client::query(page_request request) {
   call c;
   c.operation = "query documents";
@@ -338,10 +354,10 @@ net::awaitable<query_page> client::query(page_request request) {
   if (const auto cont = response.header("x-ms-continuation"); !cont.empty()) page.continuation = std::string(cont);
   page.range_id = request.range_id.value_or("");
   auto body = std::make_shared<const std::string>(std::move(response.body));
-  thread_local std::map<std::string, json::page_reader> readers;
+  auto& readers = query_page_readers();
   auto it = readers.find(request.partition_key_path);
   if (it == readers.end()) it = readers.emplace(request.partition_key_path, json::page_reader(request.partition_key_path)).first;
-  auto split = it->second.split(*body);
+  auto split = it->second.split_in_place(*body);  // the HTTP client leaves the padding
   page.documents = std::move(split.documents);
   page.body = std::move(body);
   co_return page;

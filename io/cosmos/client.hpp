@@ -82,6 +82,11 @@ struct query_spec {
 /// {"query":..., "parameters":[{"name":...,"value":...}]}
 std::string query_body(const query_spec& spec);
 
+/// Page body bytes that client::query() calls on this thread copied before parsing them. query()
+/// parses a body where the HTTP client left it (with io::http::response_body_slack of padding), so
+/// this stays 0; for tests and diagnostics.
+std::uint64_t query_body_bytes_copied_on_this_thread() noexcept;
+
 struct page_request {
   std::string database;
   std::string collection;

@@ -50,6 +50,11 @@ namespace idabus::io::http {
 
 namespace net = boost::asio;
 
+/// Spare capacity every response body has past its last byte: response::body.capacity() >=
+/// body.size() + response_body_slack. A parser that reads a little past the end of its input
+/// (simdjson: 64 bytes) can then use the body where it lies instead of copying it.
+inline constexpr std::size_t response_body_slack = 64;
+
 struct client_options {
   std::size_t max_connections = 16;                       ///< upper bound of open connections (>= 1)
   std::chrono::milliseconds connect_timeout{10'000};      ///< resolve + connect + TLS handshake

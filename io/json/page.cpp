@@ -18,20 +18,38 @@ std::string_view trim_right(std::string_view s) {
 struct page_reader::impl {
   simdjson::ondemand::parser parser;
   std::string buffer;
+  const char* parsed = nullptr;  ///< the text the parser iterates: buffer.data() or the body itself
+  std::uint64_t copied_bytes = 0;
   std::vector<std::string> path;
 
   simdjson::ondemand::document iterate(std::string_view body) {
     buffer.assign(body);
     buffer.append(simdjson::SIMDJSON_PADDING, '\0');
+    copied_bytes += body.size();
+    return iterate_at(buffer.data(), body.size(), buffer.size());
+  }
+
+  simdjson::ondemand::document iterate_in_place(const std::string& body) {
+    if (body.capacity() - body.size() < simdjson::SIMDJSON_PADDING) return iterate(body);
+    // The bytes past size() are the string's own (uninitialised) storage: simdjson reads into
+    // them but stops at `size` (simdjson's own padded_string_view(const std::string&) does the same).
+    return iterate_at(body.data(), body.size(), body.capacity());
+  }
+
+  simdjson::ondemand::document iterate_at(const char* text, std::size_t size, std::size_t capacity) {
+    parsed = text;
     simdjson::ondemand::document doc;
-    if (auto e = parser.iterate(buffer.data(), body.size(), buffer.size()).get(doc)) detail::fail("page body", e);
+    if (auto e = parser.iterate(text, size, capacity).get(doc)) detail::fail("page body", e);
     return doc;
   }
 
-  // Maps a view into `buffer` back to the same bytes of the caller's body.
-  std::string_view in_body(std::string_view body, std::string_view in_buffer) const {
-    return body.substr(static_cast<std::size_t>(in_buffer.data() - buffer.data()), in_buffer.size());
+  // Maps a view into the parsed text back to the same bytes of the caller's body.
+  std::string_view in_body(std::string_view body, std::string_view in_parsed) const {
+    return body.substr(static_cast<std::size_t>(in_parsed.data() - parsed), in_parsed.size());
   }
+
+  // {"Documents":[...], "_count":N} of `doc` (the parsed `body`).
+  page split_page(std::string_view body, simdjson::ondemand::document& doc);
 
   void split_documents(std::string_view body, simdjson::ondemand::array& array, std::vector<page_document>& out) {
     std::size_t index = 0;
@@ -83,6 +101,17 @@ page_reader& page_reader::operator=(page_reader&&) noexcept = default;
 
 page page_reader::split(std::string_view body) {
   auto doc = impl_->iterate(body);
+  return impl_->split_page(body, doc);
+}
+
+page page_reader::split_in_place(const std::string& body) {
+  auto doc = impl_->iterate_in_place(body);
+  return impl_->split_page(body, doc);
+}
+
+std::uint64_t page_reader::copied_bytes() const noexcept { return impl_->copied_bytes; }
+
+page page_reader::impl::split_page(std::string_view body, simdjson::ondemand::document& doc) {
   simdjson::ondemand::object top;
   if (auto e = doc.get_object().get(top)) detail::fail("page body is not a JSON object", e);
   page out;
@@ -93,7 +122,7 @@ page page_reader::split(std::string_view body) {
     if (key == "Documents") {
       simdjson::ondemand::array array;
       if (auto e = field.value().get_array().get(array)) detail::fail("page field 'Documents' (expected an array)", e);
-      impl_->split_documents(body, array, out.documents);
+      split_documents(body, array, out.documents);
       saw_documents = true;
     } else if (key == "_count") {
       std::int64_t count = 0;

@@ -209,6 +209,18 @@ TEST(CosmosClient, QueryPageKeepsRawDocumentsAndTheirFields) {
   });
 }
 
+TEST(CosmosClient, QueryParsesThePageBodyWhereTheHttpClientLeftIt) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 2000; ++i) ids.push_back("doc-" + std::to_string(i));
+    rig r(ctx, std::vector<reply>{reply::ok(page_body(ids))});
+    const auto copied_before = cosmos::query_body_bytes_copied_on_this_thread();
+    auto page = co_await r.client.query(all_docs());
+    EXPECT_EQ(page.documents.size(), ids.size());
+    EXPECT_EQ(cosmos::query_body_bytes_copied_on_this_thread(), copied_before) << "the body was copied before parsing";
+  });
+}
+
 TEST(CosmosClient, ResumesAfterThrottleWithRetryAfter) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx,

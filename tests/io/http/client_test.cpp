@@ -168,6 +168,24 @@ TEST(HttpClient, ReadsALargeBodyManyKilobytesAtATime) {
   });
 }
 
+TEST(HttpClient, EveryBodyLeavesSpareCapacityPastItsEnd) {
+  // response_body_slack: what lets the Cosmos client parse a page body in place.
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    const std::string sized(300000, 's');
+    const std::string chunked(20000, 'c');
+    scripted_server server(ctx.get_executor(), {reply::ok(sized), reply::ok(chunked).as_chunked(777), reply::ok("")});
+    client c(ctx.get_executor(), endpoint_of(server));
+    for (const auto& [target, expected] : {std::pair{"/sized", &sized}, {"/chunked", &chunked}}) {
+      const response res = co_await c.request(get(target));
+      EXPECT_TRUE(res.body == *expected) << target;
+      EXPECT_GE(res.body.capacity(), res.body.size() + response_body_slack) << target;
+    }
+    const response empty = co_await c.request(get("/empty"));
+    EXPECT_EQ(empty.body, "");
+    EXPECT_GE(empty.body.capacity(), response_body_slack);
+  });
+}
+
 TEST(HttpClient, HeadResponseHasNoBodyDespiteContentLength) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     scripted_server server(ctx.get_executor(), {reply::ok().header("Content-Length", "100"), reply::ok("x")});

@@ -101,3 +101,32 @@ TEST(PageReader, HandlesLargePagesAndReusesItsBuffer) {
     }
   }
 }
+
+TEST(PageReader, ParsesABodyWithSpareCapacityWhereItLies) {
+  const std::string text = R"({"_rid":"r","Documents":[{"id":"a","_ts":1},{"id":"b","_ts":2}],"_count":2})";
+  json::page_reader reader("/id");
+  std::string padded = text;
+  padded.reserve(text.size() + 64);  // what the HTTP client leaves past every response body
+  const auto page = reader.split_in_place(padded);
+  EXPECT_EQ(reader.copied_bytes(), 0u) << "a body with room for the padding is not copied";
+  ASSERT_EQ(page.documents.size(), 2u);
+  EXPECT_EQ(page.documents[1].raw, R"({"id":"b","_ts":2})");
+  EXPECT_EQ(page.documents[1].raw.data(), padded.data() + text.find(R"({"id":"b")"));
+  EXPECT_EQ(page.documents[1].fields.ts, 2);
+  EXPECT_EQ(page.count, 2);
+}
+
+TEST(PageReader, CopiesABodyWithoutSpareCapacityAsSplitDoes) {
+  const std::string text = R"({"_rid":"r","Documents":[{"id":"a","_ts":1}],"_count":1})";
+  json::page_reader reader("/id");
+  std::string tight = text;
+  tight.shrink_to_fit();
+  ASSERT_LT(tight.capacity() - tight.size(), 64u);
+  const auto page = reader.split_in_place(tight);
+  EXPECT_EQ(reader.copied_bytes(), tight.size());
+  ASSERT_EQ(page.documents.size(), 1u);
+  EXPECT_EQ(page.documents[0].raw, R"({"id":"a","_ts":1})");
+  EXPECT_EQ(page.documents[0].raw.data(), tight.data() + text.find(R"({"id":"a")")) << "views into the caller's body";
+  reader.split(text);
+  EXPECT_EQ(reader.copied_bytes(), tight.size() + text.size());
+}
