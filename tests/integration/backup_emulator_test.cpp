@@ -37,7 +37,7 @@ namespace stages = idabus::stages;
 using idabus::test::run_coro;
 using namespace idabus::test::integration;
 
-const std::string db = "backup";
+const std::string backup_db = "backup";
 
 std::string slurp(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -131,7 +131,7 @@ files::manifest manifest_of(const stages::backup_result& result, std::optional<s
   files::manifest m;
   m.backup_id = "itest";
   m.tool_version = "test";
-  m.source.database = db;
+  m.source.database = backup_db;
   for (const auto& c : result.collections) {
     files::collection_manifest cm;
     cm.name = c.name;
@@ -161,19 +161,19 @@ TEST(BackupAgainstEmulator, FullBackupHoldsEveryDocumentOnceByteForByteAndIncrem
   run_coro(
       [&](net::io_context& ctx) -> net::awaitable<void> {
         session s(ctx, emu.connection());
-        co_await s.client.create_database_if_missing(db);
+        co_await s.client.create_database_if_missing(backup_db);
         for (auto kind : gen::all_collections) {
           const std::string name(gen::collection_name(kind));
           const std::string path(gen::partition_key_path(kind));
-          co_await s.client.create_collection_if_missing(db, name, path);
+          co_await s.client.create_collection_if_missing(backup_db, name, path);
           std::vector<gen::generated_document> docs;
           for (std::uint64_t i = 0; i < tenant.plan().count(kind); ++i) docs.push_back(tenant.generate(kind, i));
-          co_await upsert_all(s.client, db, name, std::move(docs));
+          co_await upsert_all(s.client, backup_db, name, std::move(docs));
         }
 
         // ---- full backup ----
         stages::backup_pass pass;
-        pass.database = db;
+        pass.database = backup_db;
         pass.collections = tenant_collections();
         idabus::pipeline::stage_stats stats;
         const auto options = small_chunks();
@@ -194,7 +194,7 @@ TEST(BackupAgainstEmulator, FullBackupHoldsEveryDocumentOnceByteForByteAndIncrem
           // Byte for byte what the server returns for each document, and each generated id present.
           const std::string pk_path(gen::partition_key_path(kind));
           cosmos::query_spec select_all;  // named: GCC 12 and braced temporaries in co_await
-          auto server = co_await collect_all(s.client, db, result.name, pk_path, select_all);
+          auto server = co_await collect_all(s.client, backup_db, result.name, pk_path, select_all);
           EXPECT_EQ(server.raw_by_id.size(), contents.by_id.size());
           for (const auto& [id, raw] : server.raw_by_id) {
             auto it = contents.by_id.find(id);
@@ -241,7 +241,7 @@ TEST(BackupAgainstEmulator, FullBackupHoldsEveryDocumentOnceByteForByteAndIncrem
           events.push_back(std::move(d));
         }
         const std::string events_collection = "Events";
-        co_await upsert_all(s.client, db, events_collection, std::move(events));
+        co_await upsert_all(s.client, backup_db, events_collection, std::move(events));
 
         stages::backup_pass incremental = pass;
         incremental.since_ts = newest_ts + 1;
@@ -262,7 +262,7 @@ TEST(BackupAgainstEmulator, FullBackupHoldsEveryDocumentOnceByteForByteAndIncrem
         EXPECT_EQ(contents.duplicates, 0u);
         cosmos::query_spec select_all;
         const std::string events_name = "Events", id_path = "/id";
-        auto server = co_await collect_all(s.client, db, events_name, id_path, select_all);
+        auto server = co_await collect_all(s.client, backup_db, events_name, id_path, select_all);
         for (const auto& [id, doc] : contents.by_id) EXPECT_EQ(doc.raw, server.raw_by_id[id]) << id;
         EXPECT_NE(contents.by_id.begin()->second.raw.find("\"changed\":true"), std::string::npos);
       },

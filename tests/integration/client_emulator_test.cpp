@@ -25,10 +25,7 @@ namespace cosmos = idabus::io::cosmos;
 using idabus::test::run_coro;
 using namespace idabus::test::integration;
 
-const std::string db = "itest";
-const std::string coll = "Resources";
-const std::string pk_path = "/objecttype";
-const idabus::io::cosmos::query_spec select_all{"SELECT * FROM c", {}};
+using namespace idabus::test::integration::itest;
 
 // Partition key values: plain, unicode (escaped and literal), numbers as strings, empty.
 const std::vector<std::string> key_values = {
@@ -78,11 +75,6 @@ std::vector<cosmos::bulk_operation> upserts_of(const std::vector<written>& docs)
 bool stored_as_written(const std::string& raw, const std::string& body) {
   const std::string prefix = body.substr(0, body.size() - 1);
   return raw.compare(0, prefix.size(), prefix) == 0;
-}
-
-net::awaitable<void> setup_collection(cosmos::client& client) {
-  co_await client.create_database_if_missing(db);
-  co_await client.create_collection_if_missing(db, coll, pk_path);
 }
 
 std::size_t count_2xx(const std::vector<cosmos::bulk_result>& results) {

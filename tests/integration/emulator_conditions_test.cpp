@@ -40,10 +40,7 @@ namespace http = idabus::io::http;
 using idabus::test::run_coro;
 using namespace idabus::test::integration;
 
-const std::string db = "itest";
-const std::string coll = "Resources";
-const std::string pk_path = "/objecttype";
-const idabus::io::cosmos::query_spec select_all{"SELECT * FROM c", {}};
+using namespace idabus::test::integration::itest;
 
 std::string body_of(std::size_t i, const std::string& prefix) {
   return "{\"id\":\"" + prefix + std::to_string(i) + "\",\"objecttype\":\"type-" + std::to_string(i % 31) +
@@ -61,11 +58,6 @@ std::vector<cosmos::bulk_operation> upserts(std::size_t from, std::size_t to, co
     ops.push_back(std::move(op));
   }
   return ops;
-}
-
-net::awaitable<void> setup_collection(cosmos::client& client) {
-  co_await client.create_database_if_missing(db);
-  co_await client.create_collection_if_missing(db, coll, pk_path);
 }
 
 // Bulk-upserts documents [from, to) in requests of `batch` operations; throws unless all are 2xx.

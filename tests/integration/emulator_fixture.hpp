@@ -87,4 +87,18 @@ inline net::awaitable<collected> collect_all(cosmos::client& client, std::string
   co_return out;
 }
 
+/// The collection the client tests write: `itest`/`Resources`, partitioned by /objecttype.
+namespace itest {
+inline const std::string db = "itest";
+inline const std::string coll = "Resources";
+inline const std::string pk_path = "/objecttype";
+inline const cosmos::query_spec select_all{"SELECT * FROM c", {}};
+
+/// Creates the database and the collection unless they exist.
+inline net::awaitable<void> setup_collection(cosmos::client& client) {
+  co_await client.create_database_if_missing(db);
+  co_await client.create_collection_if_missing(db, coll, pk_path);
+}
+}  // namespace itest
+
 }  // namespace idabus::test::integration

@@ -23,11 +23,7 @@ namespace net = boost::asio;
 using idabus::pipeline::byte_budget;
 using idabus::pipeline::byte_lease;
 using idabus::test::run_coro;
-
-net::awaitable<void> yield_a_few(int times = 8) {
-  auto ex = co_await net::this_coro::executor;
-  for (int i = 0; i < times; ++i) co_await net::post(ex, net::use_awaitable);
-}
+using idabus::test::yield_a_few;
 
 // One acquire running on its own, its outcome kept for the test to look at.
 struct pending_acquire {

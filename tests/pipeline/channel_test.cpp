@@ -27,11 +27,7 @@ namespace net = boost::asio;
 using idabus::pipeline::channel;
 using idabus::test::run_coro;
 
-// Lets every ready handler on the current executor run once or a few times.
-net::awaitable<void> yield_a_few(int times = 8) {
-  auto ex = co_await net::this_coro::executor;
-  for (int i = 0; i < times; ++i) co_await net::post(ex, net::use_awaitable);
-}
+using idabus::test::yield_a_few;
 
 net::awaitable<void> produce(channel<int>& ch, int count) {
   for (int i = 0; i < count; ++i) co_await ch.send(i);

@@ -1,5 +1,6 @@
 #include "pipeline/keyed_ru_budget.hpp"
 
+#include "budget_options.hpp"
 #include "support/run_coro.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -18,6 +19,8 @@
 
 namespace {
 
+using idabus::test::per_key;
+
 namespace net = boost::asio;
 using idabus::pipeline::keyed_ru_budget;
 using idabus::pipeline::keyed_ru_budget_options;
@@ -25,12 +28,6 @@ using idabus::test::run_coro;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
-keyed_ru_budget_options per_key(double ru_per_second, double cap = 0) {
-  keyed_ru_budget_options o;
-  o.per_key.ru_per_second = ru_per_second;
-  o.cap_ru_per_second = cap;
-  return o;
-}
 
 // Spawns reserve(key, estimate) on ctx; `outcome` becomes "granted", "aborted" or the error.
 void spawn_reserve(net::io_context& ctx, keyed_ru_budget& budget, std::string key, double estimate,

@@ -1,5 +1,7 @@
 #include "pipeline/keyed_ru_ledger.hpp"
 
+#include "budget_options.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,20 +13,16 @@
 
 namespace {
 
+using idabus::test::per_key;
+using idabus::test::t0;
+
 using idabus::pipeline::keyed_ru_budget_options;
 using idabus::pipeline::keyed_ru_ledger;
 using namespace std::chrono_literals;
 using time_point = keyed_ru_ledger::time_point;
 using seconds_d = std::chrono::duration<double>;
 
-const time_point t0 = time_point{} + 1000h;
 
-keyed_ru_budget_options per_key(double ru_per_second, double cap = 0) {
-  keyed_ru_budget_options o;
-  o.per_key.ru_per_second = ru_per_second;
-  o.cap_ru_per_second = cap;
-  return o;
-}
 
 // Saturating load: one worker per key, each reserving `estimate` again as soon as it is granted
 // (settled at the estimate), against a manual clock until `until`. Returns RU granted per key.

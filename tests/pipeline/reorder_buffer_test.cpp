@@ -26,10 +26,7 @@ using idabus::pipeline::sequence_gap_error;
 using idabus::pipeline::sequenced;
 using idabus::test::run_coro;
 
-net::awaitable<void> yield_a_few(int times = 8) {
-  auto ex = co_await net::this_coro::executor;
-  for (int i = 0; i < times; ++i) co_await net::post(ex, net::use_awaitable);
-}
+using idabus::test::yield_a_few;
 
 net::awaitable<std::vector<std::string>> drain(reorder_buffer<std::string>& rb) {
   std::vector<std::string> out;

@@ -1,5 +1,6 @@
 #include "pipeline/ru_budget.hpp"
 
+#include "budget_options.hpp"
 #include "support/run_coro.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -20,6 +21,8 @@
 
 namespace {
 
+using idabus::test::budget;
+
 namespace net = boost::asio;
 using idabus::pipeline::ru_budget;
 using idabus::pipeline::ru_budget_options;
@@ -27,11 +30,6 @@ using idabus::test::run_coro;
 using namespace std::chrono_literals;
 using steady = std::chrono::steady_clock;
 
-ru_budget_options budget(double ru_per_second) {
-  ru_budget_options o;
-  o.ru_per_second = ru_per_second;
-  return o;
-}
 
 TEST(ru_budget, ReserveWaitsOnARealTimerUntilTheEstimateFits) {
   // The bucket starts empty and fills from construction: 50 RU at 1000 RU/s are there 50 ms after

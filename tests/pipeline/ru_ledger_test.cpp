@@ -1,5 +1,7 @@
 #include "pipeline/ru_ledger.hpp"
 
+#include "budget_options.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,13 +18,15 @@
 
 namespace {
 
+using idabus::test::budget;
+using idabus::test::t0;
+
 using idabus::pipeline::ru_budget_options;
 using idabus::pipeline::ru_ledger;
 using namespace std::chrono_literals;
 using time_point = ru_ledger::time_point;
 using seconds_d = std::chrono::duration<double>;
 
-const time_point t0 = time_point{} + 1000h;
 
 struct grant {
   time_point at;
@@ -82,11 +86,6 @@ struct simulation {
   }
 };
 
-ru_budget_options budget(double ru_per_second) {
-  ru_budget_options o;
-  o.ru_per_second = ru_per_second;
-  return o;
-}
 
 TEST(ru_ledger, BucketStartsEmptyAndFillsAtTheRate) {
   ru_ledger ledger(budget(1000), t0);

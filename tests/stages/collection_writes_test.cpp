@@ -40,14 +40,14 @@ scripted_server::handler account(unsigned offers_status) {
   };
 }
 
-struct rig {
+struct writes_rig {
   scripted_server server;
   http::client http;
   pipeline::keyed_ru_budget budget{pipeline::keyed_ru_budget_options{}};
   stages::ru_budget_gate gate{budget};
   cosmos::client client;
 
-  rig(net::io_context& ctx, scripted_server::handler handler)
+  writes_rig(net::io_context& ctx, scripted_server::handler handler)
       : server(ctx.get_executor(), std::move(handler)),
         http(ctx.get_executor(), http::parse_url(server.url()).endpoint(), http::client_options{}),
         client(http, cosmos::parse_connection_string(idabus::test::connection_string_for(server.url())),
@@ -64,7 +64,7 @@ struct rig {
 
 TEST(PlanCollectionWrites, SplitsTheOfferOverTheRangesAndTellsTheGate) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, account(200));
+    writes_rig r(ctx, account(200));
     auto plan = co_await stages::plan_collection_writes(r.client, &r.gate, "d", "c");
     EXPECT_EQ(plan.provisioned, 10000);
     EXPECT_EQ(plan.ranges.size(), 4u);
@@ -77,7 +77,7 @@ TEST(PlanCollectionWrites, SplitsTheOfferOverTheRangesAndTellsTheGate) {
 
 TEST(PlanCollectionWrites, WithoutAnOfferTheShareIsUnknown) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, account(404));
+    writes_rig r(ctx, account(404));
     auto plan = co_await stages::plan_collection_writes(r.client, &r.gate, "d", "c");
     EXPECT_FALSE(plan.provisioned);
     EXPECT_EQ(plan.ranges.size(), 4u);
@@ -87,7 +87,7 @@ TEST(PlanCollectionWrites, WithoutAnOfferTheShareIsUnknown) {
 
 TEST(PlanCollectionWrites, AMissingCollectionIsACosmosError404) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, [](const recorded_request&) {
+    writes_rig r(ctx, [](const recorded_request&) {
       return reply::with_status(404, R"({"code":"NotFound","message":"Resource Not Found"})");
     });
     unsigned status = 0;

@@ -40,8 +40,7 @@ using idabus::test::temp_dir;
 
 namespace {
 
-const char* two_ranges_body =
-    R"({"PartitionKeyRanges":[{"id":"0","minInclusive":"","maxExclusive":"20"},{"id":"1","minInclusive":"20","maxExclusive":"FF"}]})";
+using idabus::test::two_ranges_body;
 
 std::filesystem::path write_text(const temp_dir& dir, const std::string& name, const std::string& text) {
   const auto path = dir.path / name;
@@ -60,7 +59,7 @@ std::string restore_text(const std::vector<std::pair<std::string, int>>& docs) {
 }
 
 /// Documents "k0" to "k<n-1>" at `version`, for restore_text.
-std::vector<std::pair<std::string, int>> numbered(int n, int version = 1) {
+std::vector<std::pair<std::string, int>> numbered_keys(int n, int version = 1) {
   std::vector<std::pair<std::string, int>> out;
   for (int i = 0; i < n; ++i) out.emplace_back("k" + std::to_string(i), version);
   return out;
@@ -89,7 +88,7 @@ struct recording_server {
 };
 
 /// Answers every operation, but range "1" only after a minute.
-scripted_server::handler range_1_stalls() {
+scripted_server::handler import_range_1_stalls() {
   return [](const recorded_request& req) {
     std::string body = "[";
     for (std::size_t i = 0; i < operations_in(req.body).size(); ++i) {
@@ -103,8 +102,8 @@ scripted_server::handler range_1_stalls() {
 
 // A scripted Cosmos of two_ranges_body's two ranges (`writes` answers every other request) and
 // the import's file thread.
-struct rig : idabus::test::scripted_cosmos {
-  rig(net::io_context& ctx, scripted_server::handler writes)
+struct import_rig : idabus::test::scripted_cosmos {
+  import_rig(net::io_context& ctx, scripted_server::handler writes)
       : scripted_cosmos(ctx, idabus::test::answering_ranges(two_ranges_body, std::move(writes))) {}
 
   pipeline::cpu_pool file_thread{pipeline::cpu_pool_options{1, "file"}};
@@ -140,12 +139,12 @@ stages::restore_import_options import_options(std::vector<std::filesystem::path>
   return o;
 }
 
-/// Runs the import `o` against a rig answered by `writes`, tracked by `tracker`, under run_coro
+/// Runs the import `o` against an import_rig answered by `writes`, tracked by `tracker`, under run_coro
 /// (whose deadline cancels it); throws what the import throws.
 void import_into(scripted_server::handler writes, stages::restore_import_options o, stages::import_tracker& tracker,
                  std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, std::move(writes));
+    import_rig r(ctx, std::move(writes));
     stages::write_lanes_counters counters;
     co_await stages::run_restore_import(r.client, r.file_thread, std::move(o), tracker, counters);
   }, deadline);
@@ -212,9 +211,9 @@ TEST(EstimateRestoreImport, ChargesEachDocumentToTheRangeHoldingItAndBoundsByThe
 
 TEST(RestoreImport, WritesEveryVersionInFileOrderAndRejectsDocumentsWithoutAKey) {
   temp_dir dir;
-  std::string second_text = restore_text(numbered(20, 2));
+  std::string second_text = restore_text(numbered_keys(20, 2));
   second_text.insert(second_text.rfind(']'), R"(,{"id":"nokey","v":1})");
-  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(numbered(20, 1))),
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(numbered_keys(20, 1))),
                                                  write_text(dir, "c.000002.json", second_text)};
   for (const std::size_t readers : {2, 1}) {  // a reader per range; one reader for both ranges
     SCOPED_TRACE("max_readers " + std::to_string(readers));
@@ -248,7 +247,7 @@ TEST(RestoreImport, ARangeWhoseLanesAreFullDoesNotHoldBackTheOtherRangesDocument
   for (const auto& k : low) docs.emplace_back(k, 1);
   const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(docs))};
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, range_1_stalls());
+    import_rig r(ctx, import_range_1_stalls());
     auto tracker = tracker_for(paths);
     stages::write_lanes_counters counters;
     auto o = import_options(paths);
@@ -308,7 +307,7 @@ TEST(RestoreImport, TheFastestRangeRunsAtMostReadAheadPiecesAheadOfTheSlowest) {
     paths.push_back(write_text(dir, "c.0000" + std::to_string(f + 10) + ".json", restore_text(docs)));
   }
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
-    rig r(ctx, range_1_stalls());
+    import_rig r(ctx, import_range_1_stalls());
     auto tracker = tracker_for(paths);
     stages::write_lanes_counters counters;
     stages::restore_read_counters reading;
@@ -344,7 +343,7 @@ TEST(RestoreImport, AnEmptyInputEndsWithoutWriting) {
 
 TEST(RestoreImport, AResumedImportSendsOnlyWhatEachRangeHadNotFinished) {
   temp_dir dir;
-  const auto docs = numbered(10);
+  const auto docs = numbered_keys(10);
   const std::vector<std::filesystem::path> paths{
       write_text(dir, "c.000001.json", restore_text({docs.begin(), docs.begin() + 4})),
       write_text(dir, "c.000002.json", restore_text({docs.begin() + 4, docs.end()}))};
@@ -371,7 +370,7 @@ TEST(RestoreImport, AResumedImportSendsOnlyWhatEachRangeHadNotFinished) {
 
 TEST(RestoreImport, PersistsTheCompletedPrefixWhileItRuns) {
   temp_dir dir;
-  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(numbered(30)))};
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(numbered_keys(30)))};
   recording_server server;
   server.delay = std::chrono::milliseconds(20);
   std::vector<std::uint64_t> checkpoints;
@@ -427,7 +426,7 @@ TEST(RestoreImport, AFileThatChangedSinceTheSurveyFails) {
 
 TEST(RestoreImport, CancellationWhileWritesAreBlockedEndsPromptly) {
   temp_dir dir;
-  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(numbered(200)))};
+  const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", restore_text(numbered_keys(200)))};
   const auto start = std::chrono::steady_clock::now();
   auto tracker = tracker_for(paths);
   auto never_answered = [](const recorded_request&) { return reply::ok("[]").after(std::chrono::seconds(60)); };

@@ -32,8 +32,7 @@ using idabus::test::scripted_server;
 
 namespace {
 
-const char* two_ranges_body =
-    R"({"PartitionKeyRanges":[{"id":"0","minInclusive":"","maxExclusive":"20"},{"id":"1","minInclusive":"20","maxExclusive":"FF"}]})";
+using idabus::test::two_ranges_body;
 
 std::string range_of(const std::string& key) {
   static const auto ranges = cosmos::parse_partition_key_ranges(two_ranges_body);
@@ -115,7 +114,7 @@ net::awaitable<void> write_all(cosmos::client& client, stages::write_lanes_optio
 }
 
 /// Documents "k0" to "k<n-1>".
-std::vector<stages::write_document> numbered(int n) {
+std::vector<stages::write_document> numbered_documents(int n) {
   std::vector<stages::write_document> out;
   for (int i = 0; i < n; ++i) out.push_back(document("k" + std::to_string(i)));
   return out;
@@ -192,7 +191,7 @@ TEST(WriteLanes, WritesEveryDocumentToTheRangeHoldingIt) {
   idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     rig r(ctx, all_created());
     stages::write_lanes_counters counters;
-    co_await write_all(r.client, lane_options(), numbered(300), 8, counters);
+    co_await write_all(r.client, lane_options(), numbered_documents(300), 8, counters);
     EXPECT_EQ(counters.total.written, 300u);
     EXPECT_EQ(counters.total.rejected, 0u);
     EXPECT_DOUBLE_EQ(counters.total.ru, 1500.0);
@@ -366,7 +365,7 @@ TEST(WriteLanes, CutsBatchesAtASliceOfTheRangesShareOfPredictedRu) {
     auto options = lane_options();
     options.range_ru_per_second = 100;  // 0.1 s of it: 10 RU, two 5-RU writes
     options.batch_seconds = 0.1;
-    co_await write_all(r.client, options, numbered(40), 64, counters);
+    co_await write_all(r.client, options, numbered_documents(40), 64, counters);
     EXPECT_EQ(counters.total.written, 40u);
     for (const auto* req : r.bulk_requests()) EXPECT_LE(operations_in(req->body).size(), 2u);
     EXPECT_GE(r.bulk_requests().size(), 20u);
@@ -383,7 +382,7 @@ TEST(WriteLanes, CountsRejectedDocumentsWithTheirReason) {
       return reply::with_status(207, answer(per_op));
     });
     stages::write_lanes_counters counters;
-    co_await write_all(r.client, lane_options(), numbered(10), 16, counters);
+    co_await write_all(r.client, lane_options(), numbered_documents(10), 16, counters);
     EXPECT_EQ(counters.total.written, 9u);
     EXPECT_EQ(counters.total.rejected, 1u);
     CO_ASSERT_EQ(counters.rejections.size(), 1u);
@@ -403,7 +402,7 @@ TEST(WriteLanes, ADocumentTooLargeForARequestIsRejectedAndTheOthersAreWritten) {
       std::vector<std::string> per_op(operations_in(req.body).size(), created);
       return reply::ok(answer(per_op));
     });
-    auto docs = numbered(10);
+    auto docs = numbered_documents(10);
     docs[4].body = R"({"id":"k4","pad":")" + std::string(150000, 'x') + R"("})";
     stages::write_lanes_counters counters;
     auto options = lane_options();
@@ -433,7 +432,7 @@ TEST(WriteLanes, ReportsEachDocumentsFinalResultOnceWithItsTicket) {
       }
       return reply::with_status(207, answer(per_op));
     });
-    auto docs = numbered(40);
+    auto docs = numbered_documents(40);
     for (std::size_t i = 0; i < docs.size(); ++i) docs[i].ticket = 1000 + i;
     stages::write_lanes_counters counters;
     std::map<std::uint64_t, int> reported;
@@ -500,7 +499,7 @@ TEST(WriteLanesPointMode, WritesEachDocumentWithItsOwnUpsertRequest) {
       return reply::with_status(201, point_created).header("x-ms-request-charge", "5");
     });
     stages::write_lanes_counters counters;
-    co_await write_all(r.client, point_options(), numbered(60), 8, counters);
+    co_await write_all(r.client, point_options(), numbered_documents(60), 8, counters);
     EXPECT_EQ(counters.total.written, 60u);
     EXPECT_EQ(counters.total.requests, 60u);
     EXPECT_DOUBLE_EQ(counters.total.ru, 300.0);
@@ -573,7 +572,7 @@ TEST(WriteLanesPointMode, ADocumentTheServiceRefusesIsRejectedWithItsReasonAndTh
       }
       return reply::with_status(201, point_created);
     });
-    auto docs = numbered(10);
+    auto docs = numbered_documents(10);
     for (std::size_t i = 0; i < docs.size(); ++i) docs[i].ticket = i;
     stages::write_lanes_counters counters;
     std::map<std::uint64_t, unsigned> rejected;
@@ -601,7 +600,7 @@ TEST(WriteLanesPointMode, AFailureOfTheTargetFailsTheStageInsteadOfRejectingDocu
     stages::write_lanes_counters counters;
     std::string what;
     try {
-      co_await write_all(r.client, point_options(), numbered(10), 16, counters);
+      co_await write_all(r.client, point_options(), numbered_documents(10), 16, counters);
     } catch (const pipeline::stage_error& e) {
       what = e.what();
     }

@@ -10,7 +10,9 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
@@ -67,6 +69,18 @@ auto run_coro(Make make, std::chrono::milliseconds deadline = std::chrono::secon
   if (!done) throw std::runtime_error("run_coro: io_context ran out of work before the coroutine finished");
   if (error) std::rethrow_exception(error);
   if constexpr (!std::is_void_v<value_t>) return std::move(*result);
+}
+
+/// Suspends the calling coroutine for `duration` on its executor (throws when cancelled).
+inline net::awaitable<void> pause(std::chrono::milliseconds duration) {
+  net::steady_timer timer(co_await net::this_coro::executor, duration);
+  co_await timer.async_wait(net::use_awaitable);
+}
+
+/// Lets every handler that is ready on the current executor run, `times` rounds.
+inline net::awaitable<void> yield_a_few(int times = 8) {
+  auto ex = co_await net::this_coro::executor;
+  for (int i = 0; i < times; ++i) co_await net::post(ex, net::use_awaitable);
 }
 
 }  // namespace idabus::test

@@ -29,6 +29,10 @@ struct scripted_cosmos {
   io::cosmos::client client;
 };
 
+/// Two partition key ranges, "0" below EPK "20" and "1" from it.
+inline const char* const two_ranges_body =
+    R"({"PartitionKeyRanges":[{"id":"0","minInclusive":"","maxExclusive":"20"},{"id":"1","minInclusive":"20","maxExclusive":"FF"}]})";
+
 /// Answers the partition key ranges read (a target ending in "/pkranges") with `ranges_body` and
 /// every other request with `rest`.
 inline scripted_server::handler answering_ranges(std::string ranges_body, scripted_server::handler rest) {

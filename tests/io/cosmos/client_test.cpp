@@ -4,6 +4,7 @@
 #include "io/cosmos/base64.hpp"
 #include "io/cosmos/errors.hpp"
 #include "io/http/url.hpp"
+#include "support/cosmos_emulator.hpp"
 #include "support/run_coro.hpp"
 #include "support/scripted_server.hpp"
 
@@ -31,8 +32,7 @@ using idabus::test::scripted_server;
 
 namespace {
 
-const std::string emulator_key =
-    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+using idabus::test::emulator_key;
 
 cosmos::connection_string connection_for(const scripted_server& server) {
   return cosmos::parse_connection_string("AccountEndpoint=" + server.url() + "/;AccountKey=" + emulator_key + ";");

@@ -1,5 +1,7 @@
 #include "io/cosmos/connection_string.hpp"
 
+#include "support/cosmos_emulator.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -10,8 +12,7 @@ namespace cosmos = idabus::io::cosmos;
 
 namespace {
 
-const std::string emulator_key =
-    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==";
+using idabus::test::emulator_key;
 
 std::string error_of(const std::string& text) {
   try {

@@ -13,7 +13,7 @@ namespace files = idabus::io::files;
 
 namespace {
 
-files::import_checkpoint sample() {
+files::import_checkpoint sample_checkpoint() {
   files::import_checkpoint c;
   c.database = "idabus";
   c.collection = "Resources";
@@ -33,14 +33,14 @@ TEST(ImportCheckpoint, RoundTripsThroughItsFile) {
   const auto path = files::import_checkpoint_path(dir.path, "idabus", "Resources");
   EXPECT_EQ(path.filename(), "exportRaw.idabus.Resources.checkpoint.json");
   EXPECT_FALSE(files::read_import_checkpoint(path));
-  files::write_import_checkpoint(path, sample());
-  EXPECT_EQ(files::read_import_checkpoint(path), sample());
+  files::write_import_checkpoint(path, sample_checkpoint());
+  EXPECT_EQ(files::read_import_checkpoint(path), sample_checkpoint());
 }
 
 TEST(ImportCheckpoint, ACheckpointThatIsNotThisFormatNamesTheField) {
-  auto text = files::to_json(sample());
+  auto text = files::to_json(sample_checkpoint());
   // 5010 documents in the files; a range may be completed beyond the position, not beyond them.
-  auto beyond_position = files::to_json(sample());
+  auto beyond_position = files::to_json(sample_checkpoint());
   beyond_position.replace(beyond_position.find("\"completed\": 5003"), 17, "\"completed\": 5010");
   EXPECT_EQ(files::parse_import_checkpoint(beyond_position).ranges[1].completed, 5010u);
   text.replace(text.find("\"completed\": 5003"), 17, "\"completed\": 6000");

@@ -12,7 +12,7 @@ namespace {
 
 using namespace std::chrono;
 
-manifest sample() {
+manifest sample_manifest() {
   manifest m;
   m.backup_id = "4f1c2a90-7d1e-4b6a-9d7e-3a1b2c3d4e5f";
   m.comment = "nightly \"full\"\nZo\xc3\xab";
@@ -50,7 +50,7 @@ std::string replaced(std::string text, std::string_view from, std::string_view t
 }
 
 // The field path named by the error thrown for `text`.
-std::string error_of(std::string_view text) {
+std::string manifest_error_of(std::string_view text) {
   try {
     parse_manifest(text);
   } catch (const manifest_error& e) {
@@ -60,12 +60,12 @@ std::string error_of(std::string_view text) {
 }
 
 TEST(Manifest, RoundTripsEveryField) {
-  const auto m = sample();
+  const auto m = sample_manifest();
   EXPECT_EQ(parse_manifest(to_json(m)), m);
 }
 
 TEST(Manifest, UsesTheKeysOfTheDesign) {
-  const auto text = to_json(sample());
+  const auto text = to_json(sample_manifest());
   for (const char* key : {"\"formatVersion\": 1", "\"backupId\"", "\"comment\"", "\"basisStarted\": \"2026-11-30T01:00:00.000Z\"",
                           "\"completedtime\": \"2026-11-30T01:07:12.345Z\"", "\"toolVersion\"", "\"endpointHost\"",
                           "\"partitionKeyPath\": \"/objecttype\"", "\"type\": \"incremental\"", "\"since\"",
@@ -79,8 +79,8 @@ TEST(Manifest, UsesTheKeysOfTheDesign) {
 
 TEST(Manifest, WriteThenReadFromASetFolder) {
   test::temp_dir dir;
-  write_manifest(dir.path, sample());
-  EXPECT_EQ(read_manifest(dir.path), sample());
+  write_manifest(dir.path, sample_manifest());
+  EXPECT_EQ(read_manifest(dir.path), sample_manifest());
 }
 
 TEST(Manifest, MissingManifestMeansIncomplete) {
@@ -95,32 +95,32 @@ TEST(Manifest, MissingManifestMeansIncomplete) {
 }
 
 TEST(Manifest, ErrorsNameTheField) {
-  const auto text = to_json(sample());
-  EXPECT_NE(error_of(replaced(text, "\"sha256\": \"bbbb", "\"sha256\": \"Xbbb")).find("collections[0].chunks[1].sha256"),
+  const auto text = to_json(sample_manifest());
+  EXPECT_NE(manifest_error_of(replaced(text, "\"sha256\": \"bbbb", "\"sha256\": \"Xbbb")).find("collections[0].chunks[1].sha256"),
             std::string::npos);
-  EXPECT_NE(error_of(replaced(text, "\"phase\": \"basis\"", "\"phase\": \"full\"")).find("collections[0].chunks[0].phase"),
+  EXPECT_NE(manifest_error_of(replaced(text, "\"phase\": \"basis\"", "\"phase\": \"full\"")).find("collections[0].chunks[0].phase"),
             std::string::npos);
-  EXPECT_NE(error_of(replaced(text, "\"documents\": 2,", "\"documents\": -2,")).find("collections[0].chunks[0].documents"),
+  EXPECT_NE(manifest_error_of(replaced(text, "\"documents\": 2,", "\"documents\": -2,")).find("collections[0].chunks[0].documents"),
             std::string::npos);
-  EXPECT_NE(error_of(replaced(text, "\"completedtime\": \"2026-11-30T01:07:12.345Z\"", "\"completedtime\": \"yesterday\""))
+  EXPECT_NE(manifest_error_of(replaced(text, "\"completedtime\": \"2026-11-30T01:07:12.345Z\"", "\"completedtime\": \"yesterday\""))
                 .find("'completedtime'"),
             std::string::npos);
-  EXPECT_NE(error_of(replaced(text, "\"backupId\"", "\"backupID\"")).find("'backupId' is missing"), std::string::npos);
-  EXPECT_NE(error_of(replaced(text, "\"database\": \"idabus\"", "\"database\": 5")).find("source.database"),
+  EXPECT_NE(manifest_error_of(replaced(text, "\"backupId\"", "\"backupID\"")).find("'backupId' is missing"), std::string::npos);
+  EXPECT_NE(manifest_error_of(replaced(text, "\"database\": \"idabus\"", "\"database\": 5")).find("source.database"),
             std::string::npos);
-  EXPECT_NE(error_of(replaced(text, "\"since\": \"2026-11-29T01:07:10.000Z\"", "\"since\": null")).find("collections[0].since"),
+  EXPECT_NE(manifest_error_of(replaced(text, "\"since\": \"2026-11-29T01:07:10.000Z\"", "\"since\": null")).find("collections[0].since"),
             std::string::npos);
-  EXPECT_NE(error_of(replaced(text, "\"type\": \"full\"", "\"type\": \"partial\"")).find("collections[1].type"),
+  EXPECT_NE(manifest_error_of(replaced(text, "\"type\": \"full\"", "\"type\": \"partial\"")).find("collections[1].type"),
             std::string::npos);
 }
 
 TEST(Manifest, ChunkFilesMustStayInsideTheSet) {
-  const auto text = to_json(sample());
-  EXPECT_NE(error_of(replaced(text, "Resources/000001.jsonl.zst", "../000001.jsonl.zst")).find("chunks[0].file"),
+  const auto text = to_json(sample_manifest());
+  EXPECT_NE(manifest_error_of(replaced(text, "Resources/000001.jsonl.zst", "../000001.jsonl.zst")).find("chunks[0].file"),
             std::string::npos);
-  EXPECT_NE(error_of(replaced(text, "Resources/000001.jsonl.zst", "/etc/passwd")).find("chunks[0].file"),
+  EXPECT_NE(manifest_error_of(replaced(text, "Resources/000001.jsonl.zst", "/etc/passwd")).find("chunks[0].file"),
             std::string::npos);
-  EXPECT_NE(error_of(replaced(text, "Resources/tombstones.jsonl.zst", "a/../../t")).find("tombstones.file"),
+  EXPECT_NE(manifest_error_of(replaced(text, "Resources/tombstones.jsonl.zst", "a/../../t")).find("tombstones.file"),
             std::string::npos);
 }
 
@@ -132,30 +132,30 @@ TEST(Manifest, RejectsMalformedJsonAndOtherVersions) {
     EXPECT_EQ(e.problem(), manifest_problem::malformed);
   }
   try {
-    parse_manifest(replaced(to_json(sample()), "\"formatVersion\": 1", "\"formatVersion\": 2"));
+    parse_manifest(replaced(to_json(sample_manifest()), "\"formatVersion\": 1", "\"formatVersion\": 2"));
     FAIL();
   } catch (const manifest_error& e) {
     EXPECT_EQ(e.problem(), manifest_problem::unsupported_version);
   }
-  EXPECT_NE(error_of("[1]").find("not an object"), std::string::npos);
+  EXPECT_NE(manifest_error_of("[1]").find("not an object"), std::string::npos);
 }
 
 TEST(Manifest, DeltaSinceIsOptionalForOlderManifests) {
-  auto m = sample();
+  auto m = sample_manifest();
   m.collections[0].delta_since.reset();
   const auto text = to_json(m);
   EXPECT_EQ(text.find("deltaSince"), std::string::npos);
   EXPECT_EQ(parse_manifest(text), m);
-  const auto with_null = replaced(to_json(sample()), "\"deltaSince\": \"2026-11-30T00:59:58.000Z\"", "\"deltaSince\": null");
+  const auto with_null = replaced(to_json(sample_manifest()), "\"deltaSince\": \"2026-11-30T00:59:58.000Z\"", "\"deltaSince\": null");
   EXPECT_EQ(parse_manifest(with_null), m);
-  EXPECT_NE(error_of(replaced(to_json(sample()), "\"deltaSince\": \"2026-11-30T00:59:58.000Z\"", "\"deltaSince\": 5"))
+  EXPECT_NE(manifest_error_of(replaced(to_json(sample_manifest()), "\"deltaSince\": \"2026-11-30T00:59:58.000Z\"", "\"deltaSince\": 5"))
                 .find("collections[0].deltaSince"),
             std::string::npos);
 }
 
 TEST(Manifest, IgnoresUnknownKeys) {
-  const auto text = replaced(to_json(sample()), "\"comment\"", "\"futureField\": {\"a\": [1]}, \"comment\"");
-  EXPECT_EQ(parse_manifest(text), sample());
+  const auto text = replaced(to_json(sample_manifest()), "\"comment\"", "\"futureField\": {\"a\": [1]}, \"comment\"");
+  EXPECT_EQ(parse_manifest(text), sample_manifest());
 }
 
 TEST(UtcTime, FormatsAndParses) {

@@ -22,15 +22,10 @@ std::vector<std::string> read_all(const fs::path& path) {
   return out;
 }
 
-std::vector<std::string> names_in(const fs::path& dir) {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
+using test::names_in;
 
 template <typename F>
-restore_file_error error_of(F f) {
+restore_file_error restore_file_error_of(F f) {
   try {
     f();
   } catch (const restore_file_error& e) {
@@ -117,9 +112,9 @@ TEST(SystemPropertyStripper, NestedSystemPropertyNamesStay) {
 
 TEST(SystemPropertyStripper, RejectsWhatIsNotOneObject) {
   system_property_stripper s;
-  EXPECT_EQ(error_of([&] { s.strip("[1]"); }).problem(), restore_file_problem::not_an_object);
-  EXPECT_EQ(error_of([&] { s.strip(R"({"a":1} {"b":2})"); }).problem(), restore_file_problem::malformed);
-  EXPECT_EQ(error_of([&] { s.strip(R"({"a":1,)"); }).problem(), restore_file_problem::malformed);
+  EXPECT_EQ(restore_file_error_of([&] { s.strip("[1]"); }).problem(), restore_file_problem::not_an_object);
+  EXPECT_EQ(restore_file_error_of([&] { s.strip(R"({"a":1} {"b":2})"); }).problem(), restore_file_problem::malformed);
+  EXPECT_EQ(restore_file_error_of([&] { s.strip(R"({"a":1,)"); }).problem(), restore_file_problem::malformed);
 }
 
 // ---- writer ----
@@ -179,7 +174,7 @@ TEST(RestoreFileWriter, StartsAtTheFirstSequenceAsked) {
 TEST(RestoreFileWriter, ADocumentLargerThanAFileIsRefused) {
   test::temp_dir dir;
   restore_file_writer writer(dir.path, "Events", {.max_file_bytes = 20});
-  const auto e = error_of([&] { writer.add(R"({"id":"0123456789"})"); });
+  const auto e = restore_file_error_of([&] { writer.add(R"({"id":"0123456789"})"); });
   EXPECT_EQ(e.problem(), restore_file_problem::too_large);
   EXPECT_NE(std::string(e.what()).find("19 bytes"), std::string::npos) << e.what();
 }
@@ -205,7 +200,7 @@ TEST(RestoreFileWriter, DiscardRemovesEveryFileItWrote) {
 TEST(RestoreFileWriter, MalformedDocumentIsRefusedAndNothingIsWritten) {
   test::temp_dir dir;
   restore_file_writer writer(dir.path, "Events");
-  EXPECT_EQ(error_of([&] { writer.add(R"({"id":)"); }).problem(), restore_file_problem::malformed);
+  EXPECT_EQ(restore_file_error_of([&] { writer.add(R"({"id":)"); }).problem(), restore_file_problem::malformed);
   EXPECT_TRUE(writer.finish().empty());
   EXPECT_TRUE(names_in(dir.path).empty());
 }
@@ -253,7 +248,7 @@ TEST(RestoreFileReader, ReadsWhatTheWriterWrote) {
 
 TEST(RestoreFileReader, MissingFileIsMissing) {
   test::temp_dir dir;
-  const auto e = error_of([&] { restore_file_reader r(dir.path / "absent.json"); });
+  const auto e = restore_file_error_of([&] { restore_file_reader r(dir.path / "absent.json"); });
   EXPECT_EQ(e.problem(), restore_file_problem::missing);
   EXPECT_NE(std::string(e.what()).find("absent.json"), std::string::npos) << e.what();
 }
@@ -261,7 +256,7 @@ TEST(RestoreFileReader, MissingFileIsMissing) {
 TEST(RestoreFileReader, AnObjectAtTheTopIsNotAnArrayAtItsOffset) {
   test::temp_dir dir;
   write_file_atomically(dir.path / "f.json", "\n  {\"id\":\"a\"}");
-  const auto e = error_of([&] { restore_file_reader r(dir.path / "f.json"); });
+  const auto e = restore_file_error_of([&] { restore_file_reader r(dir.path / "f.json"); });
   EXPECT_EQ(e.problem(), restore_file_problem::not_an_array);
   EXPECT_NE(std::string(e.what()).find("f.json"), std::string::npos) << e.what();
   EXPECT_NE(std::string(e.what()).find("byte offset 3"), std::string::npos) << e.what();
@@ -270,7 +265,7 @@ TEST(RestoreFileReader, AnObjectAtTheTopIsNotAnArrayAtItsOffset) {
 TEST(RestoreFileReader, EmptyFileIsAnError) {
   test::temp_dir dir;
   write_file_atomically(dir.path / "f.json", "");
-  const auto e = error_of([&] { restore_file_reader r(dir.path / "f.json"); });
+  const auto e = restore_file_error_of([&] { restore_file_reader r(dir.path / "f.json"); });
   EXPECT_NE(std::string(e.what()).find("f.json"), std::string::npos) << e.what();
 }
 
@@ -279,7 +274,7 @@ TEST(RestoreFileReader, AScalarElementIsNotAnObjectAtItsOffset) {
   write_file_atomically(dir.path / "f.json", R"([{"id":"a"}, 42])");
   restore_file_reader reader(dir.path / "f.json");
   EXPECT_TRUE(reader.next());
-  const auto e = error_of([&] { reader.next(); });
+  const auto e = restore_file_error_of([&] { reader.next(); });
   EXPECT_EQ(e.problem(), restore_file_problem::not_an_object);
   EXPECT_NE(std::string(e.what()).find("byte offset 13"), std::string::npos) << e.what();
   EXPECT_NE(std::string(e.what()).find("element 1"), std::string::npos) << e.what();
@@ -290,7 +285,7 @@ TEST(RestoreFileReader, MalformedDocumentIsNamedWithItsOffset) {
   write_file_atomically(dir.path / "f.json", R"([{"id":"a"},{"id":tru}])");
   restore_file_reader reader(dir.path / "f.json");
   EXPECT_TRUE(reader.next());
-  const auto e = error_of([&] { reader.next(); });
+  const auto e = restore_file_error_of([&] { reader.next(); });
   EXPECT_EQ(e.problem(), restore_file_problem::malformed);
   EXPECT_NE(std::string(e.what()).find("byte offset 12"), std::string::npos) << e.what();
 }
@@ -303,7 +298,7 @@ TEST(RestoreFileReader, TruncatedFileIsAnError) {
     while (reader.next()) {
     }
   };
-  const auto e = error_of(attempt);
+  const auto e = restore_file_error_of(attempt);
   EXPECT_NE(std::string(e.what()).find("f.json"), std::string::npos) << e.what();
 }
 
@@ -312,7 +307,7 @@ TEST(RestoreFileReader, BytesAfterTheArrayAreAnError) {
   write_file_atomically(dir.path / "f.json", R"([{"id":"a"}] [{"id":"b"}])");
   restore_file_reader reader(dir.path / "f.json");
   EXPECT_TRUE(reader.next());
-  const auto e = error_of([&] { reader.next(); });
+  const auto e = restore_file_error_of([&] { reader.next(); });
   EXPECT_EQ(e.problem(), restore_file_problem::not_an_array);
   EXPECT_NE(std::string(e.what()).find("byte offset 13"), std::string::npos) << e.what();
 }

@@ -10,7 +10,7 @@
 namespace idabus::io::files {
 namespace {
 
-restore_plan sample() {
+restore_plan sample_plan() {
   restore_plan plan;
   plan.until = *parse_utc_time("2026-11-30T02:00:00Z");
   plan.tool_version = "0.1.0";
@@ -34,7 +34,7 @@ restore_plan sample() {
   return plan;
 }
 
-std::string error_of(std::string_view json) {
+std::string plan_error_of(std::string_view json) {
   try {
     parse_restore_plan(json);
   } catch (const restore_plan_error& e) {
@@ -51,12 +51,12 @@ std::string replaced(std::string text, std::string_view from, std::string_view t
 }
 
 TEST(RestorePlan, RoundTripsThroughItsJson) {
-  const auto plan = sample();
+  const auto plan = sample_plan();
   EXPECT_EQ(parse_restore_plan(to_json(plan)), plan);
 }
 
 TEST(RestorePlan, JsonUsesTheDocumentedKeys) {
-  const auto json = to_json(sample());
+  const auto json = to_json(sample_plan());
   for (auto key : {"\"formatVersion\": 1", "\"maximumBackupFinalTimeUtc\": \"2026-11-30T02:00:00.000Z\"",
                    "\"partitionKeyPath\": \"/objecttype\"", "\"sourceBackups\"", "\"backupId\": \"id-full\"",
                    "\"type\": \"incremental\"", "\"completedtime\": \"2026-11-30T01:31:00.000Z\"",
@@ -67,8 +67,8 @@ TEST(RestorePlan, JsonUsesTheDocumentedKeys) {
 
 TEST(RestorePlan, WriteThenReadFromTheFolder) {
   test::temp_dir dir;
-  write_restore_plan(dir.path, sample());
-  EXPECT_EQ(read_restore_plan(dir.path), sample());
+  write_restore_plan(dir.path, sample_plan());
+  EXPECT_EQ(read_restore_plan(dir.path), sample_plan());
 }
 
 TEST(RestorePlan, MissingPlanIsAnErrorNamingTheFile) {
@@ -82,36 +82,36 @@ TEST(RestorePlan, MissingPlanIsAnErrorNamingTheFile) {
 }
 
 TEST(RestorePlan, ErrorsNameTheField) {
-  const auto json = to_json(sample());
-  EXPECT_NE(error_of("not json").find("not valid JSON"), std::string::npos);
-  EXPECT_NE(error_of("[]").find("must be an object"), std::string::npos);
-  EXPECT_NE(error_of(replaced(json, "\"formatVersion\": 1", "\"formatVersion\": 2")).find("formatVersion"),
+  const auto json = to_json(sample_plan());
+  EXPECT_NE(plan_error_of("not json").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(plan_error_of("[]").find("must be an object"), std::string::npos);
+  EXPECT_NE(plan_error_of(replaced(json, "\"formatVersion\": 1", "\"formatVersion\": 2")).find("formatVersion"),
             std::string::npos);
-  EXPECT_NE(error_of(replaced(json, "\"deletesApplied\": 2", "\"deletesApplied\": -2"))
+  EXPECT_NE(plan_error_of(replaced(json, "\"deletesApplied\": 2", "\"deletesApplied\": -2"))
                 .find("collections[0].deletesApplied"),
             std::string::npos);
-  EXPECT_NE(error_of(replaced(json, "\"type\": \"incremental\"", "\"type\": \"weekly\""))
+  EXPECT_NE(plan_error_of(replaced(json, "\"type\": \"incremental\"", "\"type\": \"weekly\""))
                 .find("collections[0].sourceBackups[1].type"),
             std::string::npos);
-  EXPECT_NE(error_of(replaced(json, std::string(64, 'b'), "B")).find("collections[0].files[1].sha256"),
+  EXPECT_NE(plan_error_of(replaced(json, std::string(64, 'b'), "B")).find("collections[0].files[1].sha256"),
             std::string::npos);
-  EXPECT_NE(error_of(replaced(json, "2026-11-30T02:00:00.000Z", "yesterday")).find("maximumBackupFinalTimeUtc"),
+  EXPECT_NE(plan_error_of(replaced(json, "2026-11-30T02:00:00.000Z", "yesterday")).find("maximumBackupFinalTimeUtc"),
             std::string::npos);
 }
 
 TEST(RestorePlan, AFileOfAnotherCollectionIsRejected) {
-  const auto json = replaced(to_json(sample()), "Resources.000002.json", "Events.000002.json");
-  EXPECT_NE(error_of(json).find("collections[0].files[1].file"), std::string::npos);
+  const auto json = replaced(to_json(sample_plan()), "Resources.000002.json", "Events.000002.json");
+  EXPECT_NE(plan_error_of(json).find("collections[0].files[1].file"), std::string::npos);
 }
 
 TEST(RestorePlan, AFileNameLeavingTheFolderIsRejected) {
-  const auto json = replaced(to_json(sample()), "\"Resources.000002.json\"", "\"../Resources.000002.json\"");
-  EXPECT_NE(error_of(json).find("collections[0].files[1].file"), std::string::npos);
+  const auto json = replaced(to_json(sample_plan()), "\"Resources.000002.json\"", "\"../Resources.000002.json\"");
+  EXPECT_NE(plan_error_of(json).find("collections[0].files[1].file"), std::string::npos);
 }
 
-// A folder as generate leaves it: sample()'s Resources files with the sizes the plan lists.
+// A folder as generate leaves it: sample_plan()'s Resources files with the sizes the plan lists.
 void write_planned_folder(const std::filesystem::path& folder) {
-  write_restore_plan(folder, sample());
+  write_restore_plan(folder, sample_plan());
   write_file_atomically(folder / "Resources.000001.json", std::string(1000, ' '));
   write_file_atomically(folder / "Resources.000002.json", std::string(300, ' '));
 }

@@ -15,14 +15,14 @@ tombstone make(std::string id, json::scalar key, std::string_view time, std::str
   return tombstone{std::move(id), std::move(key), *parse_utc_time(time), std::move(event_id)};
 }
 
-std::vector<tombstone> sample() {
+std::vector<tombstone> sample_tombstones() {
   return {make("u-1", std::string("Person"), "2026-11-30T01:02:03.456Z", "e-1"),
           make("quote\"and\\back", std::string("Gr\xc3\xbcppe\n"), "2026-11-30T01:02:03.457Z", "e-2"),
           make("n", 42.5, "2026-11-30T01:02:04Z", "e-3"), make("b", true, "2026-11-30T01:02:05Z", "e-4"),
           make("z", nullptr, "2026-11-30T01:02:06Z", "e-5"), make("u", std::monostate{}, "2026-11-30T01:02:07Z", "e-6")};
 }
 
-std::string error_of(std::string_view line) {
+std::string tombstones_error_of(std::string_view line) {
   try {
     parse_tombstone(line);
   } catch (const tombstone_error& e) {
@@ -32,14 +32,14 @@ std::string error_of(std::string_view line) {
 }
 
 TEST(Tombstone, LineHasTheKeysOfTheFormat) {
-  EXPECT_EQ(to_json_line(sample()[0]),
+  EXPECT_EQ(to_json_line(sample_tombstones()[0]),
             R"({"id":"u-1","partitionKey":"Person","deletedTime":"2026-11-30T01:02:03.456Z","eventId":"e-1"})");
   EXPECT_EQ(to_json_line(make("n", 7.0, "2026-11-30T01:02:04Z", "e")),
             R"({"id":"n","partitionKey":7,"deletedTime":"2026-11-30T01:02:04.000Z","eventId":"e"})");
 }
 
 TEST(Tombstone, LineRoundTripsEveryKindOfPartitionKey) {
-  for (const auto& t : sample()) EXPECT_EQ(parse_tombstone(to_json_line(t)), t) << to_json_line(t);
+  for (const auto& t : sample_tombstones()) EXPECT_EQ(parse_tombstone(to_json_line(t)), t) << to_json_line(t);
 }
 
 TEST(Tombstone, IntegerPartitionKeyReadsAsTheSameNumberAsInADocument) {
@@ -49,23 +49,23 @@ TEST(Tombstone, IntegerPartitionKeyReadsAsTheSameNumberAsInADocument) {
 }
 
 TEST(Tombstone, ErrorsNameTheField) {
-  EXPECT_NE(error_of(R"({"partitionKey":"P","deletedTime":"2026-11-30T01:02:04Z","eventId":"e"})").find("'id'"),
+  EXPECT_NE(tombstones_error_of(R"({"partitionKey":"P","deletedTime":"2026-11-30T01:02:04Z","eventId":"e"})").find("'id'"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"id":"a","deletedTime":"2026-11-30T01:02:04Z","eventId":"e"})").find("'partitionKey' is missing"),
+  EXPECT_NE(tombstones_error_of(R"({"id":"a","deletedTime":"2026-11-30T01:02:04Z","eventId":"e"})").find("'partitionKey' is missing"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"id":"a","partitionKey":"P","deletedTime":"yesterday","eventId":"e"})").find("'deletedTime'"),
+  EXPECT_NE(tombstones_error_of(R"({"id":"a","partitionKey":"P","deletedTime":"yesterday","eventId":"e"})").find("'deletedTime'"),
             std::string::npos);
-  EXPECT_NE(error_of(R"({"id":"a","partitionKey":"P","deletedTime":"2026-11-30T01:02:04Z","eventId":5})").find("'eventId'"),
+  EXPECT_NE(tombstones_error_of(R"({"id":"a","partitionKey":"P","deletedTime":"2026-11-30T01:02:04Z","eventId":5})").find("'eventId'"),
             std::string::npos);
-  EXPECT_NE(error_of(R"(["a"])").find("not a JSON object"), std::string::npos);
-  EXPECT_NE(error_of(R"({"id":)").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(tombstones_error_of(R"(["a"])").find("not a JSON object"), std::string::npos);
+  EXPECT_NE(tombstones_error_of(R"({"id":)").find("not valid JSON"), std::string::npos);
 }
 
 TEST(TombstonesFile, WriteThenReadGivesTheSameTombstonesInOrder) {
   test::temp_dir dir;
   chunk_encoder encoder(3);
   chunk_decoder decoder;
-  const auto tombstones = sample();
+  const auto tombstones = sample_tombstones();
   const auto entry = write_tombstones(dir.path, "Resources", tombstones, encoder);
   EXPECT_EQ(entry.file, "Resources/tombstones.jsonl.zst");
   EXPECT_EQ(entry.documents, tombstones.size());
@@ -80,7 +80,7 @@ TEST(TombstonesFile, IsOneChunkFrameOfJsonLines) {
   test::temp_dir dir;
   chunk_encoder encoder(3);
   chunk_decoder decoder;
-  const auto tombstones = sample();
+  const auto tombstones = sample_tombstones();
   const auto entry = write_tombstones(dir.path, "Resources", tombstones, encoder);
   const auto text = decoder.read((dir.path / entry.file).string(), entry.sha256);
   std::vector<std::string> lines;
@@ -105,8 +105,8 @@ TEST(TombstonesFile, ReadRejectsAChangedFile) {
   test::temp_dir dir;
   chunk_encoder encoder(3);
   chunk_decoder decoder;
-  const auto entry = write_tombstones(dir.path, "Resources", sample(), encoder);
-  auto other = sample();
+  const auto entry = write_tombstones(dir.path, "Resources", sample_tombstones(), encoder);
+  auto other = sample_tombstones();
   other.pop_back();
   write_tombstones(dir.path, "Resources", other, encoder);
   try {
@@ -121,7 +121,7 @@ TEST(TombstonesFile, ReadRejectsACountThatDiffersFromTheManifest) {
   test::temp_dir dir;
   chunk_encoder encoder(3);
   chunk_decoder decoder;
-  auto entry = write_tombstones(dir.path, "Resources", sample(), encoder);
+  auto entry = write_tombstones(dir.path, "Resources", sample_tombstones(), encoder);
   entry.documents += 1;
   try {
     read_tombstones(dir.path, entry, decoder);
@@ -135,7 +135,7 @@ TEST(TombstonesFile, ReadNamesTheLineThatIsNotATombstone) {
   test::temp_dir dir;
   chunk_encoder encoder(3);
   chunk_decoder decoder;
-  const std::string raw = to_json_line(sample()[0]) + "\n{\"id\":\"x\"}\n";
+  const std::string raw = to_json_line(sample_tombstones()[0]) + "\n{\"id\":\"x\"}\n";
   auto encoded = encoder.encode(raw);
   std::filesystem::create_directories(dir.path / "Resources");
   write_file_atomically(dir.path / "Resources" / tombstones_file_name, encoded.bytes);

@@ -1,5 +1,6 @@
 #include "io/http/any_stream.hpp"
 
+#include "support/raw_http.hpp"
 #include "support/run_coro.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,7 +28,7 @@ namespace {
 namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 using idabus::test::run_coro;
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+using idabus::test::raw_http::use_tuple;
 
 /// A connected loopback pair: `peer` is a plain socket, `stream` the side under test.
 struct loopback {

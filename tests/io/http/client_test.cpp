@@ -20,7 +20,7 @@ namespace idabus::io::http {
 namespace {
 
 using namespace std::chrono_literals;
-using test::reply;
+using scripted_reply = test::reply;
 using test::run_coro;
 using test::scripted_server;
 
@@ -52,11 +52,6 @@ net::awaitable<std::optional<transport_error>> request_error(client& c, http::re
   co_return error;
 }
 
-net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  net::steady_timer timer(co_await net::this_coro::executor, d);
-  co_await timer.async_wait(net::use_awaitable);
-}
-
 /// Runs `op` on the current executor, emits cancellation after `after`, and returns what it threw.
 net::awaitable<std::exception_ptr> cancel_after(net::awaitable<response> op, std::chrono::milliseconds after) {
   auto ex = co_await net::this_coro::executor;
@@ -68,9 +63,9 @@ net::awaitable<std::exception_ptr> cancel_after(net::awaitable<response> op, std
     error = e;
   };
   net::co_spawn(ex, std::move(op), net::bind_cancellation_slot(signal.slot(), on_done));
-  co_await sleep_for(after);
+  co_await test::pause(after);
   signal.emit(net::cancellation_type::all);
-  while (!done) co_await sleep_for(5ms);
+  while (!done) co_await test::pause(5ms);
   co_return error;
 }
 
@@ -96,7 +91,7 @@ net::awaitable<std::vector<std::string>> fetch_concurrently(client& c, int n) {
 
 TEST(HttpClient, ReadsAContentLengthResponseAndSetsHostAndUserAgent) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("hello").header("x-ms-request-charge", "2.5")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("hello").header("x-ms-request-charge", "2.5")});
     client c(ctx.get_executor(), endpoint_of(server));
     http::request req = get("/dbs/idabus");
     req.headers.emplace_back("x-ms-version", "2018-12-31");
@@ -116,7 +111,7 @@ TEST(HttpClient, ReadsAContentLengthResponseAndSetsHostAndUserAgent) {
 
 TEST(HttpClient, SetsContentLengthAndReplacesACallerGivenOne) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::with_status(201, "{}")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::with_status(201, "{}")});
     client c(ctx.get_executor(), endpoint_of(server));
     http::request req = post("/dbs/d/colls/c/docs", R"({"id":"1"})");
     req.headers.emplace_back("Content-Length", "999");
@@ -130,7 +125,7 @@ TEST(HttpClient, SetsContentLengthAndReplacesACallerGivenOne) {
 
 TEST(HttpClient, ErrorStatusesAreResponsesNotExceptions) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::with_status(429, "busy").header("x-ms-retry-after-ms", "12")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::with_status(429, "busy").header("x-ms-retry-after-ms", "12")});
     client c(ctx.get_executor(), endpoint_of(server));
     const response res = co_await c.request(get("/"));
     EXPECT_EQ(res.status, 429u);
@@ -143,7 +138,7 @@ TEST(HttpClient, ReassemblesAChunkedResponse) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     std::string big;
     for (int i = 0; i < 20000; ++i) big += static_cast<char>('a' + i % 26);
-    scripted_server server(ctx.get_executor(), {reply::ok(big).as_chunked(777), reply::ok("after")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok(big).as_chunked(777), scripted_reply::ok("after")});
     client c(ctx.get_executor(), endpoint_of(server));
     const response res = co_await c.request(get("/chunked"));
     EXPECT_EQ(res.body, big);
@@ -157,7 +152,7 @@ TEST(HttpClient, ReadsALargeBodyManyKilobytesAtATime) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     std::string big;
     for (int i = 0; i < (4 << 20); ++i) big += static_cast<char>('a' + i % 26);
-    scripted_server server(ctx.get_executor(), {reply::ok(big)});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok(big)});
     client c(ctx.get_executor(), endpoint_of(server));
     const response res = co_await c.request(get("/page"));
     EXPECT_EQ(res.body, big);
@@ -173,7 +168,7 @@ TEST(HttpClient, EveryBodyLeavesSpareCapacityPastItsEnd) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     const std::string sized(300000, 's');
     const std::string chunked(20000, 'c');
-    scripted_server server(ctx.get_executor(), {reply::ok(sized), reply::ok(chunked).as_chunked(777), reply::ok("")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok(sized), scripted_reply::ok(chunked).as_chunked(777), scripted_reply::ok("")});
     client c(ctx.get_executor(), endpoint_of(server));
     for (const auto& [target, expected] : {std::pair{"/sized", &sized}, {"/chunked", &chunked}}) {
       const response res = co_await c.request(get(target));
@@ -188,7 +183,7 @@ TEST(HttpClient, EveryBodyLeavesSpareCapacityPastItsEnd) {
 
 TEST(HttpClient, HeadResponseHasNoBodyDespiteContentLength) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok().header("Content-Length", "100"), reply::ok("x")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok().header("Content-Length", "100"), scripted_reply::ok("x")});
     client c(ctx.get_executor(), endpoint_of(server));
     http::request req = get("/");
     req.method = "HEAD";
@@ -202,7 +197,7 @@ TEST(HttpClient, HeadResponseHasNoBodyDespiteContentLength) {
 
 TEST(HttpClient, SequentialRequestsReuseOneKeepAliveConnection) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("1"), reply::ok("2"), reply::ok("3")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("1"), scripted_reply::ok("2"), scripted_reply::ok("3")});
     client c(ctx.get_executor(), endpoint_of(server));
     for (const char* expected : {"1", "2", "3"}) {
       const response res = co_await c.request(get("/"));
@@ -218,7 +213,7 @@ TEST(HttpClient, SequentialRequestsReuseOneKeepAliveConnection) {
 TEST(HttpClient, ConcurrentRequestsNeverOpenMoreThanMaxConnections) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     scripted_server server(ctx.get_executor(), [](const test::recorded_request& req) {
-      return reply::ok("body" + req.target).after(30ms);
+      return scripted_reply::ok("body" + req.target).after(30ms);
     });
     client_options options;
     options.max_connections = 2;
@@ -234,11 +229,11 @@ TEST(HttpClient, ConcurrentRequestsNeverOpenMoreThanMaxConnections) {
 
 TEST(HttpClient, ConnectionClosedByTheServerIsReplaced) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("first").then_close(), reply::ok("second")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("first").then_close(), scripted_reply::ok("second")});
     client c(ctx.get_executor(), endpoint_of(server));
     const response first = co_await c.request(get("/"));
     EXPECT_EQ(first.body, "first");
-    co_await sleep_for(20ms);  // let the server's FIN arrive: the pool must notice it before reuse
+    co_await test::pause(20ms);  // let the server's FIN arrive: the pool must notice it before reuse
     const response second = co_await c.request(get("/"));
     EXPECT_EQ(second.body, "second");
     EXPECT_EQ(server.connections_accepted(), 2u);
@@ -249,12 +244,12 @@ TEST(HttpClient, ConnectionClosedByTheServerIsReplaced) {
 
 TEST(HttpClient, IdleConnectionOlderThanIdleTimeoutIsNotReused) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("a"), reply::ok("b")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("a"), scripted_reply::ok("b")});
     client_options options;
     options.idle_timeout = 10ms;
     client c(ctx.get_executor(), endpoint_of(server), options);
     co_await c.request(get("/"));
-    co_await sleep_for(30ms);
+    co_await test::pause(30ms);
     const response res = co_await c.request(get("/"));
     EXPECT_EQ(res.body, "b");
     EXPECT_EQ(server.connections_accepted(), 2u);
@@ -264,7 +259,7 @@ TEST(HttpClient, IdleConnectionOlderThanIdleTimeoutIsNotReused) {
 
 TEST(HttpClient, CallerGivenHostAndUserAgentAreKept) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok()});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok()});
     client c(ctx.get_executor(), endpoint_of(server));
     http::request req = get("/");
     req.headers = {{"Host", "acct.documents.azure.com"}, {"User-Agent", "custom/1"}};
@@ -278,7 +273,7 @@ TEST(HttpClient, CallerGivenHostAndUserAgentAreKept) {
 
 TEST(HttpClient, OversizedHeadersAreResponseTooLarge) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok().header("x-ms-session-token", std::string(4000, 's'))});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok().header("x-ms-session-token", std::string(4000, 's'))});
     client_options options;
     options.max_response_bytes = 1000;
     client c(ctx.get_executor(), endpoint_of(server), options);
@@ -292,7 +287,7 @@ TEST(HttpClient, OversizedHeadersAreResponseTooLarge) {
 
 TEST(HttpClient, WaitersAreServedAsConnectionsReturn) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), [](const test::recorded_request& req) { return reply::ok(req.target); });
+    scripted_server server(ctx.get_executor(), [](const test::recorded_request& req) { return scripted_reply::ok(req.target); });
     client_options options;
     options.max_connections = 1;
     client c(ctx.get_executor(), endpoint_of(server), options);
@@ -314,7 +309,7 @@ net::awaitable<void> fetch_two_in_a_row(client& c, std::string first, std::strin
 
 TEST(HttpClient, WaitersAreServedFirstComeFirstServedBeforeALaterRequest) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), [](const test::recorded_request& req) { return reply::ok(req.target); });
+    scripted_server server(ctx.get_executor(), [](const test::recorded_request& req) { return scripted_reply::ok(req.target); });
     client_options options;
     options.max_connections = 1;
     client c(ctx.get_executor(), endpoint_of(server), options);
@@ -335,7 +330,7 @@ TEST(HttpClient, WaitersAreServedFirstComeFirstServedBeforeALaterRequest) {
       bodies.push_back(std::move(body));
       count(e);
     });
-    while (finished < 3) co_await sleep_for(5ms);
+    while (finished < 3) co_await test::pause(5ms);
     std::vector<std::string> served;
     for (const auto& req : server.requests()) served.push_back(req.target);
     EXPECT_EQ(served, (std::vector<std::string>{"/a", "/b", "/c", "/late"}));
@@ -346,7 +341,7 @@ TEST(HttpClient, WaitersAreServedFirstComeFirstServedBeforeALaterRequest) {
 
 TEST(HttpClient, ConnectionCloseHeaderKeepsTheConnectionOutOfThePool) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("a").header("Connection", "close"), reply::ok("b")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("a").header("Connection", "close"), scripted_reply::ok("b")});
     client c(ctx.get_executor(), endpoint_of(server));
     co_await c.request(get("/"));
     EXPECT_EQ(c.idle_connections(), 0u);
@@ -360,7 +355,7 @@ TEST(HttpClient, ConnectionCloseHeaderKeepsTheConnectionOutOfThePool) {
 TEST(HttpClient, StaleConnectionIsRetriedOnceForAnIdempotentRequest) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     scripted_server server(ctx.get_executor(),
-                           {reply::ok("first"), reply::close_without_response(), reply::ok("again")});
+                           {scripted_reply::ok("first"), scripted_reply::close_without_response(), scripted_reply::ok("again")});
     client c(ctx.get_executor(), endpoint_of(server));
     co_await c.request(get("/one"));
     const response res = co_await c.request(get("/two"));
@@ -375,7 +370,7 @@ TEST(HttpClient, StaleConnectionIsRetriedOnceForAnIdempotentRequest) {
 
 TEST(HttpClient, NonIdempotentRequestIsNotResent) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok(), reply::close_without_response()});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok(), scripted_reply::close_without_response()});
     client c(ctx.get_executor(), endpoint_of(server));
     co_await c.request(get("/"));
     const auto error = co_await request_error(c, post("/docs", "{}"));
@@ -390,7 +385,7 @@ TEST(HttpClient, NonIdempotentRequestIsNotResent) {
 
 TEST(HttpClient, PostMarkedIdempotentIsResentOnAStaleConnection) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok(), reply::close_without_response(), reply::ok("upserted")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok(), scripted_reply::close_without_response(), scripted_reply::ok("upserted")});
     client c(ctx.get_executor(), endpoint_of(server));
     co_await c.request(get("/"));
     http::request upsert = post("/docs", "{}");
@@ -403,7 +398,7 @@ TEST(HttpClient, PostMarkedIdempotentIsResentOnAStaleConnection) {
 
 TEST(HttpClient, CloseWithoutResponseOnAFreshConnectionIsConnectionReset) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::close_without_response()});
+    scripted_server server(ctx.get_executor(), {scripted_reply::close_without_response()});
     client c(ctx.get_executor(), endpoint_of(server));
     const auto error = co_await request_error(c, get("/"));
     EXPECT_TRUE(error.has_value());
@@ -417,7 +412,7 @@ TEST(HttpClient, CloseWithoutResponseOnAFreshConnectionIsConnectionReset) {
 
 TEST(HttpClient, ResetMidResponseIsConnectionResetAndNotRetried) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok(), reply::reset_mid_body_of(std::string(10000, 'x'))});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok(), scripted_reply::reset_mid_body_of(std::string(10000, 'x'))});
     client c(ctx.get_executor(), endpoint_of(server));
     co_await c.request(get("/"));
     const auto error = co_await request_error(c, get("/"));
@@ -433,7 +428,7 @@ TEST(HttpClient, ResetMidResponseIsConnectionResetAndNotRetried) {
 
 TEST(HttpClient, SlowServerIsATimeoutAndTheConnectionIsDiscarded) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("late").after(2s), reply::ok("next")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("late").after(2s), scripted_reply::ok("next")});
     client_options options;
     options.request_timeout = 100ms;
     client c(ctx.get_executor(), endpoint_of(server), options);
@@ -456,8 +451,8 @@ TEST(HttpClient, SlowServerIsATimeoutAndTheConnectionIsDiscarded) {
 TEST(HttpClient, OversizedResponseIsResponseTooLarge) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     scripted_server server(ctx.get_executor(),
-                           {reply::ok(std::string(5000, 'x')), reply::ok(std::string(5000, 'y')).as_chunked(512),
-                            reply::ok(std::string(1000, 'z'))});
+                           {scripted_reply::ok(std::string(5000, 'x')), scripted_reply::ok(std::string(5000, 'y')).as_chunked(512),
+                            scripted_reply::ok(std::string(1000, 'z'))});
     client_options options;
     options.max_response_bytes = 1000;
     client c(ctx.get_executor(), endpoint_of(server), options);
@@ -477,7 +472,7 @@ TEST(HttpClient, OversizedResponseIsResponseTooLarge) {
 
 TEST(HttpClient, InvalidResponseIsProtocolError) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("x").header("Content-Length", "abc")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("x").header("Content-Length", "abc")});
     client c(ctx.get_executor(), endpoint_of(server));
     const auto error = co_await request_error(c, get("/"));
     EXPECT_TRUE(error.has_value());
@@ -518,7 +513,7 @@ TEST(HttpClient, ConnectThatDoesNotCompleteIsConnectFailedAfterTheConnectTimeout
       fillers.push_back(std::make_unique<tcp::socket>(ctx));
       fillers.back()->async_connect(listener.local_endpoint(), [](boost::system::error_code) {});
     }
-    co_await sleep_for(20ms);
+    co_await test::pause(20ms);
     client_options options;
     options.connect_timeout = 150ms;
     client c(ctx.get_executor(), endpoint{url_scheme::http, "127.0.0.1", listener.local_endpoint().port()}, options);
@@ -538,7 +533,7 @@ TEST(HttpClient, ConnectThatDoesNotCompleteIsConnectFailedAfterTheConnectTimeout
 
 TEST(HttpClient, CancellingTheCallerClosesItsConnection) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("late").after(5s), reply::ok("next")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("late").after(5s), scripted_reply::ok("next")});
     client c(ctx.get_executor(), endpoint_of(server));
     const std::exception_ptr thrown = co_await cancel_after(c.request(get("/slow")), 50ms);
     EXPECT_TRUE(thrown);
@@ -559,7 +554,7 @@ TEST(HttpClient, CancellingTheCallerClosesItsConnection) {
 
 TEST(HttpClient, WaitingForAFreeConnectionIsCancellable) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("first").after(200ms), reply::ok("third")});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("first").after(200ms), scripted_reply::ok("third")});
     client_options options;
     options.max_connections = 1;
     client c(ctx.get_executor(), endpoint_of(server), options);
@@ -568,7 +563,7 @@ TEST(HttpClient, WaitingForAFreeConnectionIsCancellable) {
     net::co_spawn(ex, body_of(c, "/first"), [&first](std::exception_ptr e, std::string body) {
       if (!e) first = std::move(body);
     });
-    co_await sleep_for(10ms);
+    co_await test::pause(10ms);
     const std::exception_ptr thrown = co_await cancel_after(c.request(get("/second")), 30ms);
     EXPECT_TRUE(thrown);
     try {
@@ -587,7 +582,7 @@ TEST(HttpClient, WaitingForAFreeConnectionIsCancellable) {
 TEST(HttpClient, DestroyingTheClientLetsRunningAndPendingRequestsFinish) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
     scripted_server server(ctx.get_executor(), [](const test::recorded_request& req) {
-      return reply::ok(req.target).after(50ms);
+      return scripted_reply::ok(req.target).after(50ms);
     });
     client_options options;
     options.max_connections = 1;
@@ -599,7 +594,7 @@ TEST(HttpClient, DestroyingTheClientLetsRunningAndPendingRequestsFinish) {
     net::co_spawn(ctx, c->request(get("/running")), keep);
     net::co_spawn(ctx, c->request(get("/pending")), keep);  // not even started yet
     c.reset();
-    while (bodies.size() < 2) co_await sleep_for(10ms);
+    while (bodies.size() < 2) co_await test::pause(10ms);
     EXPECT_EQ(bodies, (std::vector<std::string>{"/running", "/pending"}));
     EXPECT_EQ(server.connections_accepted(), 1u);
   });
@@ -630,7 +625,7 @@ TEST(HttpClient, RelativeTargetIsRejectedBeforeAnythingIsSent) {
 
 TEST(HttpClientTls, SelfSignedCertificateFailsVerificationByDefault) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("secret")}, {.tls = true});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("secret")}, {.tls = true});
     client c(ctx.get_executor(), endpoint_of(server));
     const auto error = co_await request_error(c, get("/"));
     EXPECT_TRUE(error.has_value());
@@ -644,7 +639,7 @@ TEST(HttpClientTls, SelfSignedCertificateFailsVerificationByDefault) {
 
 TEST(HttpClientTls, WorksWithVerificationOffAndReusesTheConnection) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("one"), reply::ok("two").as_chunked(1)}, {.tls = true});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("one"), scripted_reply::ok("two").as_chunked(1)}, {.tls = true});
     client_options options;
     options.verify_peer = false;
     client c(ctx.get_executor(), endpoint_of(server), options);
@@ -658,7 +653,7 @@ TEST(HttpClientTls, WorksWithVerificationOffAndReusesTheConnection) {
 
 TEST(HttpClientTls, TrustedCertificateVerifiesForIpAndHostName) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("by ip"), reply::ok("by name")}, {.tls = true});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("by ip"), scripted_reply::ok("by name")}, {.tls = true});
     client_options options;
     options.extra_ca_pem = server.certificate_pem();
     client by_ip(ctx.get_executor(), endpoint_of(server), options);
@@ -681,7 +676,7 @@ TEST(HttpClientTls, TrustedCertificateForAnotherHostFailsHostNameVerification) {
     test::scripted_server_options tls;
     tls.tls = true;
     tls.certificate = test::make_self_signed_certificate("other.example", "DNS:other.example");
-    scripted_server server(ctx.get_executor(), {reply::ok("secret")}, tls);
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("secret")}, tls);
     client_options options;
     options.extra_ca_pem = tls.certificate.certificate_pem;
     client c(ctx.get_executor(), endpoint_of(server), options);
@@ -704,7 +699,7 @@ TEST(HttpClientTls, BadExtraCaPemIsRejectedAtConstruction) {
 
 TEST(HttpClientTls, CancellingDuringAResponseClosesTheTlsConnection) {
   run_coro([](net::io_context& ctx) -> net::awaitable<void> {
-    scripted_server server(ctx.get_executor(), {reply::ok("late").after(5s)}, {.tls = true});
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok("late").after(5s)}, {.tls = true});
     client_options options;
     options.verify_peer = false;
     client c(ctx.get_executor(), endpoint_of(server), options);

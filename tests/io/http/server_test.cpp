@@ -87,7 +87,7 @@ net::awaitable<bool> eventually(std::function<bool()> condition, std::chrono::mi
   co_return condition();
 }
 
-net::awaitable<void> sleep_for(std::chrono::milliseconds d) {
+net::awaitable<void> sleep_unless_canceled(std::chrono::milliseconds d) {
   net::steady_timer t(co_await net::this_coro::executor, d);
   co_await t.async_wait(use_tuple);
 }
@@ -389,7 +389,7 @@ TEST(HttpServer, ShutdownFinishesARequestWhoseBodyIsStillArriving) {
     auto half_read = [&srv] { return srv.stats().body_bytes_buffered == 5; };
     EXPECT_TRUE(co_await eventually(half_read, 2s));
     srv.shutdown();
-    co_await sleep_for(50ms);  // the stop reaches the session while it waits for the rest
+    co_await sleep_unless_canceled(50ms);  // the stop reaches the session while it waits for the rest
     co_await send_text(stream, "56789");
     auto res = co_await read_response(stream);
     CO_ASSERT_TRUE(res.has_value());
@@ -486,7 +486,7 @@ TEST(HttpServer, BodiesBeyondTheBytesInFlightAreShedWith503) {
     handler h = [&holding, &release](request req) -> net::awaitable<response> {
       if (req.target == "/hold") {
         holding = true;
-        while (!release) co_await sleep_for(5ms);
+        while (!release) co_await sleep_unless_canceled(5ms);
       }
       response res;
       res.body = std::to_string(req.body.size());
@@ -546,7 +546,7 @@ TEST(HttpServer, ATrickledHeadIsClosedAfterTheHeaderTimeout) {
     // One byte every 20 ms for up to 3 s: the head never completes.
     for (int i = 0; i < 150 && !closed; ++i) {
       co_await send_text(stream, "a");
-      co_await sleep_for(20ms);
+      co_await sleep_unless_canceled(20ms);
     }
     EXPECT_TRUE(closed) << "the server closed the connection while the head trickled in";
     EXPECT_EQ(srv.stats().timeouts, 1u);
@@ -604,7 +604,7 @@ TEST(HttpServer, AcceptBacksOffWhileOutOfDescriptorsAndRecovers) {
     co_await client.async_connect(endpoint, net::use_awaitable);
     auto req = make_raw_request("GET", "/after-emfile");
     co_await bhttp::async_write(client, req, net::use_awaitable);
-    co_await sleep_for(300ms);
+    co_await sleep_unless_canceled(300ms);
     auto failures = srv.stats().accept_failures;
     // Pauses of 10, 20, 40, 80, 100 ms allow about six attempts in 300 ms; a spinning loop makes
     // thousands.

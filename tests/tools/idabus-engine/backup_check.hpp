@@ -8,6 +8,7 @@
 #include "integration/upsert_documents.hpp"
 #include "io/files/backup_set.hpp"
 #include "io/files/manifest.hpp"
+#include "support/run_coro.hpp"
 #include "tools/tenant-gen/generator.hpp"
 
 #include <gtest/gtest.h>
@@ -80,10 +81,7 @@ inline net::awaitable<void> load_tenant(cosmos::client& client, const gen::tenan
   }
 }
 
-inline net::awaitable<void> pause(std::chrono::milliseconds duration) {
-  net::steady_timer timer(co_await net::this_coro::executor, duration);
-  co_await timer.async_wait(net::use_awaitable);
-}
+using idabus::test::pause;
 
 /// PUT create (202 expected); the event id.
 inline net::awaitable<std::string> create_backup(engine_host& host, std::string body,

@@ -5,7 +5,7 @@
 namespace idabus::engine {
 namespace {
 
-std::string error_of(std::string_view body) {
+std::string spec_error_of(std::string_view body) {
   try {
     parse_backup_spec(body);
   } catch (const bad_request& e) {
@@ -33,18 +33,18 @@ TEST(BackupSpec, AMissingCollectionIsNotIncluded) {
 }
 
 TEST(BackupSpec, EachBadInputIsNamed) {
-  EXPECT_NE(error_of("{\"Events\": ").find("body: not valid JSON"), std::string::npos);
-  EXPECT_EQ(error_of("[1]"), "body: expected a JSON object with one member per collection");
-  EXPECT_EQ(error_of(R"({"Users": {"isincluded": true}})"),
+  EXPECT_NE(spec_error_of("{\"Events\": ").find("body: not valid JSON"), std::string::npos);
+  EXPECT_EQ(spec_error_of("[1]"), "body: expected a JSON object with one member per collection");
+  EXPECT_EQ(spec_error_of(R"({"Users": {"isincluded": true}})"),
             "body: unknown collection 'Users' (expected Resources, Events or WorkflowExecutions)");
-  EXPECT_EQ(error_of(R"({"Events": {"isincluded": "yes"}})"), "Events.isincluded: expected true or false");
-  EXPECT_EQ(error_of(R"({"Events": {"isincluded": true, "isincremental": 1}})"), "Events.isincremental: expected true or false");
-  EXPECT_EQ(error_of(R"({"Events": {"isincluded": true, "previouscompletedtime": "last tuesday"}})"),
+  EXPECT_EQ(spec_error_of(R"({"Events": {"isincluded": "yes"}})"), "Events.isincluded: expected true or false");
+  EXPECT_EQ(spec_error_of(R"({"Events": {"isincluded": true, "isincremental": 1}})"), "Events.isincremental: expected true or false");
+  EXPECT_EQ(spec_error_of(R"({"Events": {"isincluded": true, "previouscompletedtime": "last tuesday"}})"),
             "Events.previouscompletedtime: 'last tuesday' is not a date like 2023-01-05T15:54:06.479Z");
-  EXPECT_EQ(error_of(R"({"Events": {"isincluded": false}})"),
+  EXPECT_EQ(spec_error_of(R"({"Events": {"isincluded": false}})"),
             "body: no collection is included (set \"isincluded\": true on at least one)");
-  EXPECT_EQ(error_of("{}"), "body: no collection is included (set \"isincluded\": true on at least one)");
-  EXPECT_EQ(error_of(R"({"Events": 3})"), "Events: expected an object");
+  EXPECT_EQ(spec_error_of("{}"), "body: no collection is included (set \"isincluded\": true on at least one)");
+  EXPECT_EQ(spec_error_of(R"({"Events": 3})"), "Events: expected an object");
 }
 
 TEST(QueryParameter, DecodesCaseInsensitiveNames) {

@@ -22,7 +22,7 @@ const std::string minimal = R"({
   "Backup": {"AllowedRoots": ["/var/backups"]}
 })";
 
-std::string error_of(std::string_view text, std::map<std::string, std::string> env = {}) {
+std::string config_error_of(std::string_view text, std::map<std::string, std::string> env = {}) {
   try {
     parse_config(text, env_of(std::move(env)));
   } catch (const config_error& e) {
@@ -66,32 +66,32 @@ TEST(Config, KeysMatchCaseInsensitivelyAndUnknownKeysAreIgnored) {
 }
 
 TEST(Config, WrongTypesNameTheKeyPath) {
-  EXPECT_EQ(error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"]},
+  EXPECT_EQ(config_error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"]},
     "Backup": {"AllowedRoots": ["/b"], "RuBudget": "fast"}})"), "Backup.RuBudget: expected a number");
-  EXPECT_EQ(error_of(R"({"CosmosDb": {"ConnectionString": 5}, "Api": {"ApiKeys": ["k"]}, "Backup": {"AllowedRoots": ["/b"]}})"),
+  EXPECT_EQ(config_error_of(R"({"CosmosDb": {"ConnectionString": 5}, "Api": {"ApiKeys": ["k"]}, "Backup": {"AllowedRoots": ["/b"]}})"),
             "CosmosDb.ConnectionString: expected a string");
-  EXPECT_EQ(error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k", 7]}, "Backup": {"AllowedRoots": ["/b"]}})"),
+  EXPECT_EQ(config_error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k", 7]}, "Backup": {"AllowedRoots": ["/b"]}})"),
             "Api.ApiKeys[1]: expected a string");
-  EXPECT_EQ(error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"]},
+  EXPECT_EQ(config_error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"]},
     "Backup": {"AllowedRoots": ["/b"], "PageSize": 2.5}})"), "Backup.PageSize: expected a whole number");
-  EXPECT_NE(error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"]},
+  EXPECT_NE(config_error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"]},
     "Backup": {"AllowedRoots": ["/b"], "ChunksInFlight": 0}})").find("Backup.ChunksInFlight"), std::string::npos);
-  EXPECT_EQ(error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"], "Urls": "ftp://x"},
+  EXPECT_EQ(config_error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"], "Urls": "ftp://x"},
     "Backup": {"AllowedRoots": ["/b"]}})"), "Api.Urls: expected a URL like http://127.0.0.1:5000");
-  EXPECT_EQ(error_of(R"({"CosmosDb": [], "Api": {"ApiKeys": ["k"]}, "Backup": {"AllowedRoots": ["/b"]}})"),
+  EXPECT_EQ(config_error_of(R"({"CosmosDb": [], "Api": {"ApiKeys": ["k"]}, "Backup": {"AllowedRoots": ["/b"]}})"),
             "CosmosDb: expected an object");
 }
 
 TEST(Config, MissingRequiredValuesNameTheKey) {
-  EXPECT_EQ(error_of(R"({"Api": {"ApiKeys": ["k"]}, "Backup": {"AllowedRoots": ["/b"]}})"),
+  EXPECT_EQ(config_error_of(R"({"Api": {"ApiKeys": ["k"]}, "Backup": {"AllowedRoots": ["/b"]}})"),
             "CosmosDb.ConnectionString: required (or set IDABUS_COSMOS_CONNECTION_STRING)");
-  EXPECT_EQ(error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Backup": {"AllowedRoots": ["/b"]}})"),
+  EXPECT_EQ(config_error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Backup": {"AllowedRoots": ["/b"]}})"),
             "Api.ApiKeys: required, at least one key (or set IDABUS_API_KEYS)");
-  EXPECT_EQ(error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"]}})"),
+  EXPECT_EQ(config_error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"]}})"),
             "Backup.AllowedRoots: required, at least one folder");
-  EXPECT_EQ(error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"]}, "Backup": {"AllowedRoots": ["rel"]}})"),
+  EXPECT_EQ(config_error_of(R"({"CosmosDb": {"ConnectionString": "x"}, "Api": {"ApiKeys": ["k"]}, "Backup": {"AllowedRoots": ["rel"]}})"),
             "Backup.AllowedRoots[0]: expected an absolute path");
-  EXPECT_NE(error_of("{not json").find("appsettings.json: not valid JSON"), std::string::npos);
+  EXPECT_NE(config_error_of("{not json").find("appsettings.json: not valid JSON"), std::string::npos);
 }
 
 TEST(Config, SecretsComeFromTheEnvironmentAndNeverAppearInErrors) {
@@ -100,7 +100,7 @@ TEST(Config, SecretsComeFromTheEnvironmentAndNeverAppearInErrors) {
                                       {"IDABUS_API_KEYS", "one, two;three"}}));
   EXPECT_EQ(c.cosmos.connection_string, "AccountEndpoint=http://e/;AccountKey=c2VjcmV0;");
   EXPECT_EQ(c.api.api_keys, (std::vector<std::string>{"one", "two", "three"}));
-  const auto e = error_of(R"({"Backup": {"AllowedRoots": [7]}})",
+  const auto e = config_error_of(R"({"Backup": {"AllowedRoots": [7]}})",
                           {{"IDABUS_COSMOS_CONNECTION_STRING", "AccountKey=c2VjcmV0"}, {"IDABUS_API_KEYS", "topsecret"}});
   EXPECT_EQ(e, "Backup.AllowedRoots[0]: expected a string");
   EXPECT_EQ(e.find("c2VjcmV0"), std::string::npos);

@@ -16,13 +16,11 @@ namespace idabus::import_tool {
 namespace {
 
 namespace fs = std::filesystem;
-using test::run_coro;
+using idabus::test::run_coro;
+using idabus::test::write_file;
 
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
 
-io::json::document_fields fields(std::string pk, std::string id) {
+io::json::document_fields reader_fields(std::string pk, std::string id) {
   io::json::document_fields f;
   f.partition_key = std::move(pk);
   f.id = std::move(id);
@@ -53,7 +51,7 @@ stages::page_source pages_source(std::vector<std::string> bodies) {
 }
 
 struct RestoreFilesAndPages : ::testing::Test {
-  test::temp_dir dir;
+  idabus::test::temp_dir dir;
   std::vector<fs::path> files;
   void SetUp() override {
     files = {dir.path / "C.000001.json", dir.path / "C.000002.json"};
@@ -67,8 +65,8 @@ TEST_F(RestoreFilesAndPages, LoadExpectedKeepsTheNewestVersionOfEachDocument) {
   EXPECT_EQ(expected.versions(), 4u);
   EXPECT_EQ(expected.size(), 3u);
   document_digester d;
-  ASSERT_NE(expected.find(key_digest(fields("P", "a"))), nullptr);
-  EXPECT_EQ(expected.find(key_digest(fields("P", "a")))->content, d.content_digest(R"({"id":"a","pk":"P","v":2})"));
+  ASSERT_NE(expected.find(key_digest(reader_fields("P", "a"))), nullptr);
+  EXPECT_EQ(expected.find(key_digest(reader_fields("P", "a")))->content, d.content_digest(R"({"id":"a","pk":"P","v":2})"));
 }
 
 TEST_F(RestoreFilesAndPages, ThePagesOfTheCollectionAreComparedDocumentByDocument) {
@@ -134,7 +132,7 @@ TEST_F(RestoreFilesAndPages, CancellingWhileTheSourceWaitsEndsTheRead) {
 }
 
 TEST(RestoreFiles, AFileThatIsNotAJsonArrayIsAnError) {
-  test::temp_dir dir;
+  idabus::test::temp_dir dir;
   write_file(dir.path / "C.000001.json", R"({"id":"a"})");
   EXPECT_THROW(load_expected({dir.path / "C.000001.json"}, "/pk"), std::exception);
 }

@@ -8,6 +8,7 @@
 #include "io/files/restore_plan.hpp"
 #include "support/child_process.hpp"
 #include "support/run_coro.hpp"
+#include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -27,16 +28,12 @@ namespace net = boost::asio;
 namespace it = idabus::test::integration;
 using idabus::test::run_coro;
 using test::run_in_process;
+using test::array_of;
+using idabus::test::write_file;
 
-const std::string db = "comparedb";
+const std::string compare_db = "comparedb";
 
-void write_file(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
-std::string array_of(const std::vector<std::string>& docs) {
-  std::string out = "[\n";
-  for (std::size_t i = 0; i < docs.size(); ++i) out += (i ? ",\n" : "") + docs[i];
-  return out + "\n]\n";
-}
 
 std::string person(int i, int version = 1) {
   return R"({"id":"p)" + std::to_string(i) + R"(","objecttype":"Person","name":"n)" + std::to_string(i) +
@@ -57,13 +54,13 @@ class CompareAgainstEmulator : public ::testing::Test {
     run_coro(
         [&](net::io_context& ctx) -> net::awaitable<void> {
           it::session s(ctx, emu_->connection());
-          co_await s.client.create_database_if_missing(db);
-          co_await s.client.create_collection_if_missing(db, name, "/objecttype");
+          co_await s.client.create_database_if_missing(compare_db);
+          co_await s.client.create_collection_if_missing(compare_db, name, "/objecttype");
           for (const auto& d : docs) {
             io::json::document_reader reader("/objecttype");
             const auto f = reader.read(d);
             std::vector<io::cosmos::pk_component> key{io::cosmos::pk_component(std::get<std::string>(*f.partition_key))};
-            co_await s.client.upsert_document(db, name, d, std::move(key));
+            co_await s.client.upsert_document(compare_db, name, d, std::move(key));
           }
         },
         std::chrono::seconds(60));
@@ -71,7 +68,7 @@ class CompareAgainstEmulator : public ::testing::Test {
   }
 
   test::tool_result compare(const fs::path& restore, const std::string& collection, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"--compare", restore.string(), emu_->connection(), db, collection, "objecttype"};
+    std::vector<std::string> args{"--compare", restore.string(), emu_->connection(), compare_db, collection, "objecttype"};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_in_process(args);
   }
@@ -163,7 +160,7 @@ TEST(CompareInterrupted, SigintWhileReadingTheCollectionExits130) {
   idabus::test::temp_dir dir;
   write_file(dir.path / "restore.json", array_of({person(1)}));
   idabus::test::child_process tool({idabus::test::program_path("importTool"), "--compare", (dir.path / "restore.json").string(),
-                            slow.connection(), db, "c", "/objecttype"});
+                            slow.connection(), compare_db, "c", "/objecttype"});
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past loading the restore file
   ::kill(tool.pid(), SIGINT);
   const int status = tool.wait();

@@ -61,7 +61,7 @@ std::string error_of(const fs::path& folder, std::string_view collection) {
 }  // namespace
 
 TEST(ExportRawInput, AFolderGivesItsRestoreFilesOfTheCollectionInSequenceOrder) {
-  test::temp_dir dir;
+  idabus::test::temp_dir dir;
   for (const char* name : {"Resources.000010.json", "Resources.000002.json", "Events.000001.json", "notes.txt",
                            "exportRaw.db.Resources.checkpoint.json"}) {
     touch(dir.path / name);
@@ -75,7 +75,7 @@ TEST(ExportRawInput, AFolderGivesItsRestoreFilesOfTheCollectionInSequenceOrder) 
 }
 
 TEST(ExportRawInput, AFolderOfAnotherSingleCollectionIsImportedWithANote) {
-  test::temp_dir dir;
+  idabus::test::temp_dir dir;
   touch(dir.path / "Resources.000001.json");
   const auto input = resolve_export_raw_input(dir.path, "RestoredResources");
   ASSERT_EQ(input.files.size(), 1u);
@@ -86,7 +86,7 @@ TEST(ExportRawInput, AFolderOfAnotherSingleCollectionIsImportedWithANote) {
 }
 
 TEST(ExportRawInput, AFileIsImportedAloneWithItsStateNextToIt) {
-  test::temp_dir dir;
+  idabus::test::temp_dir dir;
   touch(dir.path / "anything.json");
   const auto input = resolve_export_raw_input(dir.path / "anything.json", "Resources");
   ASSERT_EQ(input.files.size(), 1u);
@@ -115,7 +115,7 @@ TEST(ExportRawInput, ACheckpointIsResumedOnlyForTheSameTargetAndFiles) {
 }
 
 TEST(ExportRawInput, AFolderWithoutAFileItsRestorePlanListsIsRefusedNamingIt) {
-  test::temp_dir dir;
+  idabus::test::temp_dir dir;
   write_folder_missing_its_first_file(dir.path);
   EXPECT_NE(error_of(dir.path, "Resources").find("Resources.000001.json, listed in"), std::string::npos);
   // Also when the collection is found from the folder's files.
@@ -123,7 +123,7 @@ TEST(ExportRawInput, AFolderWithoutAFileItsRestorePlanListsIsRefusedNamingIt) {
 }
 
 TEST(ExportRawInput, AFolderAsItsRestorePlanListsIsImportedInSequenceOrder) {
-  test::temp_dir dir;
+  idabus::test::temp_dir dir;
   write_folder_missing_its_first_file(dir.path);
   io::files::write_file_atomically(dir.path / "Resources.000001.json", std::string(40, ' '));
   const auto input = resolve_export_raw_input(dir.path, "Resources");
@@ -134,7 +134,7 @@ TEST(ExportRawInput, AFolderAsItsRestorePlanListsIsImportedInSequenceOrder) {
 TEST(ExportRawInput, ACollectionItsRestorePlanListsWithoutFilesHasNothingToImport) {
   // generate wrote Resources and an Events collection without documents (no file): importing
   // Events must not take Resources' files as "the files of the one other collection".
-  test::temp_dir dir;
+  idabus::test::temp_dir dir;
   write_folder_missing_its_first_file(dir.path);
   io::files::write_file_atomically(dir.path / "Resources.000001.json", std::string(40, ' '));
   auto plan = io::files::read_restore_plan(dir.path);

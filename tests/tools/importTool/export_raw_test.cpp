@@ -10,6 +10,7 @@
 #include "io/files/restore_plan.hpp"
 #include "support/run_coro.hpp"
 #include "support/scripted_server.hpp"
+#include "support/temp_dir.hpp"
 #include "tests/tools/importTool/run_tool.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -37,8 +38,10 @@ using idabus::test::run_coro;
 using test::run_in_process;
 using test::slurp;
 using test::tool_result;
+using test::array_of;
+using idabus::test::write_file;
 
-const std::string db = "restoredb";
+const std::string restore_db = "restoredb";
 const std::vector<std::string> types{"Person", "Group", "Set", "ManagementPolicyRule", "Person", "Person"};
 
 // A Resource-like document; `version` changes with each restore file it appears in.
@@ -49,13 +52,7 @@ std::string resource(int i, int version = 1) {
          R"("}})";
 }
 
-std::string array_of(const std::vector<std::string>& docs) {
-  std::string out = "[\n";
-  for (std::size_t i = 0; i < docs.size(); ++i) out += (i ? ",\n" : "") + docs[i];
-  return out + "\n]\n";
-}
 
-void write_file(const fs::path& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
 /// Restore files <collection>.000001.json.. in `folder`, `per_file` documents each.
 void write_resources(const fs::path& folder, int files, int per_file, const std::string& collection = "Resources") {
@@ -69,7 +66,7 @@ void write_resources(const fs::path& folder, int files, int per_file, const std:
 
 std::vector<std::string> export_args(const fs::path& restore, const std::string& connection, const std::string& collection,
                                      const std::string& key, std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"-exportRaw", restore.string(), connection, db, collection, key};
+  std::vector<std::string> args{"-exportRaw", restore.string(), connection, restore_db, collection, key};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
@@ -81,7 +78,7 @@ std::map<std::string, std::string> documents_in(const it::emulator& emu, const s
       [&](net::io_context& ctx) -> net::awaitable<std::map<std::string, std::string>> {
         it::session s(ctx, emu.connection());
         io::cosmos::query_spec every;  // named: GCC 12 corrupts a braced temporary in a co_await operand
-        auto all = co_await it::collect_all(s.client, db, collection, key_path, std::move(every));
+        auto all = co_await it::collect_all(s.client, restore_db, collection, key_path, std::move(every));
         co_return all.raw_by_id;
       },
       std::chrono::seconds(60));
@@ -90,15 +87,15 @@ std::map<std::string, std::string> documents_in(const it::emulator& emu, const s
 std::optional<int> offer_of(const it::emulator& emu, const std::string& collection) {
   return run_coro([&](net::io_context& ctx) -> net::awaitable<std::optional<int>> {
     it::session s(ctx, emu.connection());
-    co_return co_await s.client.read_throughput(db, collection);
+    co_return co_await s.client.read_throughput(restore_db, collection);
   });
 }
 
 void create_collection(const it::emulator& emu, const std::string& collection, int throughput) {
   run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
     it::session s(ctx, emu.connection());
-    co_await s.client.create_database_if_missing(db);
-    co_await s.client.create_collection_if_missing(db, collection, "/objecttype", throughput);
+    co_await s.client.create_database_if_missing(restore_db);
+    co_await s.client.create_collection_if_missing(restore_db, collection, "/objecttype", throughput);
   });
 }
 
@@ -106,7 +103,7 @@ bool collection_exists(const it::emulator& emu, const std::string& collection) {
   try {
     run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
       it::session s(ctx, emu.connection());
-      co_await s.client.read_partition_key_ranges(db, collection);
+      co_await s.client.read_partition_key_ranges(restore_db, collection);
     });
     return true;
   } catch (const io::cosmos::cosmos_error& e) {
@@ -200,7 +197,7 @@ TEST_P(ExportRawModes, ARoundTripComparesEqual) {
   } else {
     EXPECT_LT(requests(r.out), sent / 10) << r.out;
   }
-  auto compared = run_in_process({"--compare", dir.path.string(), emu.connection(), db, "Resources", "objecttype"});
+  auto compared = run_in_process({"--compare", dir.path.string(), emu.connection(), restore_db, "Resources", "objecttype"});
   EXPECT_EQ(compared.code, exit_success) << compared.out << compared.err;
   EXPECT_NE(compared.out.find("result: equal"), std::string::npos) << compared.out;
 }
@@ -216,7 +213,7 @@ TEST_P(ExportRawModes, ADocumentTheServiceRefusesGoesToTheRejectFileWithItsReaso
   extra.push_back("--create-collection");
   auto r = run_in_process(export_args(dir.path, emu.connection(), "Resources", "objecttype", extra));
   EXPECT_EQ(r.code, exit_partial) << r.err;
-  const auto rejects = io::files::import_rejects_path(dir.path, db, "Resources");
+  const auto rejects = io::files::import_rejects_path(dir.path, restore_db, "Resources");
   EXPECT_NE(r.err.find("1 document(s) rejected, listed with the reason in " + rejects.string()), std::string::npos)
       << r.err;
   const std::string listed = slurp(rejects);
@@ -409,7 +406,7 @@ TEST_F(ExportRawBadInput, ARestoreFileThatIsNotAJsonArrayNamesTheFileAndWritesNo
   EXPECT_NE(r.err.find("NotArray.000002.json"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("not a JSON array"), std::string::npos) << r.err;
   EXPECT_FALSE(collection_exists(*emu_, "NotArray"));
-  EXPECT_FALSE(fs::exists(io::files::import_checkpoint_path(dir.path, db, "NotArray")));
+  EXPECT_FALSE(fs::exists(io::files::import_checkpoint_path(dir.path, restore_db, "NotArray")));
 }
 
 TEST_F(ExportRawBadInput, ADocumentWithoutThePartitionKeyIsRejectedWithItsReasonAndExitsThree) {
@@ -417,7 +414,7 @@ TEST_F(ExportRawBadInput, ADocumentWithoutThePartitionKeyIsRejectedWithItsReason
   write_file(dir.path / "Rejects.000001.json", array_of(docs));
   auto r = run_in_process(export_args(dir.path, emu_->connection(), "Rejects", "objecttype", {"--create-collection"}));
   EXPECT_EQ(r.code, exit_partial) << r.err;
-  const auto rejects = io::files::import_rejects_path(dir.path, db, "Rejects");
+  const auto rejects = io::files::import_rejects_path(dir.path, restore_db, "Rejects");
   EXPECT_NE(r.err.find("1 document(s) rejected, listed with the reason in " + rejects.string()), std::string::npos)
       << r.err;
   EXPECT_EQ(slurp(rejects),
@@ -456,7 +453,7 @@ TEST_F(ExportRawBadInput, AMissingCollectionIsNamedAndNotCreatedWithoutCreateCol
   EXPECT_EQ(r.err, "importTool: collection restoredb/Missing does not exist (nor perhaps its database); create it or "
                    "pass --create-collection\n");
   EXPECT_FALSE(collection_exists(*emu_, "Missing"));
-  EXPECT_FALSE(fs::exists(io::files::import_checkpoint_path(dir.path, db, "Missing")));
+  EXPECT_FALSE(fs::exists(io::files::import_checkpoint_path(dir.path, restore_db, "Missing")));
 }
 
 TEST_F(ExportRawBadInput, ACollectionItsRestorePlanListsWithoutDocumentsImportsNothing) {
@@ -529,7 +526,7 @@ TEST_F(ExportRawBadInput, ADryRunReportsTheEstimateAndTheBoundAndWritesNothing) 
   EXPECT_NE(r.out.find("(set by range "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("estimated time "), std::string::npos) << r.out;
   EXPECT_TRUE(documents_in(*emu_, "Dry").empty());
-  EXPECT_FALSE(fs::exists(io::files::import_checkpoint_path(dir.path, db, "Dry")));
+  EXPECT_FALSE(fs::exists(io::files::import_checkpoint_path(dir.path, restore_db, "Dry")));
 }
 
 }  // namespace idabus::import_tool

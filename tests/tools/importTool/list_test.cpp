@@ -32,9 +32,9 @@ idabus::test::collection_spec two_documents_and_a_delete() {
 }
 
 // f1 (01:10), i1 (02:05), f2 (03:10), i2 (04:05), and an incomplete set.
-struct folder {
+struct chain_folder {
   idabus::test::temp_dir dir;
-  folder() {
+  chain_folder() {
     idabus::test::backup_chain chain(dir.path);
     chain.full("f1", {two_documents()});
     chain.incremental("i1", {two_documents_and_a_delete()});
@@ -65,7 +65,7 @@ std::vector<std::string> marked(const std::string& out) {
 }
 
 TEST(List, PrintsEverySetWithIdTimeTypeCountsAndStatus) {
-  folder f;
+  chain_folder f;
   const auto r = run_in_process({"--list", f.dir.path.string()});
   ASSERT_EQ(r.code, exit_success) << r.err;
   const auto lines = lines_of(r.out);
@@ -79,7 +79,7 @@ TEST(List, PrintsEverySetWithIdTimeTypeCountsAndStatus) {
 }
 
 TEST(List, UntilMarksExactlyTheSetsARestoreAtTNeeds) {
-  folder f;
+  chain_folder f;
   auto r = run_in_process({"--list", f.dir.path.string(), "--until", "2026-11-30T02:30:00"});
   ASSERT_EQ(r.code, exit_success) << r.err;
   EXPECT_EQ(marked(r.out), (std::vector<std::string>{"f1", "i1"}));
@@ -92,7 +92,7 @@ TEST(List, UntilMarksExactlyTheSetsARestoreAtTNeeds) {
 }
 
 TEST(List, UntilBeforeEveryFullBackupNamesTheCollectionAndFails) {
-  folder f;
+  chain_folder f;
   const auto r = run_in_process({"--list", f.dir.path.string(), "--until", "2026-11-30T01:00:00"});
   EXPECT_EQ(r.code, exit_failed);
   EXPECT_NE(r.err.find("no full backup of Resources"), std::string::npos) << r.err;

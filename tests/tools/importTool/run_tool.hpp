@@ -39,6 +39,13 @@ inline tool_result run_in_process(const std::vector<std::string>& args) {
   return r;
 }
 
+/// A restore file's text: the documents as one JSON array, one per line.
+inline std::string array_of(const std::vector<std::string>& docs) {
+  std::string out = "[\n";
+  for (std::size_t i = 0; i < docs.size(); ++i) out += (i ? ",\n" : "") + docs[i];
+  return out + "\n]\n";
+}
+
 inline std::string slurp(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;

@@ -15,10 +15,10 @@ namespace fs = std::filesystem;
 using io::files::chunk_phase;
 using test::run_in_process;
 
-struct folder {
+struct verified_folder {
   idabus::test::temp_dir dir;
   fs::path set_dir;
-  folder() {
+  verified_folder() {
     set_dir = idabus::test::backup_chain(dir.path).full(
         "b1", {idabus::test::resources({{chunk_phase::basis, {idabus::test::resource("a", 1)}},
                                         {chunk_phase::basis, {idabus::test::resource("b", 2)}},
@@ -27,7 +27,7 @@ struct folder {
 };
 
 TEST(Verify, AnIntactFolderIsOk) {
-  folder f;
+  verified_folder f;
   const auto r = run_in_process({"--verify", f.dir.path.string()});
   EXPECT_EQ(r.code, exit_success) << r.err;
   EXPECT_NE(r.out.find(f.set_dir.filename().string() + ": ok (3 files, "), std::string::npos) << r.out;
@@ -35,7 +35,7 @@ TEST(Verify, AnIntactFolderIsOk) {
 }
 
 TEST(Verify, AFlippedByteNamesExactlyThatChunkAndFails) {
-  folder f;
+  verified_folder f;
   idabus::test::flip_byte(f.set_dir / "Resources/000002.jsonl.zst");
   const auto r = run_in_process({"--verify", f.dir.path.string()});
   EXPECT_EQ(r.code, exit_failed);
@@ -47,7 +47,7 @@ TEST(Verify, AFlippedByteNamesExactlyThatChunkAndFails) {
 }
 
 TEST(Verify, EveryBadChunkIsNamed) {
-  folder f;
+  verified_folder f;
   idabus::test::flip_byte(f.set_dir / "Resources/000001.jsonl.zst");
   fs::remove(f.set_dir / "Resources/000003.jsonl.zst");
   const auto r = run_in_process({"--verify", f.dir.path.string()});
@@ -57,7 +57,7 @@ TEST(Verify, EveryBadChunkIsNamed) {
 }
 
 TEST(Verify, AnIncompleteSetIsReportedButIsNoFailure) {
-  folder f;
+  verified_folder f;
   idabus::test::set_spec s;
   s.id = "unfinished";
   s.basis_started = "2026-11-30T05:00:00Z";
@@ -69,7 +69,7 @@ TEST(Verify, AnIncompleteSetIsReportedButIsNoFailure) {
 }
 
 TEST(Verify, AnUnreadableManifestFails) {
-  folder f;
+  verified_folder f;
   io::files::write_file_atomically(f.set_dir / "manifest.json", "{");
   EXPECT_EQ(run_in_process({"--verify", f.dir.path.string()}).code, exit_failed);
 }
@@ -82,7 +82,7 @@ TEST(Verify, AFolderWithoutSetsFails) {
 }
 
 TEST(Verify, TheProgramExitsOneNamingTheBadChunk) {
-  folder f;
+  verified_folder f;
   idabus::test::flip_byte(f.set_dir / "Resources/000002.jsonl.zst");
   const auto scratch = f.dir.path / "scratch";
   fs::create_directories(scratch);
