@@ -31,7 +31,6 @@
 #include "io/cosmos/client.hpp"
 #include "io/cosmos/connection_string.hpp"
 #include "io/files/chunk.hpp"
-#include "io/files/large_buffers.hpp"
 #include "io/http/client.hpp"
 #include "pipeline/cpu_pool.hpp"
 #include "pipeline/keyed_ru_budget.hpp"
@@ -407,7 +406,6 @@ int run(const bench_options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  idabus::io::files::return_large_buffers_to_os();  // see large_buffers.hpp
   try {
     return run(parse(argc, argv));
   } catch (const std::exception& e) {

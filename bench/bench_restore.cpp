@@ -15,7 +15,6 @@
 #include "bench/bench_options.hpp"
 #include "io/cosmos/client.hpp"
 #include "io/cosmos/epk.hpp"
-#include "io/files/large_buffers.hpp"
 #include "io/files/restore_file.hpp"
 #include "pipeline/cpu_pool.hpp"
 #include "pipeline/throughput_bound.hpp"
@@ -228,7 +227,6 @@ bool report(const collection_run& run, stages::write_mode mode) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  idabus::io::files::return_large_buffers_to_os();  // see large_buffers.hpp
   bench_options o;
   o.emulator = idabus::bench::emulator_next_to_this_program();
   using idabus::bench::positive_count;

@@ -1,7 +1,6 @@
 // idabus-engine: the engine host with the Backup API (DESIGN §4-§7), backing up through the
 // streaming pipeline (pipeline_pass). Wiring only; see engine.hpp.
 
-#include "io/files/large_buffers.hpp"
 #include "tools/idabus-engine/engine.hpp"
 
 #include <iostream>
@@ -9,7 +8,6 @@
 #include <vector>
 
 int main(int argc, char** argv) {
-  idabus::io::files::return_large_buffers_to_os();  // see large_buffers.hpp
   std::vector<std::string_view> args(argv + 1, argv + argc);
   const auto program_dir = std::filesystem::absolute(std::filesystem::path(argv[0])).parent_path();
   return idabus::engine::engine_main(args, program_dir, std::cout, std::cerr);
