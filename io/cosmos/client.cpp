@@ -112,6 +112,27 @@ struct client::call {
   std::uint64_t* transient_retries = nullptr;    ///< optional: counts the other re-sends (backoff)
 };
 
+namespace {
+
+// The request of one document upsert (upsert_document, and each of upsert_each's), charged to `key`.
+client::call upsert_call(const std::string& database, const std::string& collection, gate_key key, std::string body,
+                         const std::vector<pk_component>& partition_key) {
+  client::call c;
+  c.operation = "upsert document";
+  c.method = "POST";
+  c.path = coll_path(database, collection) + "/docs";
+  c.key = std::move(key);
+  c.headers.emplace_back("x-ms-documentdb-is-upsert", "True");
+  c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(partition_key));
+  c.cost_kind = operation_kind::point_write;
+  c.cost_bytes = body.size();
+  c.body = std::move(body);
+  c.idempotent = true;  // an upsert of the same body is idempotent
+  return c;
+}
+
+}  // namespace
+
 http::client_options http_options_for(const connection_string& cs, http::client_options base) {
   if (cs.disable_server_certificate_validation) base.verify_peer = false;
   return base;
@@ -381,18 +402,7 @@ net::awaitable<std::optional<document_response>> client::read_document(std::stri
 
 net::awaitable<document_response> client::upsert_document(std::string database, std::string collection, std::string body,
                                                           std::vector<pk_component> key) {
-  call c;
-  c.operation = "upsert document";
-  c.method = "POST";
-  c.path = coll_path(database, collection) + "/docs";
-  c.key = gate_key_of(database, collection);
-  c.headers.emplace_back("x-ms-documentdb-is-upsert", "True");
-  c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(key));
-  c.cost_kind = operation_kind::point_write;
-  c.cost_bytes = body.size();
-  c.body = std::move(body);
-  c.idempotent = true;  // an upsert of the same body is idempotent
-  auto response = co_await execute(std::move(c));
+  auto response = co_await execute(upsert_call(database, collection, gate_key_of(database, collection), std::move(body), key));
   co_return to_document_response(std::move(response));
 }
 
@@ -666,17 +676,8 @@ net::awaitable<bulk_outcome> client::upsert_each(std::string database, std::stri
 
 net::awaitable<void> client::upsert_one(std::string database, std::string collection, std::string range_id,
                                         bulk_operation operation, std::size_t index, bulk_outcome& outcome) {
-  call c;
-  c.operation = "upsert document";
-  c.method = "POST";
-  c.path = coll_path(database, collection) + "/docs";
-  c.key = gate_key_of(database, collection, std::move(range_id));
-  c.headers.emplace_back("x-ms-documentdb-is-upsert", "True");
-  c.headers.emplace_back("x-ms-documentdb-partitionkey", partition_key_header(operation.partition_key));
-  c.cost_kind = operation_kind::point_write;
-  c.cost_bytes = operation.body.size();
-  c.body = std::move(operation.body);
-  c.idempotent = true;  // an upsert of the same body is idempotent
+  auto c = upsert_call(database, collection, gate_key_of(database, collection, std::move(range_id)),
+                       std::move(operation.body), operation.partition_key);
   // The document's own refusal (malformed, a unique key taken, too large): its result, not the job's.
   c.accepted = {400, 409, 413};
   std::uint64_t throttled = 0;
