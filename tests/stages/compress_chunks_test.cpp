@@ -1,6 +1,7 @@
 #include "stages/compress_chunks.hpp"
 
 #include "pipeline/run_stages.hpp"
+#include "support/drain.hpp"
 #include "support/run_coro.hpp"
 #include "tests/stages/stage_fixtures.hpp"
 
@@ -29,10 +30,6 @@ std::string plain_decompress(const std::string& frame) {
   return out;
 }
 
-net::awaitable<void> run_drain(pipeline::reorder_buffer<compressed_chunk>& in, std::vector<compressed_chunk>& into) {
-  while (auto c = co_await in.next()) into.push_back(std::move(*c));
-}
-
 struct compress_run {
   std::vector<compressed_chunk> chunks;
   std::uint64_t items = 0;
@@ -51,7 +48,7 @@ compress_run compress(std::vector<raw_batch> batches, std::size_t workers, bool 
     for (std::size_t i = 0; i < workers; ++i) {
       stages.push_back({"compress", run_compress_chunks(in, out, pool, 3, counters)});
     }
-    stages.push_back({"drain", run_drain(out, run.chunks)});
+    stages.push_back({"drain", idabus::test::drain_into(out, run.chunks)});
     co_await pipeline::run_stages(std::move(stages));
   });
   run.items = counters.snapshot().items;

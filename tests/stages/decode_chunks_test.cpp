@@ -3,6 +3,7 @@
 #include "io/files/atomic_file.hpp"
 #include "pipeline/run_stages.hpp"
 #include "support/backup_set_builder.hpp"
+#include "support/drain.hpp"
 #include "support/run_coro.hpp"
 #include "support/temp_dir.hpp"
 #include "tests/stages/stage_fixtures.hpp"
@@ -29,10 +30,6 @@ chunk_job write_chunk(const fs::path& dir, std::uint32_t n) {
   return job;
 }
 
-net::awaitable<void> run_drain(pipeline::reorder_buffer<decoded_chunk>& in, std::vector<decoded_chunk>& into) {
-  while (auto c = co_await in.next()) into.push_back(std::move(*c));
-}
-
 std::vector<decoded_chunk> decode(std::vector<chunk_job> jobs, decode_mode mode, std::size_t workers = 2,
                                   bool fail = false) {
   pipeline::cpu_pool cpu(pipeline::cpu_pool_options{2, "cpu"});
@@ -48,7 +45,7 @@ std::vector<decoded_chunk> decode(std::vector<chunk_job> jobs, decode_mode mode,
     for (std::size_t i = 0; i < workers; ++i) {
       stages.push_back({"decode", run_decode_chunks(in, decoded, cpu, file_thread, {"/objecttype", mode}, counters)});
     }
-    stages.push_back({"drain", run_drain(decoded, out)});
+    stages.push_back({"drain", idabus::test::drain_into(decoded, out)});
     co_await pipeline::run_stages(std::move(stages));
   });
   return out;

@@ -89,15 +89,13 @@ struct recording_server {
 
 /// Answers every operation, but range "1" only after a minute.
 scripted_server::handler import_range_1_stalls() {
-  return [](const recorded_request& req) {
+  return idabus::test::stalling_range("1", [](const recorded_request& req) {
     std::string body = "[";
     for (std::size_t i = 0; i < operations_in(req.body).size(); ++i) {
       body += std::string(i ? "," : "") + R"({"statusCode":200,"requestCharge":5})";
     }
-    auto out = reply::ok(body + "]");
-    if (req.header("x-ms-documentdb-partitionkeyrangeid") == "1") out = out.after(std::chrono::seconds(60));
-    return out;
-  };
+    return reply::ok(body + "]");
+  });
 }
 
 // A scripted Cosmos of two_ranges_body's two ranges (`writes` answers every other request) and

@@ -128,14 +128,7 @@ scripted_server::handler all_created() {
 }
 
 /// Writes everything at once, but answers range "1" only after a minute.
-scripted_server::handler range_1_stalls() {
-  return [](const recorded_request& req) {
-    std::vector<std::string> per_op(operations_in(req.body).size(), created);
-    auto out = reply::ok(answer(per_op));
-    if (req.header("x-ms-documentdb-partitionkeyrangeid") == "1") out = out.after(std::chrono::seconds(60));
-    return out;
-  };
-}
+scripted_server::handler range_1_stalls() { return idabus::test::stalling_range("1", all_created()); }
 
 /// Runs `writing` against range_1_stalls() until range "0" has written `cold` documents, expects
 /// range "1" to have written none meanwhile, then stops it.

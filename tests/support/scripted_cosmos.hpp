@@ -12,6 +12,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -39,6 +40,16 @@ inline scripted_server::handler answering_ranges(std::string ranges_body, script
   return [ranges_body = std::move(ranges_body), rest = std::move(rest)](const recorded_request& req) {
     if (req.target.ends_with("/pkranges")) return reply::ok(ranges_body);
     return rest(req);
+  };
+}
+
+/// Answers as `answer` does, but requests to partition key range `range` only after a minute,
+/// longer than any test waits: a range that stalls while the others are served.
+inline scripted_server::handler stalling_range(std::string range, scripted_server::handler answer) {
+  return [range = std::move(range), answer = std::move(answer)](const recorded_request& req) {
+    auto out = answer(req);
+    if (req.header("x-ms-documentdb-partitionkeyrangeid") == range) out = out.after(std::chrono::minutes(1));
+    return out;
   };
 }
 
