@@ -103,6 +103,8 @@ net::awaitable<backup_result> run_backup_pipelines(std::vector<collection_source
   // One budget for every collection of the pass: memory follows the options, not how many of
   // the collections are large.
   pipeline::byte_budget chunk_memory(options.chunks_in_flight * options.chunk_bytes);
+  // The raw chunks' buffers, reused: never more of them exist than chunks hold the budget.
+  pipeline::buffer_pool chunk_buffers(options.chunks_in_flight);
   std::vector<std::unique_ptr<collection_pipeline>> pipelines;
   std::vector<pipeline::named_stage> stages;
   for (auto& source : sources) {
@@ -111,11 +113,11 @@ net::awaitable<backup_result> run_backup_pipelines(std::vector<collection_source
     stages.push_back({name + "/read", run_read_pages(std::move(source.pages), p.pages, stats.add(name + "/read"),
                                                      p.query_stats)});
     stages.push_back({name + "/batch", run_batch_documents(p.pages, p.batches, options.chunk_bytes, chunk_memory,
-                                                           stats.add(name + "/batch"))});
+                                                           chunk_buffers, stats.add(name + "/batch"))});
     auto& compress_counters = stats.add(name + "/compress");
     for (std::size_t i = 0; i < options.compressors; ++i) {
-      stages.push_back({name + "/compress", run_compress_chunks(p.batches, p.chunks, cpu, options.compression_level,
-                                                                compress_counters)});
+      stages.push_back({name + "/compress", run_compress_chunks(p.batches, p.chunks, cpu, chunk_buffers,
+                                                                options.compression_level, compress_counters)});
     }
     write_chunks_options write_options;
     write_options.set_dir = set_dir;

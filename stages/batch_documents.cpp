@@ -22,8 +22,7 @@ std::size_t batch_capacity(std::size_t chunk_bytes, const io::json::page_documen
   return std::max(chunk_bytes, doc.raw.size() + 1);
 }
 
-void append_document(raw_batch& batch, const io::json::page_document& doc, std::size_t chunk_bytes) {
-  if (batch.documents == 0) batch.lines.reserve(batch_capacity(chunk_bytes, doc));
+void append_document(raw_batch& batch, const io::json::page_document& doc) {
   const auto start = batch.lines.size();
   batch.lines.append(doc.raw);
   if (has_line_break(doc.raw)) {
@@ -60,7 +59,8 @@ raw_batch take_batch(raw_batch& batch, std::uint64_t& next_seq) {
 
 net::awaitable<void> run_batch_documents(pipeline::channel<io::cosmos::query_page>& in,
                                          pipeline::channel<raw_batch>& out, std::size_t chunk_bytes,
-                                         pipeline::byte_budget& memory, pipeline::stage_counters& counters) {
+                                         pipeline::byte_budget& memory, pipeline::buffer_pool& buffers,
+                                         pipeline::stage_counters& counters) {
   if (chunk_bytes == 0) throw std::invalid_argument("run_batch_documents: chunk_bytes must be at least 1");
   raw_batch batch;
   std::uint64_t next_seq = 0;
@@ -71,8 +71,12 @@ net::awaitable<void> run_batch_documents(pipeline::channel<io::cosmos::query_pag
         const auto bytes = full.lines.size();
         co_await pipeline::counted_send(out, std::move(full), counters, bytes);
       }
-      if (batch.documents == 0) batch.memory = co_await lease_for(memory, batch_capacity(chunk_bytes, doc), counters);
-      append_document(batch, doc, chunk_bytes);
+      if (batch.documents == 0) {
+        const auto capacity = batch_capacity(chunk_bytes, doc);
+        batch.memory = co_await lease_for(memory, capacity, counters);
+        batch.lines = buffers.take(capacity);
+      }
+      append_document(batch, doc);
     }
   }
   if (batch.documents > 0) {

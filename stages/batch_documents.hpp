@@ -15,6 +15,8 @@
 //   writer has the chunk on disk. It holds no lease while it waits for one (the lease of the batch
 //   it sent belongs to the stages downstream), so a full budget cannot stall it forever: the
 //   chunks in flight drain without its help. Time waiting there counts as blocked on send.
+//   The batch's text is written into a buffer taken from `buffers` (the compressor gives it
+//   back), so the chunks of a pass reuse memory that is already paged in.
 // - Ends: after `in` ends, sends the last partial batch (none for an empty stream), then
 //   out.finish().
 // - Executor: the caller's. Copying document bytes is cheap next to compression; it stays here.
@@ -23,6 +25,7 @@
 // - Throws std::invalid_argument for chunk_bytes == 0.
 
 #include "io/cosmos/client.hpp"
+#include "pipeline/buffer_pool.hpp"
 #include "pipeline/byte_budget.hpp"
 #include "pipeline/channel.hpp"
 #include "pipeline/stage_stats.hpp"
@@ -49,6 +52,7 @@ struct raw_batch {
 
 net::awaitable<void> run_batch_documents(pipeline::channel<io::cosmos::query_page>& in,
                                          pipeline::channel<raw_batch>& out, std::size_t chunk_bytes,
-                                         pipeline::byte_budget& memory, pipeline::stage_counters& counters);
+                                         pipeline::byte_budget& memory, pipeline::buffer_pool& buffers,
+                                         pipeline::stage_counters& counters);
 
 }  // namespace idabus::stages

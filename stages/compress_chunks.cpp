@@ -6,7 +6,8 @@ namespace idabus::stages {
 
 net::awaitable<void> run_compress_chunks(pipeline::channel<raw_batch>& in,
                                          pipeline::reorder_buffer<compressed_chunk>& out, pipeline::cpu_pool& pool,
-                                         int level, pipeline::stage_counters& counters) {
+                                         pipeline::buffer_pool& buffers, int level,
+                                         pipeline::stage_counters& counters) {
   io::files::chunk_encoder encoder(level);
   while (auto batch = co_await pipeline::counted_receive(in, counters)) {
     auto compress = [&encoder, &batch] { return encoder.encode(batch->lines); };
@@ -19,7 +20,8 @@ net::awaitable<void> run_compress_chunks(pipeline::channel<raw_batch>& in,
     item.value.max_ts = batch->max_ts;
     item.value.file = std::move(file);
     item.value.memory = std::move(batch->memory);
-    batch.reset();  // the raw bytes are not needed while waiting for the writer
+    buffers.give(std::move(batch->lines));  // the raw bytes are not needed while waiting for the writer
+    batch.reset();
     const auto bytes = item.value.file.bytes.size();
     const auto start = std::chrono::steady_clock::now();
     co_await out.put(std::move(item));

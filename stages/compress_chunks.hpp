@@ -5,7 +5,8 @@
 // - Produces: for each batch, one compressed_chunk (one zstd frame, content checksum on, and the
 //   SHA-256 of the frame bytes) put into `out` under the batch's seq; several workers finish out
 //   of order and the reorder buffer puts the chunks back in order for the file thread. The
-//   batch's memory lease moves into the chunk (the writer gives it back).
+//   batch's memory lease moves into the chunk (the writer gives it back); the batch's text buffer
+//   goes back to `buffers` as soon as it is compressed.
 //   counters: items = chunks, bytes = compressed bytes.
 // - The CPU work (compress + hash) is one hop to `pool`; the worker owns one chunk_encoder (one
 //   ZSTD_CCtx) for its whole life, reused for every chunk (`level` = Backup.CompressionLevel).
@@ -16,6 +17,7 @@
 // - Throws std::invalid_argument for a bad level (before reading anything) and what zstd throws.
 
 #include "io/files/chunk.hpp"
+#include "pipeline/buffer_pool.hpp"
 #include "pipeline/byte_budget.hpp"
 #include "pipeline/channel.hpp"
 #include "pipeline/cpu_pool.hpp"
@@ -43,6 +45,7 @@ struct compressed_chunk {
 
 net::awaitable<void> run_compress_chunks(pipeline::channel<raw_batch>& in,
                                          pipeline::reorder_buffer<compressed_chunk>& out, pipeline::cpu_pool& pool,
-                                         int level, pipeline::stage_counters& counters);
+                                         pipeline::buffer_pool& buffers, int level,
+                                         pipeline::stage_counters& counters);
 
 }  // namespace idabus::stages

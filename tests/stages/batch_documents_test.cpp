@@ -21,6 +21,7 @@ std::vector<raw_batch> batch_pages(std::vector<std::vector<std::string>> pages, 
   pipeline::stage_stats stats;
   auto& c = counters ? *counters : stats.add("batch");
   pipeline::byte_budget memory(std::size_t{1} << 30);
+  pipeline::buffer_pool buffers(4);
   std::vector<raw_batch> got;
   run_coro([&](net::io_context&) -> net::awaitable<void> {
     pipeline::channel<io::cosmos::query_page> in(2);
@@ -29,7 +30,7 @@ std::vector<raw_batch> batch_pages(std::vector<std::vector<std::string>> pages, 
     for (const auto& docs : pages) page_items.push_back(make_page(docs));
     std::vector<pipeline::named_stage> stages;
     stages.push_back({"pages", test::stages::run_send_all(in, std::move(page_items))});
-    stages.push_back({"batch", run_batch_documents(in, out, chunk_bytes, memory, c)});
+    stages.push_back({"batch", run_batch_documents(in, out, chunk_bytes, memory, buffers, c)});
     stages.push_back({"collect", test::stages::run_collect(out, got)});
     co_await pipeline::run_stages(std::move(stages));
   });
@@ -122,13 +123,14 @@ TEST(BatchDocuments, EachBatchHoldsItsCapacityOfTheBudgetAndTheNextWaitsForRoom)
   for (int i = 0; i < 10; ++i) page_items.push_back(make_page({make_document("d" + std::to_string(i), 1, 100)}));
   pipeline::stage_stats stats;
   pipeline::byte_budget memory(350);
+  pipeline::buffer_pool buffers(4);
   std::vector<std::size_t> leased, waiting;
   run_coro([&](net::io_context&) -> net::awaitable<void> {
     pipeline::channel<io::cosmos::query_page> in(16);
     pipeline::channel<raw_batch> out(4);
     std::vector<pipeline::named_stage> stages;
     stages.push_back({"pages", test::stages::run_send_all(in, std::move(page_items))});
-    stages.push_back({"batch", run_batch_documents(in, out, 350, memory, stats.add("batch"))});
+    stages.push_back({"batch", run_batch_documents(in, out, 350, memory, buffers, stats.add("batch"))});
     stages.push_back({"collect", run_collect_releasing(out, memory, leased, waiting)});
     co_await pipeline::run_stages(std::move(stages));
   });
@@ -142,6 +144,7 @@ TEST(BatchDocuments, EachBatchHoldsItsCapacityOfTheBudgetAndTheNextWaitsForRoom)
 TEST(BatchDocuments, ADocumentLargerThanAChunkLeasesItsOwnSize) {
   pipeline::stage_stats stats;
   pipeline::byte_budget memory(1 << 20);
+  pipeline::buffer_pool buffers(4);
   std::vector<std::size_t> leased, waiting;
   const auto big = make_document("big", 1, 1000);
   run_coro([&](net::io_context&) -> net::awaitable<void> {
@@ -151,11 +154,38 @@ TEST(BatchDocuments, ADocumentLargerThanAChunkLeasesItsOwnSize) {
     page_items.push_back(make_page({big}));
     std::vector<pipeline::named_stage> stages;
     stages.push_back({"pages", test::stages::run_send_all(in, std::move(page_items))});
-    stages.push_back({"batch", run_batch_documents(in, out, 150, memory, stats.add("batch"))});
+    stages.push_back({"batch", run_batch_documents(in, out, 150, memory, buffers, stats.add("batch"))});
     stages.push_back({"collect", run_collect_releasing(out, memory, leased, waiting)});
     co_await pipeline::run_stages(std::move(stages));
   });
   EXPECT_EQ(leased, (std::vector<std::size_t>{big.size() + 1}));
+}
+
+TEST(BatchDocuments, WritesEachBatchIntoABufferTakenFromThePool) {
+  pipeline::stage_stats stats;
+  pipeline::byte_budget memory(1 << 20);
+  pipeline::buffer_pool buffers(4);
+  auto reused = buffers.take(1000);
+  const char* storage = reused.data();
+  buffers.give(std::move(reused));
+  std::vector<raw_batch> got;
+  run_coro([&](net::io_context&) -> net::awaitable<void> {
+    pipeline::channel<io::cosmos::query_page> in(2);
+    pipeline::channel<raw_batch> out(4);
+    std::vector<io::cosmos::query_page> page_items;
+    page_items.push_back(make_page({make_document("a", 1, 100), make_document("b", 2, 100)}));
+    std::vector<pipeline::named_stage> stages;
+    stages.push_back({"pages", test::stages::run_send_all(in, std::move(page_items))});
+    stages.push_back({"batch", run_batch_documents(in, out, 150, memory, buffers, stats.add("batch"))});
+    stages.push_back({"collect", test::stages::run_collect(out, got)});
+    co_await pipeline::run_stages(std::move(stages));
+  });
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].lines.data(), storage) << "the first batch reuses the buffer the pool had";
+  EXPECT_NE(got[1].lines.data(), storage) << "a batch still held is never handed out again";
+  EXPECT_EQ(got[0].lines, make_document("a", 1, 100) + "\n");
+  EXPECT_EQ(got[1].lines, make_document("b", 2, 100) + "\n");
+  for (auto& b : got) b.memory.release();
 }
 
 TEST(BatchDocuments, ZeroChunkBytesIsRejected) {
@@ -165,6 +195,7 @@ TEST(BatchDocuments, ZeroChunkBytesIsRejected) {
 TEST(BatchDocuments, UpstreamErrorSendsNoPartialBatch) {
   pipeline::stage_stats stats;
   pipeline::byte_budget memory(1 << 20);
+  pipeline::buffer_pool buffers(4);
   std::vector<raw_batch> got;
   bool finished = true;
   const auto failure = test::stages::failure_of([&] {
@@ -175,7 +206,7 @@ TEST(BatchDocuments, UpstreamErrorSendsNoPartialBatch) {
       page_items.push_back(make_page({R"({"id":"a"})"}));
       std::vector<pipeline::named_stage> stages;
       stages.push_back({"pages", test::stages::run_send_all(in, std::move(page_items), true)});
-      stages.push_back({"batch", run_batch_documents(in, out, 1000, memory, stats.add("batch"))});
+      stages.push_back({"batch", run_batch_documents(in, out, 1000, memory, buffers, stats.add("batch"))});
       stages.push_back({"collect", test::stages::run_collect(out, got)});
       co_await test::stages::run_noting_finished(std::move(stages), out, finished);
     });
@@ -188,6 +219,7 @@ TEST(BatchDocuments, UpstreamErrorSendsNoPartialBatch) {
 TEST(BatchDocuments, DownstreamFailureCancelsABatcherBlockedOnSend) {
   pipeline::stage_stats stats;
   pipeline::byte_budget memory(1 << 20);
+  pipeline::buffer_pool buffers(4);
   const auto failure = test::stages::failure_of([&] {
     run_coro([&](net::io_context&) -> net::awaitable<void> {
       pipeline::channel<io::cosmos::query_page> in(8);
@@ -196,7 +228,7 @@ TEST(BatchDocuments, DownstreamFailureCancelsABatcherBlockedOnSend) {
       for (int i = 0; i < 5; ++i) page_items.push_back(make_page({make_document("d" + std::to_string(i), 1, 100)}));
       std::vector<pipeline::named_stage> stages;
       stages.push_back({"pages", test::stages::run_send_all(in, std::move(page_items))});
-      stages.push_back({"batch", run_batch_documents(in, out, 150, memory, stats.add("batch"))});  // one document per batch
+      stages.push_back({"batch", run_batch_documents(in, out, 150, memory, buffers, stats.add("batch"))});  // one document per batch
       stages.push_back({"downstream", test::stages::run_fail_when([&out] { return out.size() == 1; })});
       co_await pipeline::run_stages(std::move(stages));
     });

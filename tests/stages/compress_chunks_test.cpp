@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <zstd.h>
 
+#include <set>
+
 namespace idabus::stages {
 namespace {
 
@@ -37,6 +39,7 @@ struct compress_run {
 
 compress_run compress(std::vector<raw_batch> batches, std::size_t workers, bool fail = false) {
   pipeline::cpu_pool pool(pipeline::cpu_pool_options{2, "cpu"});
+  pipeline::buffer_pool buffers(4);
   pipeline::stage_stats stats;
   auto& counters = stats.add("compress");
   compress_run run;
@@ -46,7 +49,7 @@ compress_run compress(std::vector<raw_batch> batches, std::size_t workers, bool 
     std::vector<pipeline::named_stage> stages;
     stages.push_back({"batches", test::stages::run_send_all(in, std::move(batches), fail)});
     for (std::size_t i = 0; i < workers; ++i) {
-      stages.push_back({"compress", run_compress_chunks(in, out, pool, 3, counters)});
+      stages.push_back({"compress", run_compress_chunks(in, out, pool, buffers, 3, counters)});
     }
     stages.push_back({"drain", idabus::test::drain_into(out, run.chunks)});
     co_await pipeline::run_stages(std::move(stages));
@@ -93,6 +96,33 @@ TEST(CompressChunks, EachBatchsMemoryLeaseTravelsOnWithItsChunk) {
   EXPECT_EQ(memory.in_use(), 0u);
 }
 
+TEST(CompressChunks, GivesEachBatchsBufferBackToThePoolOnceCompressed) {
+  pipeline::cpu_pool pool(pipeline::cpu_pool_options{2, "cpu"});
+  pipeline::buffer_pool buffers(8);
+  pipeline::stage_stats stats;
+  std::vector<raw_batch> batches;
+  std::set<const char*> storage;
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    batches.push_back(make_batch(i, 1000));
+    storage.insert(batches.back().lines.data());
+  }
+  std::vector<compressed_chunk> chunks;
+  run_coro([&](net::io_context&) -> net::awaitable<void> {
+    pipeline::channel<raw_batch> in(1);
+    pipeline::reorder_buffer<compressed_chunk> out(4, 1);
+    std::vector<pipeline::named_stage> stages;
+    stages.push_back({"batches", test::stages::run_send_all(in, std::move(batches))});
+    stages.push_back({"compress", run_compress_chunks(in, out, pool, buffers, 3, stats.add("compress"))});
+    stages.push_back({"drain", run_drain(out, chunks)});
+    co_await pipeline::run_stages(std::move(stages));
+  });
+  ASSERT_EQ(chunks.size(), 3u);
+  ASSERT_EQ(buffers.free_buffers(), 3u);
+  std::set<const char*> reused;
+  for (int i = 0; i < 3; ++i) reused.insert(buffers.take(1).data());
+  EXPECT_EQ(reused, storage) << "the pool holds the batches' own buffers";
+}
+
 TEST(CompressChunks, EmptyInputEndsWithNoChunk) { EXPECT_TRUE(compress({}, 2).chunks.empty()); }
 
 TEST(CompressChunks, UpstreamErrorIsReportedAndNoChunkFollowsIt) {
@@ -106,17 +136,19 @@ TEST(CompressChunks, UpstreamErrorIsReportedAndNoChunkFollowsIt) {
 
 TEST(CompressChunks, BadLevelFailsBeforeReading) {
   pipeline::cpu_pool pool(pipeline::cpu_pool_options{1, "cpu"});
+  pipeline::buffer_pool buffers(4);
   pipeline::stage_stats stats;
   EXPECT_THROW(run_coro([&](net::io_context&) -> net::awaitable<void> {
                  pipeline::channel<raw_batch> in(1);
                  pipeline::reorder_buffer<compressed_chunk> out(1);
-                 co_await run_compress_chunks(in, out, pool, 0, stats.add("compress"));
+                 co_await run_compress_chunks(in, out, pool, buffers, 0, stats.add("compress"));
                }),
                std::invalid_argument);
 }
 
 TEST(CompressChunks, DownstreamFailureCancelsWorkersBlockedOnTheReorderWindow) {
   pipeline::cpu_pool pool(pipeline::cpu_pool_options{2, "cpu"});
+  pipeline::buffer_pool buffers(4);
   pipeline::stage_stats stats;
   auto& counters = stats.add("compress");
   const auto failure = test::stages::failure_of([&] {
@@ -127,8 +159,8 @@ TEST(CompressChunks, DownstreamFailureCancelsWorkersBlockedOnTheReorderWindow) {
       for (std::uint64_t i = 0; i < 8; ++i) batches.push_back(make_batch(i, 100));
       std::vector<pipeline::named_stage> stages;
       stages.push_back({"batches", test::stages::run_send_all(in, std::move(batches))});
-      stages.push_back({"compress", run_compress_chunks(in, out, pool, 3, counters)});
-      stages.push_back({"compress", run_compress_chunks(in, out, pool, 3, counters)});
+      stages.push_back({"compress", run_compress_chunks(in, out, pool, buffers, 3, counters)});
+      stages.push_back({"compress", run_compress_chunks(in, out, pool, buffers, 3, counters)});
       // Nobody takes chunks: the window fills and the workers block in put().
       stages.push_back({"downstream", test::stages::run_fail_when([&out] { return out.size() == 2; })});
       co_await pipeline::run_stages(std::move(stages));
