@@ -6,8 +6,9 @@
 // them in again).
 //
 // - take(capacity) returns an empty buffer with capacity() >= capacity: the most recently given
-//   back buffer when there is one (grown when too small), else a new one. A taken buffer belongs
-//   to the caller alone: the pool keeps no reference to it, so two takes never share storage.
+//   back buffer when there is one (grown when too small), else a new one. Buffers move in and
+//   out by value: a taken buffer belongs to the caller alone and the pool keeps no reference to
+//   it, so a buffer still in use is never handed out again.
 // - give(buffer) empties the buffer and keeps it for the next take, unless the pool already
 //   keeps max_free() buffers: then the buffer is freed. So the pool never holds more than
 //   max_free() buffers; the buffers taken and not given back are bounded by whoever takes them
