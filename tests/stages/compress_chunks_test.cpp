@@ -113,7 +113,7 @@ TEST(CompressChunks, GivesEachBatchsBufferBackToThePoolOnceCompressed) {
     std::vector<pipeline::named_stage> stages;
     stages.push_back({"batches", test::stages::run_send_all(in, std::move(batches))});
     stages.push_back({"compress", run_compress_chunks(in, out, pool, buffers, 3, stats.add("compress"))});
-    stages.push_back({"drain", run_drain(out, chunks)});
+    stages.push_back({"drain", idabus::test::drain_into(out, chunks)});
     co_await pipeline::run_stages(std::move(stages));
   });
   ASSERT_EQ(chunks.size(), 3u);
