@@ -23,7 +23,8 @@ net::awaitable<void> run_write_chunks(pipeline::reorder_buffer<compressed_chunk>
         std::filesystem::create_directories(path.parent_path());
         io::files::fsync_directory(options.set_dir);
       }
-      io::files::write_file_atomically(path, chunk->file.bytes);
+      // Chunks are read back at restore time, not now: no copy into the page cache.
+      io::files::write_file_atomically(path, chunk->file.bytes, io::files::file_cache::skip);
     };
     co_await file_thread.run(write);
     chunk->memory.release();  // on disk: its bytes go back to the job's budget

@@ -5,7 +5,8 @@
 //   order the compression workers lost).
 // - Produces: files "<set_dir>/<collection>/<number:06>.jsonl.zst", numbered from
 //   options.first_number on (the delta pass continues after the basis chunks), each written
-//   with write_file_atomically (temp name, fsync, rename, fsync dir) on `file_thread`; and for
+//   with write_file_atomically (temp name, fsync, rename, fsync dir; file_cache::skip: large
+//   chunks bypass the page cache) on `file_thread`; and for
 //   each, in order, a manifest chunk entry appended to `written` (file relative to the set
 //   folder, options.phase, documents, rawBytes, bytes, sha256, minTs, maxTs). The collection
 //   folder is created before the first chunk. counters: items = files, bytes = file bytes.

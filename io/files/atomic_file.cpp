@@ -4,10 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <memory>
 
 namespace idabus::io::files {
 
@@ -61,13 +64,54 @@ void write_all(int fd, std::string_view bytes, const std::filesystem::path& path
   }
 }
 
+bool set_direct(int fd, bool on) {
+  const int flags = ::fcntl(fd, F_GETFL);
+  return flags >= 0 && ::fcntl(fd, F_SETFL, on ? (flags | O_DIRECT) : (flags & ~O_DIRECT)) == 0;
+}
+
+// The aligned bounce buffer of this thread (the file thread's, in a pipeline): O_DIRECT reads
+// the memory it is given by DMA, so it must be block-aligned, which a std::string is not.
+char* bounce_buffer() {
+  struct aligned_free {
+    void operator()(char* p) const noexcept { std::free(p); }
+  };
+  thread_local std::unique_ptr<char, aligned_free> buffer(
+      static_cast<char*>(std::aligned_alloc(direct_io_block, direct_io_bounce_bytes)));
+  return buffer.get();
+}
+
+// Writes the whole blocks of `bytes` with O_DIRECT and returns what is left (the tail, shorter
+// than a block, or everything from where the file system refused direct I/O). Leaves O_DIRECT off.
+std::string_view write_blocks_direct(int fd, std::string_view bytes, const std::filesystem::path& path) {
+  char* bounce = bounce_buffer();
+  if (bounce == nullptr || !set_direct(fd, true)) return bytes;  // e.g. tmpfs: no O_DIRECT
+  while (bytes.size() >= direct_io_block) {
+    const auto n = std::min(bytes.size() / direct_io_block * direct_io_block, direct_io_bounce_bytes);
+    std::memcpy(bounce, bytes.data(), n);
+    const auto written = ::write(fd, bounce, n);
+    if (written < 0 && errno == EINTR) continue;
+    if (written < 0 && errno == EINVAL) break;  // alignment the device refuses: the page cache then
+    if (written < 0) {
+      const int error = errno;
+      set_direct(fd, false);
+      fail("write", path, error);
+    }
+    bytes.remove_prefix(static_cast<std::size_t>(written));
+    // A short write leaves the offset unaligned: the rest goes through the page cache.
+    if (static_cast<std::size_t>(written) % direct_io_block != 0) break;
+  }
+  if (!set_direct(fd, false)) fail("fcntl O_DIRECT off", path, errno);
+  return bytes;
+}
+
 }  // namespace
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes, file_cache cache) {
   const auto temp_path = temporary_name_for(path);
   const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) fail("create", temp_path, errno);
   temp_file temp(temp_path, fd);
+  if (cache == file_cache::skip && bytes.size() >= direct_io_min_bytes) bytes = write_blocks_direct(temp.fd(), bytes, temp_path);
   write_all(temp.fd(), bytes, temp_path);
   if (::fsync(temp.fd()) != 0) fail("fsync", temp_path, errno);
   temp.close();

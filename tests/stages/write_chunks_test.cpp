@@ -2,6 +2,7 @@
 
 #include "io/files/atomic_file.hpp"
 #include "pipeline/run_stages.hpp"
+#include "support/page_cache.hpp"
 #include "support/run_coro.hpp"
 #include "support/temp_dir.hpp"
 #include "tests/stages/stage_fixtures.hpp"
@@ -99,6 +100,23 @@ TEST(WriteChunks, WritesChunksInSequenceOrderWithManifestEntries) {
   std::size_t entries = 0;
   for ([[maybe_unused]] const auto& f : fs::directory_iterator(dir.path / "Resources")) ++entries;
   EXPECT_EQ(entries, 3u) << "no temporary files left";
+}
+
+TEST(WriteChunks, LargeChunkFilesSkipThePageCache) {
+  test::temp_dir dir;
+  if (!test::direct_io_works(dir.path)) GTEST_SKIP() << "the temp directory's file system has no O_DIRECT";
+  std::string raw;  // hardly compressible: the frame is as large as the text
+  for (std::uint32_t x = 1; raw.size() < 4 * io::files::direct_io_min_bytes;) {
+    x = x * 1664525u + 1013904223u;
+    raw.push_back(static_cast<char>(x >> 24));
+  }
+  auto chunk = make_chunk(raw, 1);
+  ASSERT_GE(chunk.file.bytes.size(), 2 * io::files::direct_io_min_bytes);
+  const auto bytes = chunk.file.bytes;
+  const auto run = write(dir.path, test::stages::vector_of(std::move(chunk)), {0});
+  ASSERT_EQ(run.written.size(), 1u);
+  EXPECT_LE(test::cached_pages(dir.path / run.written[0].file), 1u);
+  EXPECT_EQ(io::files::read_file(dir.path / run.written[0].file), bytes);
 }
 
 TEST(WriteChunks, EmptyInputWritesNothing) {

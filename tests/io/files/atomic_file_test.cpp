@@ -1,9 +1,11 @@
 #include "io/files/atomic_file.hpp"
 
+#include "support/page_cache.hpp"
 #include "support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -21,6 +23,45 @@ TEST(AtomicFile, WritesTheBytesAndLeavesNoTemporaryFile) {
   write_file_atomically(dir.path / "a.bin", bytes);
   EXPECT_EQ(read_file(dir.path / "a.bin"), bytes);
   EXPECT_EQ(names_in(dir.path), std::vector<std::string>{"a.bin"});
+}
+
+// `size` bytes that differ from block to block, so a block written at the wrong offset shows.
+std::string atomic_file_test_bytes(std::size_t size) {
+  std::string bytes(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 2654435761u) >> 13);
+  return bytes;
+}
+
+TEST(AtomicFile, LargeFilesAreWrittenWholeWhateverTheirTail) {
+  test::temp_dir dir;
+  for (const std::size_t size : {direct_io_min_bytes, 3 * direct_io_bounce_bytes, 3 * direct_io_bounce_bytes + 1234,
+                                 direct_io_min_bytes + direct_io_block - 1}) {
+    const auto bytes = atomic_file_test_bytes(size);
+    write_file_atomically(dir.path / "big.bin", bytes, file_cache::skip);
+    EXPECT_EQ(read_file(dir.path / "big.bin"), bytes) << size;
+  }
+  EXPECT_EQ(names_in(dir.path), std::vector<std::string>{"big.bin"});
+}
+
+TEST(AtomicFile, SkippingTheCacheLeavesALargeFileOutOfIt) {
+  test::temp_dir dir;
+  if (!test::direct_io_works(dir.path)) GTEST_SKIP() << "the temp directory's file system has no O_DIRECT";
+  const auto bytes = atomic_file_test_bytes(4 * direct_io_bounce_bytes + 100);
+  write_file_atomically(dir.path / "big.bin", bytes, file_cache::skip);
+  EXPECT_LE(test::cached_pages(dir.path / "big.bin"), 1u) << "only the tail's page went through the cache";
+  EXPECT_EQ(read_file(dir.path / "big.bin"), bytes);
+}
+
+TEST(AtomicFile, ByDefaultALargeFileStaysInTheCache) {
+  test::temp_dir dir;
+  write_file_atomically(dir.path / "big.bin", atomic_file_test_bytes(4 * direct_io_bounce_bytes));
+  EXPECT_GT(test::cached_pages(dir.path / "big.bin"), 512u);
+}
+
+TEST(AtomicFile, ASmallFileGoesThroughTheCacheEvenWhenSkipping) {
+  test::temp_dir dir;
+  write_file_atomically(dir.path / "small.json", atomic_file_test_bytes(direct_io_min_bytes - 1), file_cache::skip);
+  EXPECT_GT(test::cached_pages(dir.path / "small.json"), 1u);
 }
 
 TEST(AtomicFile, ReplacesAnExistingFileWhole) {
