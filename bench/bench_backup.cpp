@@ -24,7 +24,8 @@
 // off) and stops it at the end; it loads the tenant with tenant-gen (next to this binary) unless
 // --no-load. With --endpoint it uses an emulator started by the caller (so `/usr/bin/time -v`
 // measures this process alone). Prints documents, bytes, seconds, MB/s, RU, 429s, per-stage
-// counters, this process's peak RSS (VmHWM), zstd's MB/s and the ratio, and the CPU-seconds of
+// counters, this process's peak RSS (VmHWM) and glibc's heap at the sampled peak (in use, free but
+// kept in the heap, mapped blocks: mallinfo2), zstd's MB/s and the ratio, and the CPU-seconds of
 // this process, of the emulator (only when started here) and of zstd, with MB per CPU-second of
 // the backup process against zstd's (the ratio that does not depend on who else uses the cores).
 
@@ -44,8 +45,10 @@
 #include <boost/asio/io_context.hpp>
 
 #include <sys/resource.h>
+#include <malloc.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -57,6 +60,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -275,6 +279,56 @@ std::uint64_t write_json_lines(const fs::path& set_dir, const stages::backup_res
   return total;
 }
 
+// Samples this process's RSS every 20 ms on a thread of its own and, at each new peak, glibc's
+// heap figures (mallinfo2): what is in use, what is free but kept in the heap, what is mapped on
+// its own. So the peak RSS can be split into live memory and what the allocator holds.
+class heap_at_peak {
+ public:
+  heap_at_peak()
+      : sampler_([this] {
+          while (!stop_) {
+            if (const long rss = rss_kb(); rss > peak_rss_kb_) {
+              peak_rss_kb_ = rss;
+              at_peak_ = ::mallinfo2();
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+          }
+        }) {}
+  heap_at_peak(const heap_at_peak&) = delete;
+  heap_at_peak& operator=(const heap_at_peak&) = delete;
+  ~heap_at_peak() { stop(); }
+
+  void stop() {
+    if (sampler_.joinable()) {
+      stop_ = true;
+      sampler_.join();
+    }
+  }
+  std::string report() const {
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  "at the sampled peak RSS %ld kB, glibc heap (mallinfo2): in use %zu kB, free but kept %zu kB, "
+                  "mapped blocks %zu kB (%zu)",
+                  peak_rss_kb_, at_peak_.uordblks / 1024, at_peak_.fordblks / 1024, at_peak_.hblkhd / 1024,
+                  at_peak_.hblks);
+    return line;
+  }
+
+ private:
+  static long rss_kb() {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return 0;
+  }
+
+  std::atomic<bool> stop_{false};
+  long peak_rss_kb_ = 0;
+  struct mallinfo2 at_peak_ {};
+  std::thread sampler_;  // last: starts after the fields it writes
+};
+
 int run(const bench_options& o) {
   std::optional<test::child_process> emulator;
   std::string url = o.endpoint;
@@ -337,6 +391,7 @@ int run(const bench_options& o) {
   }
   const double emulator_cpu_before = emulator ? process_cpu_seconds(emulator->pid()) : -1;
   const double cpu_before = cpu_seconds(RUSAGE_SELF);
+  heap_at_peak heap;
   const auto start = std::chrono::steady_clock::now();
   net::co_spawn(ctx, stages::run_backup(client, cpu, file_thread, set_dir, pass, o.backup, stats),
                 [&](std::exception_ptr e, stages::backup_result r) {
@@ -345,6 +400,7 @@ int run(const bench_options& o) {
                 });
   ctx.run();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  heap.stop();
   const double backup_cpu = cpu_seconds(RUSAGE_SELF) - cpu_before;
   const double emulator_cpu = emulator ? process_cpu_seconds(emulator->pid()) - emulator_cpu_before : -1;
   if (failure) std::rethrow_exception(failure);
@@ -373,6 +429,7 @@ int run(const bench_options& o) {
               o.backup.page_size, o.backup.page_capacity, o.backup.batch_capacity, o.backup.reorder_window,
               cpu.threads());
   std::printf("peak RSS of this process during the backup (VmHWM):%s\n", rss.c_str());
+  std::printf("%s\n", heap.report().c_str());
   std::printf("peak chunk bytes in flight (all collections): %.1f MB of %.1f MB allowed\n",
               mb(result->peak_chunk_bytes_in_flight), mb(o.backup.chunks_in_flight * o.backup.chunk_bytes));
   std::printf("http: %llu requests, %llu response reads\n", static_cast<unsigned long long>(http.stats().requests),
