@@ -16,8 +16,8 @@ bool has_line_break(std::string_view raw) noexcept {
   return std::memchr(raw.data(), '\n', raw.size()) != nullptr || std::memchr(raw.data(), '\r', raw.size()) != nullptr;
 }
 
-// The room a batch starting with `doc` takes: a whole chunk, so the batch is never copied to grow
-// (untouched pages take no memory); a document larger than a chunk is a batch of its own.
+// The room a batch starting with `doc` takes: a whole chunk, so the batch is never copied to grow;
+// a document larger than a chunk is a batch of its own.
 std::size_t batch_capacity(std::size_t chunk_bytes, const io::json::page_document& doc) {
   return std::max(chunk_bytes, doc.raw.size() + 1);
 }
@@ -37,7 +37,7 @@ void append_document(raw_batch& batch, const io::json::page_document& doc) {
   }
 }
 
-// The lease for a batch starting with `doc`; the wait counts as blocked on send (the chunks
+// The lease of `bytes` for the next batch; the wait counts as blocked on send (the chunks
 // downstream hold the budget).
 net::awaitable<pipeline::byte_lease> lease_for(pipeline::byte_budget& memory, std::size_t bytes,
                                                pipeline::stage_counters& counters) {
