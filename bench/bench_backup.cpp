@@ -202,7 +202,6 @@ void report_ru(const counting_gate& gate, const pipeline::keyed_ru_budget& budge
 
 bench_options parse(int argc, char** argv) {
   bench_options o;
-  o.backup.chunk_bytes = 8u << 20;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto value = [&]() -> std::string {

@@ -65,7 +65,9 @@ namespace idabus::stages {
 namespace net = boost::asio;
 
 struct backup_options {
-  std::size_t chunk_bytes = 64u << 20;  ///< Backup.ChunkBytes (uncompressed)
+  /// Backup.ChunkBytes (uncompressed). 8 MiB: at 10^6 documents 64 MiB chunks took ~1.5x the
+  /// CPU-seconds (README, "Chunk size") and 4x the chunk memory.
+  std::size_t chunk_bytes = 8u << 20;
   int compression_level = 3;            ///< Backup.CompressionLevel
   int page_size = 1000;                 ///< Backup.PageSize (x-ms-max-item-count)
   std::size_t range_concurrency = 8;    ///< ranges read at once per collection

@@ -47,7 +47,7 @@ struct api_settings {
 struct backup_settings {
   std::vector<std::string> allowed_roots;
   double ru_budget = 5000;  ///< RU/s for the whole job; 0 = no client-side limit
-  std::uint64_t chunk_bytes = 64ull * 1024 * 1024;
+  std::uint64_t chunk_bytes = 8ull * 1024 * 1024;  ///< Backup.ChunkBytes: as stages::backup_options
   /// Backup.ChunksInFlight: chunks the whole backup holds at once, all collections together
   /// (the memory bound of the chunks is this × chunk_bytes)
   std::size_t chunks_in_flight = 4;

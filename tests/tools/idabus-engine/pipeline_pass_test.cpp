@@ -32,6 +32,15 @@ TEST(PipelineOptions, ComeFromTheBackupSection) {
   EXPECT_EQ(o.page_size, 300);
 }
 
+TEST(PipelineOptions, AnEmptyBackupSectionGivesThePipelinesOwnDefaults) {
+  const auto o = pipeline_options(backup_settings{});
+  const stages::backup_options defaults;
+  EXPECT_EQ(o.chunk_bytes, defaults.chunk_bytes);
+  EXPECT_EQ(o.chunks_in_flight, defaults.chunks_in_flight);
+  EXPECT_EQ(o.compression_level, defaults.compression_level);
+  EXPECT_EQ(o.page_size, defaults.page_size);
+}
+
 struct PipelinePass : ::testing::Test {
   engine_env env{std::vector<std::string>{"--partitions", "4"}};
   // 20,000 documents in CI (about 20 s on the shared 2-core machine); IDABUS_BACKUP_TEST_DOCUMENTS
