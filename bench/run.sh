@@ -14,7 +14,7 @@
 #   --skip STEPS   comma-separated of cpu, export, restore, scale
 #   --out FILE     results file (default bench/results/<UTC date>.json)
 #   --keep         keep the work folder (backups, restore files, proxy series, logs) and print its path
-#   --chunk-bytes N  the engine's Backup.ChunkBytes for every backup (default: the engine's, 64 MiB)
+#   --chunk-bytes N  the engine's Backup.ChunkBytes for every backup (default: the engine's, 8 MiB)
 #
 # Steps: (1) backup CPU path: bench_backup against `zstd -3 -T0` over the same JSON Lines;
 # (2) export: a full backup through idabus-engine's Backup API against the official SDK's query
