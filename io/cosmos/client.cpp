@@ -108,6 +108,7 @@ struct client::call {
   /// only then is a timeout or reset after sending retried. connect_failed is always retried.
   bool idempotent = false;
   bool success_is_progress = true;  ///< false for bulk: a 207 full of 429s is no progress
+  bool pooled_body = false;  ///< the response body in a buffer of the HTTP client's pool (pages)
   std::uint64_t* throttled_responses = nullptr;  ///< optional: counts the 429s execute() waited out
   std::uint64_t* transient_retries = nullptr;    ///< optional: counts the other re-sends (backoff)
 };
@@ -181,6 +182,7 @@ net::awaitable<http::response> client::execute(call c) {
     req.headers = c.headers;
     req.body = c.body;
     req.idempotent = c.idempotent;
+    req.pooled_body = c.pooled_body;
     const std::string date = http_date(std::chrono::system_clock::now());
     req.headers.emplace_back("x-ms-date", date);
     req.headers.emplace_back("authorization", authorization_header(cs_.decoded_key, c.method, address, date));
@@ -231,7 +233,7 @@ net::awaitable<http::response> client::execute(call c) {
     auto error = [&] {
       return cosmos_error(error_details{c.operation, address.resource_link, status, substatus,
                                         std::string(response->header("x-ms-activity-id")),
-                                        server_message_of(response->body)});
+                                        server_message_of(response->body_view())});
     };
     const failure_class kind = classify(status, substatus);
     if (kind == failure_class::throttled) {
@@ -369,16 +371,18 @@ net::awaitable<query_page> client::query(page_request request) {
   }
   c.cost_kind = operation_kind::query_page;
   c.idempotent = true;  // a query has no side effects
+  c.pooled_body = true;  // page bodies are large: recycled buffers, read without a copy
   auto response = co_await execute(std::move(c));
   query_page page;
   page.request_charge = parse_charge(response.header("x-ms-request-charge"));
   if (const auto cont = response.header("x-ms-continuation"); !cont.empty()) page.continuation = std::string(cont);
   page.range_id = request.range_id.value_or("");
-  auto body = std::make_shared<const std::string>(std::move(response.body));
+  // The last owner of the page body (often another thread) returns its buffer to the pool.
+  auto body = std::make_shared<const http::body_buffer>(std::move(response.pooled_body));
   auto& readers = query_page_readers();
   auto it = readers.find(request.partition_key_path);
   if (it == readers.end()) it = readers.emplace(request.partition_key_path, json::page_reader(request.partition_key_path)).first;
-  auto split = it->second.split_in_place(*body);  // the HTTP client leaves the padding
+  auto split = it->second.split_in_place(body->view(), body->capacity());  // the HTTP client leaves the padding
   page.documents = std::move(split.documents);
   page.body = std::move(body);
   co_return page;

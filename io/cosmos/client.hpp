@@ -98,7 +98,9 @@ struct page_request {
 };
 
 struct query_page {
-  std::shared_ptr<const std::string> body;  ///< owns the bytes the documents point into
+  /// Owns the bytes the documents point into: a buffer of the HTTP client's body pool, which it
+  /// returns to when the last copy of this pointer goes (on any thread).
+  std::shared_ptr<const http::body_buffer> body;
   std::vector<json::page_document> documents;
   std::optional<std::string> continuation;  ///< absent: this was the last page
   double request_charge = 0;

@@ -26,6 +26,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <list>
 #include <optional>
 #include <stdexcept>
@@ -50,11 +51,17 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 /// response body was read 512 bytes per system call (bench_backup: 570,701 recvmsg for 292 MB).
 constexpr std::size_t read_buffer_bytes = 64 * 1024;
 
+/// Reserves room for `bytes` of body plus response_body_slack (see body_pool.hpp).
+void reserve_padded(std::string& body, std::size_t bytes) { body.reserve(bytes + response_body_slack); }
+void reserve_padded(body_buffer& body, std::size_t bytes) { body.reserve(bytes); }
+
 /// Beast's string_body, reading differently: it appends what arrives where string_body resizes
 /// first, which zero-fills every body byte before copying it (a tenth of bench_backup's CPU
 /// samples), and it leaves response_body_slack bytes of capacity past the body (see client.hpp).
-struct padded_string_body {
-  using value_type = std::string;
+/// `Container` is std::string or body_buffer.
+template <class Container>
+struct padded_body {
+  using value_type = Container;
 
   static std::uint64_t size(const value_type& body) noexcept { return body.size(); }
 
@@ -66,7 +73,7 @@ struct padded_string_body {
     void init(const boost::optional<std::uint64_t>& length, error_code& ec) {
       ec = {};
       // The parser's body_limit (max_response_bytes) has already rejected a longer length.
-      if (length) body_.reserve(static_cast<std::size_t>(*length) + response_body_slack);
+      if (length) reserve_padded(body_, static_cast<std::size_t>(*length));
     }
 
     template <class ConstBufferSequence>
@@ -83,7 +90,7 @@ struct padded_string_body {
     void finish(error_code& ec) {
       ec = {};
       // Without a Content-Length (chunked), the body grew as it came.
-      if (body_.capacity() - body_.size() < response_body_slack) body_.reserve(body_.size() + response_body_slack);
+      reserve_padded(body_, body_.size());
     }
 
    private:
@@ -114,7 +121,8 @@ struct exchange_result {
   bool writing = false;    ///< the error happened while sending the request
   bool got_bytes = false;  ///< some byte of the response had arrived before the error
   bool keep_alive = false;
-  std::uint64_t reads = 0;  ///< Beast read_some calls for the response
+  std::uint64_t reads = 0;  ///< reads for the response (Beast read_some calls and direct reads)
+  std::uint64_t body_bytes_copied = 0;  ///< body bytes copied out of the connection's read buffer
   response res;
 };
 
@@ -143,9 +151,59 @@ bool is_ssl_category(const error_code& ec) noexcept {
 
 std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
 
+enum class parse_goal { header, message };
+
+/// bhttp::async_read's own loop, counted: each read_some reads the connection once for body
+/// bytes. The parser is not eager: it stops after the header, leaving the bytes after it in
+/// c.buffer. False after an error (then in r).
+template <class Parser>
+net::awaitable<bool> parse_until(any_stream stream, connection& c, Parser& parser, parse_goal goal,
+                                 exchange_result& r) {
+  while (goal == parse_goal::header ? !parser.is_header_done() : !parser.is_done()) {
+    auto read = co_await bhttp::async_read_some(stream, c.buffer, parser, use_tuple);
+    ++r.reads;
+    if (std::get<0>(read)) {
+      r.ec = std::get<0>(read);
+      r.got_bytes = parser.got_some() || c.buffer.size() > 0;
+      co_return false;
+    }
+  }
+  co_return true;
+}
+
+/// Reads the rest of a Content-Length body, `length` bytes, into `body`: first the bytes that
+/// arrived with the header (still in the connection's read buffer), then straight from the stream
+/// into the body, so that no other byte is copied. Leaves any byte past the body in the buffer.
+net::awaitable<void> read_body_directly(any_stream stream, connection& c, std::size_t length, body_buffer& body,
+                                        exchange_result& r) {
+  const std::size_t buffered = std::min(c.buffer.size(), length);
+  if (buffered > 0) {
+    const auto first = *net::buffer_sequence_begin(c.buffer.data());  // a flat_buffer is one buffer
+    body.append(static_cast<const char*>(first.data()), buffered);
+    c.buffer.consume(buffered);
+    r.body_bytes_copied += buffered;
+  }
+  while (body.size() < length) {
+    auto read = co_await stream.async_read_some(net::buffer(body.spare(), length - body.size()), use_tuple);
+    ++r.reads;
+    body.commit(std::get<1>(read));
+    if (error_code ec = std::get<0>(read)) {
+      // As Beast's parser reports an end of stream after part of a message.
+      r.ec = ec == net::error::eof ? error_code(bhttp::error::partial_message) : ec;
+      r.got_bytes = true;
+      co_return;
+    }
+  }
+}
+
+/// Sends `msg` and reads the response into r.res: its body into r.res.body (std::string), or,
+/// when `pool` is set, into r.res.pooled_body, a buffer taken from the pool (a Content-Length
+/// body then read by read_body_directly, any other through Beast's parser).
+template <class Container>
 net::awaitable<exchange_result> exchange_on(any_stream stream, connection& c, beast_request& msg, bool head,
                                             std::chrono::milliseconds request_timeout,
-                                            std::size_t max_response_bytes) {
+                                            std::size_t max_response_bytes, body_pool* pool) {
+  constexpr bool pooled = std::is_same_v<Container, body_buffer>;
   exchange_result r;
   c.tcp().expires_after(request_timeout);
   auto written = co_await bhttp::async_write(stream, msg, use_tuple);
@@ -155,19 +213,27 @@ net::awaitable<exchange_result> exchange_on(any_stream stream, connection& c, be
     co_return r;
   }
 
-  bhttp::response_parser<padded_string_body> parser;
+  bhttp::response_parser<padded_body<Container>> parser;
   parser.body_limit(static_cast<std::uint64_t>(max_response_bytes));
   parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_response_bytes, 1u << 20)));
   if (head) parser.skip(true);
-  // bhttp::async_read's own loop, counted: each read_some reads the connection once for body bytes.
-  while (!parser.is_done()) {
-    auto read = co_await bhttp::async_read_some(stream, c.buffer, parser, use_tuple);
-    ++r.reads;
-    if (std::get<0>(read)) {
-      r.ec = std::get<0>(read);
-      r.got_bytes = parser.got_some() || c.buffer.size() > 0;
-      co_return r;
+  body_buffer direct;  // a pooled Content-Length body, read without the parser
+  bool read_directly = false;
+  if constexpr (pooled) {
+    if (!co_await parse_until(stream, c, parser, parse_goal::header, r)) co_return r;
+    const auto length = parser.content_length();
+    read_directly = length && !parser.is_done();
+    if (read_directly) {
+      direct = pool->take(static_cast<std::size_t>(*length));
+      co_await read_body_directly(stream, c, static_cast<std::size_t>(*length), direct, r);
+      if (r.ec) co_return r;
+    } else if (!parser.is_done()) {
+      parser.get().body() = pool->take(read_buffer_bytes);  // chunked, or until the end of stream
     }
+  }
+  if (!read_directly) {
+    if (!co_await parse_until(stream, c, parser, parse_goal::message, r)) co_return r;
+    r.body_bytes_copied += parser.get().body().size();  // the parser copies every body byte
   }
   c.tcp().expires_never();
 
@@ -177,7 +243,12 @@ net::awaitable<exchange_result> exchange_on(any_stream stream, connection& c, be
   for (const auto& field : msg_in) {
     r.res.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  r.res.body = std::move(msg_in.body());
+  if constexpr (pooled) {
+    r.res.pooled_body = read_directly ? std::move(direct) : std::move(msg_in.body());
+    reserve_padded(r.res.pooled_body, r.res.pooled_body.size());  // a body the parser never began
+  } else {
+    r.res.body = std::move(msg_in.body());
+  }
   co_return r;
 }
 
@@ -218,6 +289,7 @@ struct client::impl {
   net::any_io_executor executor;
   endpoint target;
   client_options options;
+  std::shared_ptr<body_pool> bodies = body_pool::create(options.max_connections);
   std::unique_ptr<net::ssl::context> ssl;
   std::vector<std::unique_ptr<connection>> idle;  ///< most recently used last
   std::size_t open = 0;                           ///< idle + leased (including connecting)
@@ -453,6 +525,7 @@ struct client::impl {
   net::awaitable<response> perform(http::request req) {
     const bool resend_ok = is_idempotent(req);
     const bool head = req.method == "HEAD";
+    const bool pooled = req.pooled_body;
     beast_request msg = build(req);
     for (int attempt = 0;; ++attempt) {
       lease conn = co_await acquire();
@@ -461,9 +534,16 @@ struct client::impl {
       if (reused) ++stats.connections_reused;
 
       any_stream stream = conn->tls ? any_stream(*conn->tls) : any_stream(*conn->plain);
-      exchange_result r =
-          co_await exchange_on(stream, *conn, msg, head, options.request_timeout, options.max_response_bytes);
+      exchange_result r;
+      if (pooled) {
+        r = co_await exchange_on<body_buffer>(stream, *conn, msg, head, options.request_timeout,
+                                              options.max_response_bytes, bodies.get());
+      } else {
+        r = co_await exchange_on<std::string>(stream, *conn, msg, head, options.request_timeout,
+                                              options.max_response_bytes, nullptr);
+      }
       stats.response_reads += r.reads;
+      stats.body_bytes_copied += r.body_bytes_copied;
       if (!r.ec) {
         if (r.keep_alive) conn.give_back();
         ++stats.requests;
@@ -542,5 +622,7 @@ client_stats client::stats() const noexcept { return impl_->stats; }
 std::size_t client::open_connections() const noexcept { return impl_->open; }
 
 std::size_t client::idle_connections() const noexcept { return impl_->idle.size(); }
+
+const body_pool& client::bodies() const noexcept { return *impl_->bodies; }
 
 }  // namespace idabus::io::http

@@ -18,6 +18,13 @@
 //   request::idempotent set by the caller), it is sent once more on a new connection. Nothing
 //   else is retried here: timeouts, errors on fresh connections, partial responses and
 //   non-idempotent requests surface as transport_error for the caller's policy to decide.
+// - Pooled bodies: a request with pooled_body set gets its body in response::pooled_body, a buffer
+//   taken from the client's body pool (body_pool.hpp), which keeps at most max_connections idle
+//   buffers (one per response that can be read at once; more are freed). The buffer returns to the
+//   pool when its last owner drops it, on any thread, even after the client is gone. A body with a
+//   Content-Length is read straight from the connection into that buffer: only the bytes that
+//   arrived together with the header are copied out of the connection's read buffer. Other bodies
+//   (chunked, or until the end of stream) go through Beast's parser, like response::body always.
 // - Timeouts: connect_timeout bounds resolve + TCP connect + TLS handshake; request_timeout
 //   bounds writing the request and reading the whole response.
 // - TLS: SNI is sent for host names; the peer certificate is verified against the system CA store
@@ -50,10 +57,10 @@ namespace idabus::io::http {
 
 namespace net = boost::asio;
 
-/// Spare capacity every response body has past its last byte: response::body.capacity() >=
-/// body.size() + response_body_slack. A parser that reads a little past the end of its input
-/// (simdjson: 64 bytes) can then use the body where it lies instead of copying it.
-inline constexpr std::size_t response_body_slack = 64;
+/// Every response body has response_body_slack (body_pool.hpp) bytes of spare capacity past its
+/// last byte: body.capacity() >= body.size() + response_body_slack, and the same for pooled_body.
+/// A parser that reads a little past the end of its input (simdjson: 64 bytes) can then use the
+/// body where it lies instead of copying it.
 
 struct client_options {
   std::size_t max_connections = 16;                       ///< upper bound of open connections (>= 1)
@@ -76,8 +83,12 @@ struct client_stats {
   std::uint64_t connections_discarded = 0;///< connections the client closed: failed, stale, idle too
                                           ///< long, cancelled, or answered without keep-alive
   std::uint64_t retries = 0;              ///< transparent resends under the retry-once rule
-  std::uint64_t response_reads = 0;       ///< reads of response bytes from connections (each
-                                          ///< reads the socket once for body bytes, at most 64 KiB)
+  std::uint64_t response_reads = 0;       ///< reads of response bytes from connections (each reads
+                                          ///< the socket once for body bytes: at most 64 KiB into the
+                                          ///< read buffer, or up to the rest of a pooled body)
+  std::uint64_t body_bytes_copied = 0;    ///< body bytes copied out of connections' read buffers:
+                                          ///< all of a body read into response::body, of a pooled
+                                          ///< Content-Length body only those that came with the header
 };
 
 class client {
@@ -100,6 +111,8 @@ class client {
   std::size_t open_connections() const noexcept;
   /// Idle connections in the pool now.
   std::size_t idle_connections() const noexcept;
+  /// Where pooled response bodies come from and return to.
+  const body_pool& bodies() const noexcept;
 
   struct impl;  ///< implementation detail (shared with in-flight requests)
 

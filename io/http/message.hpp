@@ -3,6 +3,8 @@
 // included headers (Cosmos client, emulator routes) never pull in Beast.
 // Header names compare case-insensitively; the first matching header wins on lookup.
 
+#include "io/http/body_pool.hpp"
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,6 +35,9 @@ struct request {
   /// (e.g. a Cosmos upsert or query POST). GET, HEAD, OPTIONS, PUT and DELETE are idempotent by
   /// method anyway. The HTTP client resends only idempotent requests (see client.hpp).
   bool idempotent = false;
+  /// Client only: read the response body into a buffer from the client's body pool
+  /// (response::pooled_body) instead of response::body. See client.hpp.
+  bool pooled_body = false;
 
   std::string_view header(std::string_view name) const noexcept { return find_header(headers, name); }
 };
@@ -40,9 +45,14 @@ struct request {
 struct response {
   unsigned status = 200;
   header_list headers;
-  std::string body;
+  std::string body;  ///< the body, unless the request asked for pooled_body (then empty)
+  /// Client only: the body of a request with pooled_body set; it returns to the client's pool when
+  /// destroyed. A server sends `body` and ignores this.
+  body_buffer pooled_body;
 
   std::string_view header(std::string_view name) const noexcept { return find_header(headers, name); }
+  /// The body wherever it is (body or pooled_body).
+  std::string_view body_view() const noexcept { return pooled_body.empty() ? std::string_view(body) : pooled_body.view(); }
 };
 
 }  // namespace idabus::io::http

@@ -29,11 +29,11 @@ struct page_reader::impl {
     return iterate_at(buffer.data(), body.size(), buffer.size());
   }
 
-  simdjson::ondemand::document iterate_in_place(const std::string& body) {
-    if (body.capacity() - body.size() < simdjson::SIMDJSON_PADDING) return iterate(body);
-    // The bytes past size() are the string's own (uninitialised) storage: simdjson reads into
+  simdjson::ondemand::document iterate_in_place(std::string_view body, std::size_t capacity) {
+    if (capacity < body.size() || capacity - body.size() < simdjson::SIMDJSON_PADDING) return iterate(body);
+    // The bytes past size() are the buffer's own (uninitialised) storage: simdjson reads into
     // them but stops at `size` (simdjson's own padded_string_view(const std::string&) does the same).
-    return iterate_at(body.data(), body.size(), body.capacity());
+    return iterate_at(body.data(), body.size(), capacity);
   }
 
   simdjson::ondemand::document iterate_at(const char* text, std::size_t size, std::size_t capacity) {
@@ -104,8 +104,10 @@ page page_reader::split(std::string_view body) {
   return impl_->split_page(body, doc);
 }
 
-page page_reader::split_in_place(const std::string& body) {
-  auto doc = impl_->iterate_in_place(body);
+page page_reader::split_in_place(const std::string& body) { return split_in_place(body, body.capacity()); }
+
+page page_reader::split_in_place(std::string_view body, std::size_t capacity) {
+  auto doc = impl_->iterate_in_place(body, capacity);
   return impl_->split_page(body, doc);
 }
 

@@ -43,6 +43,8 @@ class page_reader {
   /// (64 bytes; the HTTP client leaves that much past every response body), else from a padded
   /// copy as split() does. Saves copying every page body once more.
   page split_in_place(const std::string& body);
+  /// The same for a body of `capacity` bytes of storage starting at body.data() (>= body.size()).
+  page split_in_place(std::string_view body, std::size_t capacity);
 
   /// Body bytes copied into the reader's padded buffer so far (split(), split_array(), and
   /// split_in_place() of a body without spare capacity).

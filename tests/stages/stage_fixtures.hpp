@@ -34,9 +34,9 @@ inline io::cosmos::query_page make_page(const std::vector<std::string>& document
   }
   body += "],\"_count\":" + std::to_string(documents.size()) + "}";
   io::cosmos::query_page page;
-  auto owned = std::make_shared<const std::string>(std::move(body));
+  auto owned = std::make_shared<const io::http::body_buffer>(io::http::body_buffer::copy_of(body));
   io::json::page_reader reader("/id");
-  page.documents = reader.split(*owned).documents;
+  page.documents = reader.split(owned->view()).documents;
   page.body = std::move(owned);
   page.range_id = std::move(range_id);
   return page;

@@ -20,6 +20,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/co_assert.hpp"
@@ -218,6 +219,56 @@ TEST(CosmosClient, QueryParsesThePageBodyWhereTheHttpClientLeftIt) {
     auto page = co_await r.client.query(all_docs());
     EXPECT_EQ(page.documents.size(), ids.size());
     EXPECT_EQ(cosmos::query_body_bytes_copied_on_this_thread(), copied_before) << "the body was copied before parsing";
+  });
+}
+
+TEST(CosmosClient, QueryPagesRecycleTheHttpClientsBodyBuffers) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    constexpr int pages = 30;
+    constexpr std::size_t held = 2;  // pages the consumer holds at once
+    std::vector<std::string> ids;
+    for (int i = 0; i < 500; ++i) ids.push_back("doc-" + std::to_string(i));
+    std::vector<reply> script;
+    for (int i = 0; i < pages; ++i) script.push_back(reply::ok(page_body(ids)).header("x-ms-continuation", "more"));
+    http::client_options http_options;
+    http_options.max_connections = 2;
+    rig r(ctx, std::move(script), {}, http_options);
+    const auto copied_before = cosmos::query_body_bytes_copied_on_this_thread();
+    std::vector<cosmos::query_page> window;
+    for (int i = 0; i < pages; ++i) {
+      auto page = co_await r.client.query(all_docs());
+      EXPECT_EQ(page.documents.size(), ids.size());
+      window.push_back(std::move(page));
+      if (window.size() > held) window.erase(window.begin());
+    }
+    window.clear();
+    const auto stats = r.http.bodies().stats();
+    EXPECT_EQ(stats.taken, static_cast<std::uint64_t>(pages)) << "every page body comes from the pool";
+    EXPECT_LE(stats.allocated, held + 1) << "every other page reused a buffer a dropped page returned";
+    EXPECT_EQ(cosmos::query_body_bytes_copied_on_this_thread(), copied_before) << "pooled bodies are parsed in place";
+  });
+}
+
+TEST(CosmosClient, APageDroppedOnAnotherThreadReturnsItsBodyBuffer) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::ok(page_body({"a", "b"}))});
+    auto page = co_await r.client.query(all_docs());
+    EXPECT_EQ(r.http.bodies().idle(), 0u);
+    std::thread([p = std::move(page)]() mutable { p = cosmos::query_page{}; }).join();
+    EXPECT_EQ(r.http.bodies().idle(), 1u);
+  });
+}
+
+TEST(CosmosClient, AFailedQueryNamesTheServersMessage) {
+  idabus::test::run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    rig r(ctx, std::vector<reply>{reply::with_status(400, R"({"code":"BadRequest","message":"Syntax error near 'FORM'"})")});
+    std::string what;
+    try {
+      co_await r.client.query(all_docs());
+    } catch (const cosmos::cosmos_error& e) {
+      what = e.what();
+    }
+    EXPECT_NE(what.find("Syntax error near 'FORM'"), std::string::npos) << what;
   });
 }
 

@@ -3,14 +3,18 @@
 #include "support/run_coro.hpp"
 #include "support/scripted_server.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/deferred.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/parallel_group.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/write.hpp>
 
 #include <gtest/gtest.h>
 
@@ -707,6 +711,254 @@ TEST(HttpClientTls, CancellingDuringAResponseClosesTheTlsConnection) {
     EXPECT_TRUE(thrown);
     EXPECT_EQ(c.open_connections(), 0u);
     server.stop();
+  });
+}
+
+
+// ---- pooled bodies ----
+
+http::request pooled_get(std::string target) {
+  http::request req = get(std::move(target));
+  req.pooled_body = true;
+  return req;
+}
+
+std::string letters(std::size_t n) {
+  std::string out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) out += static_cast<char>('a' + i % 26);
+  return out;
+}
+
+std::string content_length_head(std::size_t length) {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
+}
+
+/// Bytes a response is written in, one write each, with a short pause between writes.
+using written_pieces = std::vector<std::string>;
+
+/// A plain-TCP server that writes responses exactly as scripted, for the tests of the direct body
+/// read: the i-th connection it accepts answers its requests with per_connection[i] in order
+/// (reading each request's head first), then closes. Destroying it closes everything.
+class piecewise_server {
+ public:
+  piecewise_server(net::any_io_executor ex, std::vector<std::vector<written_pieces>> per_connection)
+      : state_(std::make_shared<state>(ex)) {
+    net::co_spawn(ex, serve(state_, std::move(per_connection)), net::detached);
+  }
+  ~piecewise_server() { state_->stop(); }
+  piecewise_server(const piecewise_server&) = delete;
+  piecewise_server& operator=(const piecewise_server&) = delete;
+
+  endpoint target() const { return endpoint{url_scheme::http, "127.0.0.1", state_->acceptor.local_endpoint().port()}; }
+
+ private:
+  struct state {
+    explicit state(net::any_io_executor ex)
+        : acceptor(ex, net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)), socket(ex) {}
+    void stop() {
+      boost::system::error_code ignored;
+      acceptor.close(ignored);
+      socket.close(ignored);
+    }
+    net::ip::tcp::acceptor acceptor;
+    net::ip::tcp::socket socket;
+  };
+
+  static net::awaitable<void> serve(std::shared_ptr<state> s, std::vector<std::vector<written_pieces>> script) {
+    constexpr auto tuple = net::as_tuple(net::use_awaitable);
+    for (auto& responses : script) {
+      auto accepted = co_await s->acceptor.async_accept(tuple);
+      if (std::get<0>(accepted)) co_return;
+      s->socket = std::move(std::get<1>(accepted));
+      std::string requests;
+      for (auto& pieces : responses) {
+        auto head = co_await net::async_read_until(s->socket, net::dynamic_buffer(requests), "\r\n\r\n", tuple);
+        if (std::get<0>(head)) break;
+        requests.erase(0, std::get<1>(head));
+        for (std::size_t i = 0; i < pieces.size(); ++i) {
+          if (i > 0) co_await test::pause(2ms);
+          auto written = co_await net::async_write(s->socket, net::buffer(pieces[i]), tuple);
+          if (std::get<0>(written)) co_return;
+        }
+      }
+      boost::system::error_code ignored;
+      s->socket.shutdown(net::ip::tcp::socket::shutdown_both, ignored);
+      s->socket.close(ignored);
+    }
+  }
+
+  std::shared_ptr<state> state_;
+};
+
+TEST(HttpClientPooledBody, ContentLengthBodyIsCopiedOutOfTheReadBufferOnlyAsFarAsItCameWithTheHeader) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    const std::string big = letters(1 << 20);
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok(big), scripted_reply::ok(big)});
+    client c(ctx.get_executor(), endpoint_of(server));
+    const response pooled = co_await c.request(pooled_get("/page"));
+    EXPECT_TRUE(pooled.pooled_body.view() == big);
+    EXPECT_TRUE(pooled.body.empty());
+    EXPECT_EQ(pooled.body_view().size(), big.size());
+    EXPECT_GE(pooled.pooled_body.capacity(), big.size() + response_body_slack);
+    // The header's read fills at most the connection's 64 KiB read buffer; the rest is read into the body.
+    const auto copied = c.stats().body_bytes_copied;
+    EXPECT_LE(copied, 64u * 1024);
+    const response plain = co_await c.request(get("/page"));
+    EXPECT_TRUE(plain.body == big);
+    EXPECT_EQ(c.stats().body_bytes_copied - copied, big.size()) << "into a std::string, every byte is copied";
+    EXPECT_EQ(server.connections_accepted(), 1u) << "the connection is reused after a direct read";
+  });
+}
+
+TEST(HttpClientPooledBody, BodiesRecycleTheirBuffersWhilePagesFarOutnumberThePool) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    constexpr int pages = 40;
+    constexpr std::size_t held = 3;  // pages a consumer holds at once
+    scripted_server server(ctx.get_executor(), [](const test::recorded_request&) { return scripted_reply::ok(letters(100000)); });
+    client_options options;
+    options.max_connections = 2;
+    client c(ctx.get_executor(), endpoint_of(server), options);
+    EXPECT_EQ(c.bodies().max_idle(), 2u) << "the pool keeps one idle buffer per connection";
+    std::vector<response> window;
+    for (int i = 0; i < pages; ++i) {
+      response res = co_await c.request(pooled_get("/page"));
+      EXPECT_EQ(res.pooled_body.size(), 100000u);
+      window.push_back(std::move(res));
+      if (window.size() > held) window.erase(window.begin());  // the oldest page returns its buffer
+    }
+    window.clear();
+    const auto stats = c.bodies().stats();
+    EXPECT_EQ(stats.taken, static_cast<std::uint64_t>(pages));
+    EXPECT_LE(stats.allocated, held + 1) << "every other page reused a returned buffer";
+    EXPECT_LE(c.bodies().idle(), c.bodies().max_idle());
+  });
+}
+
+TEST(HttpClientPooledBody, BodySplitAcrossManyReadsArrivesWholeAndTheConnectionIsReused) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    const std::string body = letters(200000);
+    written_pieces first{content_length_head(body.size()) + body.substr(0, 3)};
+    for (std::size_t at = 3; at < body.size(); at += 10000) first.push_back(body.substr(at, 10000));
+    const std::string second = letters(70000);
+    piecewise_server server(ctx.get_executor(), {{first, {content_length_head(second.size()) + second}}});
+    client c(ctx.get_executor(), server.target());
+    const response one = co_await c.request(pooled_get("/one"));
+    EXPECT_TRUE(one.pooled_body.view() == body);
+    EXPECT_GE(c.stats().response_reads, 2u);
+    const response two = co_await c.request(pooled_get("/two"));
+    EXPECT_TRUE(two.pooled_body.view() == second);
+    EXPECT_EQ(c.stats().connections_opened, 1u);
+    EXPECT_EQ(c.stats().connections_reused, 1u);
+  });
+}
+
+TEST(HttpClientPooledBody, BytesPastTheBodyStayInTheReadBufferAndTheConnectionIsNotReused) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    const std::string wrong = content_length_head(5) + "wrong";
+    const std::string right = content_length_head(5) + "right";
+    // One write: the body and the bytes after it arrive in the header's read.
+    piecewise_server server(ctx.get_executor(),
+                            {{{content_length_head(4) + "body" + "unexpected"}, {wrong}}, {{right}}});
+    client c(ctx.get_executor(), server.target());
+    const response first = co_await c.request(pooled_get("/"));
+    EXPECT_EQ(first.pooled_body.view(), "body");
+    const response next = co_await c.request(pooled_get("/"));
+    EXPECT_EQ(next.pooled_body.view(), "right") << "the bytes past the first body were not taken for the next response";
+    EXPECT_EQ(c.stats().connections_opened, 2u);
+  });
+}
+
+TEST(HttpClientPooledBody, ConnectionClosedMidBodyIsConnectionResetAndNotRetried) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    const std::string body = letters(300000);
+    // On a reused connection: half the body, then the server closes.
+    piecewise_server server(ctx.get_executor(),
+                            {{{content_length_head(2) + "ok"}, {content_length_head(body.size()), body.substr(0, 150000)}}});
+    client_options options;
+    options.request_timeout = 5s;  // a resend would wait for a connection nobody answers
+    client c(ctx.get_executor(), server.target(), options);
+    co_await c.request(pooled_get("/"));
+    const auto error = co_await request_error(c, pooled_get("/"));
+    EXPECT_TRUE(error.has_value());
+    if (error) {
+      EXPECT_EQ(error->kind(), transport_error_kind::connection_reset) << error->what();
+      EXPECT_NE(std::string(error->what()).find("middle of the response"), std::string::npos) << error->what();
+    }
+    EXPECT_EQ(c.stats().retries, 0u) << "bytes of the response had arrived: never resent";
+    EXPECT_EQ(c.open_connections(), 0u);
+  });
+}
+
+TEST(HttpClientPooledBody, ResetMidBodyIsConnectionReset) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    scripted_server server(ctx.get_executor(), {scripted_reply::reset_mid_body_of(letters(400000))});
+    client c(ctx.get_executor(), endpoint_of(server));
+    const auto error = co_await request_error(c, pooled_get("/"));
+    EXPECT_TRUE(error.has_value());
+    if (error) {
+      EXPECT_EQ(error->kind(), transport_error_kind::connection_reset) << error->what();
+    }
+  });
+}
+
+TEST(HttpClientPooledBody, OversizedResponseIsResponseTooLarge) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    scripted_server server(ctx.get_executor(),
+                           {scripted_reply::ok(std::string(5000, 'x')), scripted_reply::ok(std::string(5000, 'y')).as_chunked(512),
+                            scripted_reply::ok(std::string(1000, 'z'))});
+    client_options options;
+    options.max_response_bytes = 1000;
+    client c(ctx.get_executor(), endpoint_of(server), options);
+    for (int i = 0; i < 2; ++i) {
+      const auto error = co_await request_error(c, pooled_get("/big"));
+      EXPECT_TRUE(error.has_value());
+      if (error) {
+        EXPECT_EQ(error->kind(), transport_error_kind::response_too_large) << error->what();
+      }
+    }
+    const response res = co_await c.request(pooled_get("/fits"));
+    EXPECT_EQ(res.pooled_body.view(), std::string(1000, 'z'));
+  });
+}
+
+TEST(HttpClientPooledBody, ChunkedEmptyAndHeadBodiesComeThroughTheParserIntoPooledBuffers) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    const std::string chunked = letters(20000);
+    scripted_server server(ctx.get_executor(),
+                           {scripted_reply::ok(chunked).as_chunked(777), scripted_reply::ok(""),
+                            scripted_reply::ok().header("Content-Length", "100"), scripted_reply::ok("after")});
+    client c(ctx.get_executor(), endpoint_of(server));
+    const response a = co_await c.request(pooled_get("/chunked"));
+    EXPECT_TRUE(a.pooled_body.view() == chunked);
+    EXPECT_GE(a.pooled_body.capacity(), a.pooled_body.size() + response_body_slack);
+    EXPECT_EQ(c.stats().body_bytes_copied, chunked.size()) << "a chunked body is copied by the parser";
+    const response empty = co_await c.request(pooled_get("/empty"));
+    EXPECT_TRUE(empty.pooled_body.empty());
+    EXPECT_GE(empty.pooled_body.capacity(), response_body_slack);
+    http::request head = pooled_get("/head");
+    head.method = "HEAD";
+    const response h = co_await c.request(std::move(head));
+    EXPECT_TRUE(h.pooled_body.empty());
+    const response after = co_await c.request(pooled_get("/after"));
+    EXPECT_EQ(after.pooled_body.view(), "after");
+    EXPECT_EQ(server.connections_accepted(), 1u);
+  });
+}
+
+TEST(HttpClientPooledBody, BodyOverTlsIsReadDirectly) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    const std::string big = letters(300000);
+    scripted_server server(ctx.get_executor(), {scripted_reply::ok(big), scripted_reply::ok("two")}, {.tls = true});
+    client_options options;
+    options.verify_peer = false;
+    client c(ctx.get_executor(), endpoint_of(server), options);
+    const response one = co_await c.request(pooled_get("/"));
+    EXPECT_TRUE(one.pooled_body.view() == big);
+    EXPECT_LT(c.stats().body_bytes_copied, big.size());
+    const response two = co_await c.request(pooled_get("/"));
+    EXPECT_EQ(two.pooled_body.view(), "two");
+    EXPECT_EQ(server.connections_accepted(), 1u);
   });
 }
 

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace json = idabus::io::json;
 
@@ -114,6 +117,20 @@ TEST(PageReader, ParsesABodyWithSpareCapacityWhereItLies) {
   EXPECT_EQ(page.documents[1].raw.data(), padded.data() + text.find(R"({"id":"b")"));
   EXPECT_EQ(page.documents[1].fields.ts, 2);
   EXPECT_EQ(page.count, 2);
+}
+
+TEST(PageReader, ParsesABodyInAnyBufferWithRoomForThePaddingWhereItLies) {
+  const std::string text = R"({"_rid":"r","Documents":[{"id":"a","_ts":1}],"_count":1})";
+  std::vector<char> storage(text.size() + 64);
+  std::copy(text.begin(), text.end(), storage.begin());
+  const std::string_view body(storage.data(), text.size());
+  json::page_reader reader("/id");
+  const auto page = reader.split_in_place(body, storage.size());
+  EXPECT_EQ(reader.copied_bytes(), 0u);
+  ASSERT_EQ(page.documents.size(), 1u);
+  EXPECT_EQ(page.documents[0].raw.data(), storage.data() + text.find(R"({"id":"a")"));
+  reader.split_in_place(body, storage.size() - 1);  // one byte short of the padding
+  EXPECT_EQ(reader.copied_bytes(), text.size());
 }
 
 TEST(PageReader, CopiesABodyWithoutSpareCapacityAsSplitDoes) {

@@ -30,9 +30,9 @@ io::json::document_fields reader_fields(std::string pk, std::string id) {
 // A query page holding the documents of a JSON array, split as the Cosmos client splits pages.
 io::cosmos::query_page page_of(std::string array) {
   io::cosmos::query_page page;
-  page.body = std::make_shared<const std::string>(std::move(array));
+  page.body = std::make_shared<const io::http::body_buffer>(io::http::body_buffer::copy_of(array));
   io::json::page_reader reader("/pk");
-  page.documents = reader.split_array(*page.body);
+  page.documents = reader.split_array(page.body->view());
   return page;
 }
 

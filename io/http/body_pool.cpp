@@ -1,0 +1,108 @@
+#include "io/http/body_pool.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+namespace idabus::io::http {
+
+body_buffer body_buffer::copy_of(std::string_view bytes) {
+  body_buffer b;
+  b.append(bytes.data(), bytes.size());
+  return b;
+}
+
+body_buffer::body_buffer(body_buffer&& other) noexcept
+    : bytes_(std::move(other.bytes_)),
+      capacity_(std::exchange(other.capacity_, 0)),
+      size_(std::exchange(other.size_, 0)),
+      home_(std::move(other.home_)) {}
+
+body_buffer& body_buffer::operator=(body_buffer&& other) noexcept {
+  if (this != &other) {
+    body_buffer old(std::move(*this));
+    bytes_ = std::move(other.bytes_);
+    capacity_ = std::exchange(other.capacity_, 0);
+    size_ = std::exchange(other.size_, 0);
+    home_ = std::move(other.home_);
+  }
+  return *this;
+}
+
+body_buffer::~body_buffer() {
+  if (home_ && bytes_) home_->give_back(std::move(bytes_), capacity_);
+}
+
+void body_buffer::reserve(std::size_t bytes) {
+  const std::size_t needed = bytes + response_body_slack;
+  if (needed <= capacity_) return;
+  // new char[] leaves the bytes uninitialized: only the content is copied.
+  std::unique_ptr<char[]> grown(new char[needed]);
+  if (size_ > 0) std::memcpy(grown.get(), bytes_.get(), size_);
+  bytes_ = std::move(grown);
+  capacity_ = needed;
+}
+
+void body_buffer::append(const char* bytes, std::size_t n) {
+  if (n == 0) return;
+  // Geometric growth: a body of unknown length (chunked) grows as it arrives.
+  if (size_ + n + response_body_slack > capacity_) reserve(std::max(size_ + n, 2 * size_));
+  std::memcpy(bytes_.get() + size_, bytes, n);
+  size_ += n;
+}
+
+std::shared_ptr<body_pool> body_pool::create(std::size_t max_idle) {
+  std::shared_ptr<body_pool> pool(new body_pool(max_idle));
+  pool->idle_.reserve(max_idle);  // give_back() never allocates
+  return pool;
+}
+
+body_buffer body_pool::take(std::size_t bytes) {
+  const std::size_t needed = bytes + response_body_slack;
+  body_buffer b;
+  {
+    std::lock_guard lock(mutex_);
+    ++stats_.taken;
+    if (!idle_.empty()) {
+      // The most recently returned that is large enough, else the largest (enlarged below).
+      auto pick = std::find_if(idle_.rbegin(), idle_.rend(), [&](const storage& s) { return s.capacity >= needed; });
+      auto it = pick != idle_.rend() ? std::prev(pick.base())
+                                     : std::max_element(idle_.begin(), idle_.end(), [](const storage& a, const storage& s) {
+                                         return a.capacity < s.capacity;
+                                       });
+      b.bytes_ = std::move(it->bytes);
+      b.capacity_ = it->capacity;
+      idle_.erase(it);
+    }
+    if (b.capacity_ < needed) ++stats_.allocated;
+  }
+  if (b.capacity_ < needed) {
+    b.bytes_.reset();  // free the small one before allocating the large one
+    b.capacity_ = 0;
+    b.reserve(bytes);
+  }
+  b.home_ = shared_from_this();
+  return b;
+}
+
+std::size_t body_pool::idle() const {
+  std::lock_guard lock(mutex_);
+  return idle_.size();
+}
+
+body_pool_stats body_pool::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void body_pool::give_back(std::unique_ptr<char[]> bytes, std::size_t capacity) noexcept {
+  std::lock_guard lock(mutex_);
+  if (idle_.size() >= max_idle_) {
+    ++stats_.dropped;
+    return;  // `bytes` is freed on return, under the lock: a free is short
+  }
+  idle_.push_back(storage{std::move(bytes), capacity});
+  ++stats_.returned;
+}
+
+}  // namespace idabus::io::http
