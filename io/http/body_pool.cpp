@@ -1,10 +1,36 @@
 #include "io/http/body_pool.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <utility>
 
+#include <sys/mman.h>
+
 namespace idabus::io::http {
+
+namespace {
+
+constexpr std::size_t huge_page_bytes = 2u << 20;
+
+/// Uninitialized storage of at least `bytes` (see body_pool.hpp: large ones are whole huge pages).
+std::pair<detail::body_bytes, std::size_t> allocate(std::size_t bytes) {
+  if (bytes < huge_page_bytes / 2) {
+    auto* p = static_cast<char*>(std::malloc(bytes));
+    if (!p) throw std::bad_alloc();
+    return {detail::body_bytes(p), bytes};
+  }
+  const std::size_t rounded = (bytes + huge_page_bytes - 1) / huge_page_bytes * huge_page_bytes;
+  auto* p = static_cast<char*>(std::aligned_alloc(huge_page_bytes, rounded));
+  if (!p) throw std::bad_alloc();
+  ::madvise(p, rounded, MADV_HUGEPAGE);  // a hint: without THP the storage is ordinary pages
+  return {detail::body_bytes(p), rounded};
+}
+
+}  // namespace
+
+void detail::free_bytes::operator()(char* bytes) const noexcept { std::free(bytes); }
 
 body_buffer body_buffer::copy_of(std::string_view bytes) {
   body_buffer b;
@@ -36,11 +62,10 @@ body_buffer::~body_buffer() {
 void body_buffer::reserve(std::size_t bytes) {
   const std::size_t needed = bytes + response_body_slack;
   if (needed <= capacity_) return;
-  // new char[] leaves the bytes uninitialized: only the content is copied.
-  std::unique_ptr<char[]> grown(new char[needed]);
+  auto [grown, capacity] = allocate(needed);
   if (size_ > 0) std::memcpy(grown.get(), bytes_.get(), size_);
   bytes_ = std::move(grown);
-  capacity_ = needed;
+  capacity_ = capacity;
 }
 
 void body_buffer::append(const char* bytes, std::size_t n) {
@@ -64,12 +89,16 @@ body_buffer body_pool::take(std::size_t bytes) {
     std::lock_guard lock(mutex_);
     ++stats_.taken;
     if (!idle_.empty()) {
-      // The most recently returned that is large enough, else the largest (enlarged below).
-      auto pick = std::find_if(idle_.rbegin(), idle_.rend(), [&](const storage& s) { return s.capacity >= needed; });
-      auto it = pick != idle_.rend() ? std::prev(pick.base())
-                                     : std::max_element(idle_.begin(), idle_.end(), [](const storage& a, const storage& s) {
-                                         return a.capacity < s.capacity;
-                                       });
+      // The smallest that is large enough (of equals, the most recently returned), else the
+      // largest (enlarged below).
+      auto it = idle_.end();
+      for (auto i = idle_.begin(); i != idle_.end(); ++i) {
+        if (i->capacity >= needed && (it == idle_.end() || i->capacity <= it->capacity)) it = i;
+      }
+      if (it == idle_.end()) {
+        it = std::max_element(idle_.begin(), idle_.end(),
+                              [](const storage& a, const storage& b) { return a.capacity < b.capacity; });
+      }
       b.bytes_ = std::move(it->bytes);
       b.capacity_ = it->capacity;
       idle_.erase(it);
@@ -95,7 +124,7 @@ body_pool_stats body_pool::stats() const {
   return stats_;
 }
 
-void body_pool::give_back(std::unique_ptr<char[]> bytes, std::size_t capacity) noexcept {
+void body_pool::give_back(detail::body_bytes bytes, std::size_t capacity) noexcept {
   std::lock_guard lock(mutex_);
   if (idle_.size() >= max_idle_) {
     ++stats_.dropped;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -54,22 +55,32 @@ TEST(BodyPool, APoolOfNoIdleBuffersRecyclesNothing) {
   EXPECT_EQ(pool->stats().dropped, 1u);
 }
 
-TEST(BodyPool, TakesTheMostRecentlyReturnedBufferThatIsLargeEnough) {
+TEST(BodyPool, TakesTheSmallestIdleBufferThatIsLargeEnough) {
   auto pool = body_pool::create(4);
+  const char* mid = nullptr;
   const char* large = nullptr;
-  const char* larger = nullptr;
   {
-    body_buffer small = pool->take(100), l = pool->take(10000), l2 = pool->take(20000);
+    body_buffer l = pool->take(20000), m = pool->take(10000), small = pool->take(100);
+    mid = m.data();
     large = l.data();
-    larger = l2.data();
-    body_buffer dropped_last = std::move(l);  // destroyed first: l2 and small return after it
-  }
-  // Returned in the order: l (via dropped_last), l2, small. Both large ones fit 5000; l2 is newer.
+  }  // returned in the order small, m, l: the largest most recently
   body_buffer got = pool->take(5000);
-  EXPECT_EQ(got.data(), larger);
+  EXPECT_EQ(got.data(), mid) << "the 10,000-byte one: the 100-byte one is too small, the 20,000-byte one larger";
   body_buffer next = pool->take(5000);
   EXPECT_EQ(next.data(), large);
   EXPECT_EQ(pool->stats().allocated, 3u);
+}
+
+TEST(BodyPool, LargeBuffersAreWholeAlignedHugePages) {
+  constexpr std::size_t huge = 2u << 20;
+  auto pool = body_pool::create(2);
+  body_buffer page = pool->take(3'000'000);
+  EXPECT_EQ(page.capacity(), 2 * huge);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(page.data()) % huge, 0u);
+  body_buffer one = pool->take(huge / 2);
+  EXPECT_EQ(one.capacity(), huge);
+  body_buffer small = pool->take(1000);
+  EXPECT_EQ(small.capacity(), 1000 + response_body_slack) << "small ones are not rounded up";
 }
 
 TEST(BodyPool, ATooSmallIdleBufferIsEnlargedInsteadOfAddingOne) {
