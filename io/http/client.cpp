@@ -26,10 +26,10 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
-#include <type_traits>
 #include <list>
 #include <optional>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 namespace idabus::io::http {
@@ -57,7 +57,7 @@ void reserve_padded(body_buffer& body, std::size_t bytes) { body.reserve(bytes);
 
 /// Beast's string_body, reading differently: it appends what arrives where string_body resizes
 /// first, which zero-fills every body byte before copying it (a tenth of bench_backup's CPU
-/// samples), and it leaves response_body_slack bytes of capacity past the body (see client.hpp).
+/// samples), and it leaves response_body_slack bytes of capacity past the body (see body_pool.hpp).
 /// `Container` is std::string or body_buffer.
 template <class Container>
 struct padded_body {
