@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 
 namespace idabus::io::files {
 
@@ -19,32 +20,6 @@ namespace {
 [[noreturn]] void fail(std::string_view operation, const std::filesystem::path& path, int error) {
   throw file_error(std::string(operation) + " " + path.string() + ": " + std::strerror(error));
 }
-
-// Closes the descriptor and, unless released, removes the temporary file.
-class temp_file {
- public:
-  temp_file(std::filesystem::path path, int fd) : path_(std::move(path)), fd_(fd) {}
-  ~temp_file() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!released_) ::unlink(path_.c_str());
-  }
-  temp_file(const temp_file&) = delete;
-  temp_file& operator=(const temp_file&) = delete;
-
-  int fd() const noexcept { return fd_; }
-  const std::filesystem::path& path() const noexcept { return path_; }
-  void close() {
-    const int fd = fd_;
-    fd_ = -1;
-    if (::close(fd) != 0) fail("close", path_, errno);
-  }
-  void release() noexcept { released_ = true; }
-
- private:
-  std::filesystem::path path_;
-  int fd_;
-  bool released_ = false;
-};
 
 std::filesystem::path temporary_name_for(const std::filesystem::path& path) {
   static std::atomic<std::uint64_t> counter{0};
@@ -106,19 +81,43 @@ std::string_view write_blocks_direct(int fd, std::string_view bytes, const std::
 
 }  // namespace
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view bytes, file_cache cache) {
-  const auto temp_path = temporary_name_for(path);
-  const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) fail("create", temp_path, errno);
-  temp_file temp(temp_path, fd);
-  if (cache == file_cache::skip && bytes.size() >= direct_io_min_bytes) bytes = write_blocks_direct(temp.fd(), bytes, temp_path);
-  write_all(temp.fd(), bytes, temp_path);
-  if (::fsync(temp.fd()) != 0) fail("fsync", temp_path, errno);
-  temp.close();
-  if (::rename(temp_path.c_str(), path.c_str()) != 0) fail("rename to", path, errno);
-  temp.release();
-  auto dir = path.parent_path();
+atomic_file_writer::atomic_file_writer(std::filesystem::path path)
+    : path_(std::move(path)), temp_path_(temporary_name_for(path_)) {
+  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail("create", temp_path_, errno);
+}
+
+atomic_file_writer::~atomic_file_writer() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(temp_path_.c_str());
+}
+
+void atomic_file_writer::write(std::string_view bytes, file_cache cache) {
+  if (fd_ < 0) throw std::logic_error("atomic_file_writer: write after commit() " + path_.string());
+  const auto size = bytes.size();
+  if (cache == file_cache::skip && size >= direct_io_min_bytes && bytes_written_ % direct_io_block == 0) {
+    bytes = write_blocks_direct(fd_, bytes, temp_path_);
+  }
+  write_all(fd_, bytes, temp_path_);
+  bytes_written_ += size;
+}
+
+void atomic_file_writer::commit() {
+  if (fd_ < 0) throw std::logic_error("atomic_file_writer: commit() twice " + path_.string());
+  if (::fsync(fd_) != 0) fail("fsync", temp_path_, errno);
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) fail("close", temp_path_, errno);
+  if (::rename(temp_path_.c_str(), path_.c_str()) != 0) fail("rename to", path_, errno);
+  committed_ = true;
+  auto dir = path_.parent_path();
   fsync_directory(dir.empty() ? std::filesystem::path(".") : dir);
+}
+
+void write_file_atomically(const std::filesystem::path& path, std::string_view bytes, file_cache cache) {
+  atomic_file_writer file(path);
+  file.write(bytes, cache);
+  file.commit();
 }
 
 void fsync_directory(const std::filesystem::path& dir) {

@@ -14,9 +14,13 @@
 //   4. fsyncs the directory, so the rename itself survives a crash.
 //   On any failure the temporary file is removed and file_error is thrown: `path` then holds
 //   either its old content or does not exist, never a partial file.
+// atomic_file_writer: the same steps for a file written in pieces (step 2 spread over write()
+// calls, steps 2's fsync to 4 in commit()), so that a large file never has to be in memory whole.
+// Destroyed (or discarded) without commit() it removes its temporary file.
 // Errors: file_error names the operation and the path and carries the errno text.
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -44,6 +48,34 @@ enum class file_cache {
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view bytes,
                            file_cache cache = file_cache::keep);
+
+/// A file written in pieces under a temporary name and renamed over `path` by commit() (see above).
+class atomic_file_writer {
+ public:
+  /// Creates the temporary file next to `path`. Throws file_error.
+  explicit atomic_file_writer(std::filesystem::path path);
+  ~atomic_file_writer();
+  atomic_file_writer(const atomic_file_writer&) = delete;
+  atomic_file_writer& operator=(const atomic_file_writer&) = delete;
+
+  /// Appends `bytes` (file_cache::skip: O_DIRECT for the whole blocks of a piece of at least
+  /// direct_io_min_bytes while the file offset is block-aligned). Throws file_error.
+  void write(std::string_view bytes, file_cache cache = file_cache::keep);
+  /// fsync, rename over the path, fsync of the directory; the writer takes no bytes afterwards.
+  /// Throws file_error (the temporary file is removed then).
+  void commit();
+
+  const std::filesystem::path& path() const noexcept { return path_; }
+  const std::filesystem::path& temporary_path() const noexcept { return temp_path_; }
+  std::uint64_t bytes_written() const noexcept { return bytes_written_; }
+
+ private:
+  std::filesystem::path path_;
+  std::filesystem::path temp_path_;
+  int fd_ = -1;
+  bool committed_ = false;
+  std::uint64_t bytes_written_ = 0;
+};
 
 /// fsync of a directory (makes renames and creations inside it durable). Throws file_error.
 void fsync_directory(const std::filesystem::path& dir);

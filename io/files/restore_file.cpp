@@ -173,20 +173,54 @@ struct restore_file_writer::impl {
   restore_file_options options;
   std::uint32_t next_sequence;
   system_property_stripper stripper;
-  std::string current;
+  std::optional<atomic_file_writer> file;  // the file being written, under its temporary name
+  sha256_hasher hasher;                    // of that file's bytes so far
+  std::string pending;                     // its bytes not yet written (at most one piece)
+  std::uint64_t current_bytes = 0;         // its size: written + pending
   std::uint64_t current_documents = 0;
   std::vector<restore_file_entry> written;
   bool finished = false;
 
+  void open() {
+    file.emplace(folder / restore_file_name(collection, next_sequence));
+    hasher = sha256_hasher();
+    current_bytes = 0;
+    // One buffer of one piece for the writer's life: no regrowth copies, its pages stay mapped.
+    pending.reserve(options.piece_bytes);
+  }
+
+  void write_pending() {
+    hasher.update(pending);
+    file->write(pending);
+    pending.clear();
+  }
+
+  void append(std::string_view bytes) {
+    current_bytes += bytes.size();
+    if (pending.size() + bytes.size() <= options.piece_bytes) {
+      pending.append(bytes);
+      if (pending.size() == options.piece_bytes) write_pending();
+      return;
+    }
+    write_pending();
+    if (bytes.size() >= options.piece_bytes) {  // a document of a piece or more: straight to the file
+      hasher.update(bytes);
+      file->write(bytes);
+    } else {
+      pending.append(bytes);
+    }
+  }
+
   void flush() {
     if (current_documents == 0) return;
-    current.append(file_footer);
-    restore_file_entry entry{restore_file_name(collection, next_sequence), current_documents, current.size(),
-                             sha256_hex(current)};
-    write_file_atomically(folder / entry.file, current);
+    append(file_footer);
+    write_pending();
+    file->commit();
+    written.push_back(restore_file_entry{file->path().filename().string(), current_documents, current_bytes,
+                                         hasher.finish()});
+    file.reset();
     ++next_sequence;
-    written.push_back(std::move(entry));
-    current.clear();
+    current_bytes = 0;
     current_documents = 0;
   }
 };
@@ -197,6 +231,7 @@ restore_file_writer::restore_file_writer(fs::path folder, std::string collection
     throw std::invalid_argument("restore_file_writer: max_file_bytes " + std::to_string(options.max_file_bytes) +
                                 " is too small for a restore file");
   }
+  if (options.piece_bytes == 0) throw std::invalid_argument("restore_file_writer: piece_bytes must be at least 1");
   impl_->folder = std::move(folder);
   impl_->collection = std::move(collection);
   impl_->options = options;
@@ -222,16 +257,16 @@ void restore_file_writer::append_stripped(std::string_view document) {
                                  std::to_string(s.options.max_file_bytes) + " bytes");
   }
   if (s.current_documents > 0 &&
-      s.current.size() + file_separator.size() + document.size() + file_footer.size() > s.options.max_file_bytes) {
+      s.current_bytes + file_separator.size() + document.size() + file_footer.size() > s.options.max_file_bytes) {
     s.flush();
   }
-  // One buffer of the file's final size for the writer's life: no regrowth copies, and the pages
-  // stay mapped from one file to the next.
-  if (s.current.capacity() < s.options.max_file_bytes) s.current.reserve(s.options.max_file_bytes);
-  s.current.append(s.current_documents == 0 ? file_header : file_separator);
-  s.current.append(document);
+  if (s.current_documents == 0) s.open();
+  s.append(s.current_documents == 0 ? file_header : file_separator);
+  s.append(document);
   ++s.current_documents;
 }
+
+std::size_t restore_file_writer::buffered_bytes() const noexcept { return impl_->pending.capacity(); }
 
 const std::vector<restore_file_entry>& restore_file_writer::finish() {
   if (!impl_->finished) {
@@ -249,7 +284,9 @@ void restore_file_writer::discard() noexcept {
     fs::remove(impl_->folder / entry.file, ec);
   }
   impl_->written.clear();
-  impl_->current.clear();
+  impl_->file.reset();  // removes the temporary file of the file being written
+  impl_->pending.clear();
+  impl_->current_bytes = 0;
   impl_->current_documents = 0;
   impl_->finished = true;
 }

@@ -9,8 +9,10 @@
 //   escapes, whitespace inside the document survive; `_ts` stays).
 // - restore_file_writer rolls over to the next sequence number before a file would exceed
 //   `max_file_bytes` (64 MiB by default; the whole file, brackets and separators included). Each
-//   file is written with write_file_atomically (temp name, fsync, rename), so a crash leaves
-//   either a whole file or none. A collection without documents gets no file.
+//   file is written in pieces of `piece_bytes` under a temporary name while it fills, then
+//   fsync'd and renamed (atomic_file_writer), so a crash leaves either a whole file or none (plus
+//   at most one temporary file per collection); memory is one piece per writer, whatever the
+//   file size. A collection without documents gets no file.
 // - restore_file_reader streams one file: one document's raw bytes at a time (views into the
 //   reader's buffer), parsed with simdjson on-demand. Memory: one file's bytes plus simdjson's
 //   index of it, whatever the number of files.
@@ -31,6 +33,8 @@
 namespace idabus::io::files {
 
 inline constexpr std::uint64_t default_restore_file_bytes = 64ull << 20;
+/// Bytes a restore_file_writer collects before it writes them to the file.
+inline constexpr std::size_t default_restore_piece_bytes = 1u << 20;
 
 enum class restore_file_problem {
   missing,          ///< the file does not exist or cannot be read
@@ -94,11 +98,13 @@ struct restore_file_entry {
 struct restore_file_options {
   std::uint64_t max_file_bytes = default_restore_file_bytes;
   std::uint32_t first_sequence = 1;
+  std::size_t piece_bytes = default_restore_piece_bytes;  ///< written to the file in pieces of this size
 };
 
 class restore_file_writer {
  public:
-  /// Throws std::invalid_argument when max_file_bytes cannot hold even an empty-ish file (< 8).
+  /// Throws std::invalid_argument when max_file_bytes cannot hold even an empty-ish file (< 8) or
+  /// piece_bytes is 0.
   restore_file_writer(std::filesystem::path folder, std::string collection, restore_file_options options = {});
   ~restore_file_writer();
   restore_file_writer(restore_file_writer&&) noexcept;
@@ -120,8 +126,13 @@ class restore_file_writer {
   /// The files written so far, in order.
   const std::vector<restore_file_entry>& written() const noexcept;
 
-  /// Removes every file this writer wrote and drops the pending documents (after a failure, so
-  /// that nothing half-done stays in the output folder). Never throws.
+  /// The bytes of memory the writer holds for file contents not yet written (at most piece_bytes;
+  /// a document of a piece or more goes to the file directly).
+  std::size_t buffered_bytes() const noexcept;
+
+  /// Removes every file this writer wrote, the temporary file of the one it was writing, and drops
+  /// the pending documents (after a failure, so that nothing half-done stays in the output
+  /// folder). Never throws.
   void discard() noexcept;
 
  private:

@@ -64,6 +64,42 @@ TEST(AtomicFile, ASmallFileGoesThroughTheCacheEvenWhenSkipping) {
   EXPECT_GT(test::cached_pages(dir.path / "small.json"), 1u);
 }
 
+TEST(AtomicFileWriter, RenamesThePiecesOverThePathOnlyOnCommit) {
+  test::temp_dir dir;
+  const auto bytes = atomic_file_test_bytes(3 * direct_io_bounce_bytes + 77);
+  atomic_file_writer file(dir.path / "pieces.bin");
+  std::string_view rest = bytes;
+  for (const std::size_t piece : {direct_io_bounce_bytes, std::size_t{77}, std::size_t{4096}}) {
+    file.write(rest.substr(0, piece), file_cache::skip);
+    rest.remove_prefix(piece);
+  }
+  file.write(rest);
+  EXPECT_EQ(file.bytes_written(), bytes.size());
+  EXPECT_FALSE(fs::exists(dir.path / "pieces.bin"));
+  EXPECT_EQ(read_file(file.temporary_path()), bytes);
+  file.commit();
+  EXPECT_EQ(read_file(dir.path / "pieces.bin"), bytes);
+  EXPECT_EQ(names_in(dir.path), std::vector<std::string>{"pieces.bin"});
+}
+
+TEST(AtomicFileWriter, DestroyedWithoutCommitLeavesNothing) {
+  test::temp_dir dir;
+  {
+    atomic_file_writer file(dir.path / "gone.bin");
+    file.write("some bytes");
+    EXPECT_EQ(names_in(dir.path).size(), 1u);
+  }
+  EXPECT_TRUE(names_in(dir.path).empty());
+}
+
+TEST(AtomicFileWriter, WriteAfterCommitIsALogicError) {
+  test::temp_dir dir;
+  atomic_file_writer file(dir.path / "done.bin");
+  file.commit();
+  EXPECT_THROW(file.write("late"), std::logic_error);
+  EXPECT_EQ(read_file(dir.path / "done.bin"), "");
+}
+
 TEST(AtomicFile, ReplacesAnExistingFileWhole) {
   test::temp_dir dir;
   write_file_atomically(dir.path / "m.json", std::string(10000, 'x'));

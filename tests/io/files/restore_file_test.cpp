@@ -205,6 +205,61 @@ TEST(RestoreFileWriter, MalformedDocumentIsRefusedAndNothingIsWritten) {
   EXPECT_TRUE(names_in(dir.path).empty());
 }
 
+TEST(RestoreFileWriter, HoldsAtMostOnePieceWhileTheFileGrowsOnDisk) {
+  test::temp_dir dir;
+  restore_file_writer writer(dir.path, "Events", {.piece_bytes = 64});
+  std::string expected = "[\n";
+  for (int i = 0; i < 200; ++i) {
+    const auto doc = R"({"id":")" + std::to_string(i) + R"(","pad":"0123456789"})";
+    writer.add(doc);
+    expected += (i == 0 ? "" : ",\n") + doc;
+    ASSERT_LE(writer.buffered_bytes(), 64u) << "document " << i;
+  }
+  expected += "\n]\n";
+  // Before finish() all but the last piece is on disk, under the file's temporary name.
+  const auto names = names_in(dir.path);
+  ASSERT_EQ(names.size(), 1u);
+  EXPECT_TRUE(is_temporary_name(names[0])) << names[0];
+  EXPECT_GE(fs::file_size(dir.path / names[0]) + 64, expected.size() - 3);
+  const auto files = writer.finish();
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(read_file(dir.path / "Events.000001.json"), expected);
+  EXPECT_EQ(files[0], (restore_file_entry{"Events.000001.json", 200, expected.size(), sha256_hex(expected)}));
+  EXPECT_EQ(names_in(dir.path), std::vector<std::string>{"Events.000001.json"});
+}
+
+TEST(RestoreFileWriter, DocumentsLargerThanAPieceAreWrittenWholeAndHashed) {
+  test::temp_dir dir;
+  restore_file_writer writer(dir.path, "Events", {.max_file_bytes = 300, .piece_bytes = 64});
+  const std::string small = R"({"id":"1"})";
+  const std::string large = R"({"id":"2","pad":")" + std::string(100, 'x') + R"("})";  // 117 bytes
+  for (const auto& doc : {small, large, small, large, large}) writer.add(doc);
+  EXPECT_LE(writer.buffered_bytes(), 64u);
+  const auto files = writer.finish();
+  ASSERT_EQ(files.size(), 2u);
+  for (const auto& f : files) {
+    const auto text = read_file(dir.path / f.file);
+    EXPECT_EQ(f.bytes, text.size());
+    EXPECT_EQ(f.sha256, sha256_hex(text));
+  }
+  EXPECT_EQ(read_all(dir.path / files[0].file), (std::vector<std::string>{small, large, small, large}));
+  EXPECT_EQ(read_all(dir.path / files[1].file), (std::vector<std::string>{large}));
+}
+
+TEST(RestoreFileWriter, DiscardRemovesTheFileBeingWritten) {
+  test::temp_dir dir;
+  restore_file_writer writer(dir.path, "Events", {.piece_bytes = 8});
+  writer.add(R"({"id":"0123456789"})");
+  ASSERT_EQ(names_in(dir.path).size(), 1u) << "the temporary file";
+  writer.discard();
+  EXPECT_TRUE(names_in(dir.path).empty());
+}
+
+TEST(RestoreFileWriter, AZeroPieceSizeIsRefused) {
+  test::temp_dir dir;
+  EXPECT_THROW(restore_file_writer(dir.path, "Events", {.piece_bytes = 0}), std::invalid_argument);
+}
+
 // ---- reader ----
 
 TEST(RestoreFileReader, ReturnsEachDocumentsRawBytesInOrder) {
