@@ -273,7 +273,7 @@ class Suite {
           log(`  restore failed: ${e.message}`);
         }
       }
-      fs.rmSync(path.dirname(b.backups), { recursive: true, force: true });
+      if (!this.o.keep) fs.rmSync(path.dirname(b.backups), { recursive: true, force: true });
       row.load[1] = loadavg()[0];
       return row;
     } finally {
