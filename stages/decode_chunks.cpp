@@ -26,13 +26,12 @@ chunk_document_decoder::~chunk_document_decoder() = default;
 chunk_document_decoder::chunk_document_decoder(chunk_document_decoder&&) noexcept = default;
 chunk_document_decoder& chunk_document_decoder::operator=(chunk_document_decoder&&) noexcept = default;
 
-decoded_chunk chunk_document_decoder::decode(chunk_job job, std::string_view file_bytes) {
+decoded_chunk chunk_document_decoder::decode(chunk_job job, std::string_view file_bytes, std::string fresh) {
   auto& s = *impl_;
   const bool stripped_mode = s.options.mode == decode_mode::stripped;
   decoded_chunk out;
   // Stripped mode keeps the decompressed buffer and packs the stripped documents into its front
-  // (each is no longer than its line, so writing never overtakes reading): one allocation per chunk.
-  std::string fresh;
+  // (each is no longer than its line, so writing never overtakes reading): the caller's buffer.
   std::string& text = stripped_mode ? fresh : s.keys_buffer;
   s.decoder.decode_into(file_bytes, text, job.label);
   out.raw_bytes = text.size();
@@ -78,7 +77,9 @@ decoded_chunk chunk_document_decoder::decode(chunk_job job, std::string_view fil
 
 net::awaitable<void> run_decode_chunks(pipeline::channel<chunk_job>& in, pipeline::reorder_buffer<decoded_chunk>& out,
                                        pipeline::cpu_pool& cpu, pipeline::cpu_pool& file_thread,
-                                       decode_options options, pipeline::stage_counters& counters) {
+                                       pipeline::buffer_pool& texts, decode_options options,
+                                       pipeline::stage_counters& counters) {
+  const bool stripped = options.mode == decode_mode::stripped;
   chunk_document_decoder decoder(std::move(options));
   while (auto job = co_await pipeline::counted_receive(in, counters)) {
     auto read = [&job] {
@@ -89,7 +90,8 @@ net::awaitable<void> run_decode_chunks(pipeline::channel<chunk_job>& in, pipelin
       }
     };
     auto bytes = co_await file_thread.run(read);
-    auto decode = [&decoder, &job, &bytes] { return decoder.decode(std::move(*job), bytes); };
+    auto text = stripped ? texts.take(0) : std::string();
+    auto decode = [&decoder, &job, &bytes, &text] { return decoder.decode(std::move(*job), bytes, std::move(text)); };
     pipeline::sequenced<decoded_chunk> item;
     item.seq = job->seq;
     item.value = co_await cpu.run(decode);

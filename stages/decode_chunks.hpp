@@ -7,7 +7,10 @@
 //   puts the workers' results back in job order): per document, in line order, its merge key
 //   (partition key value + id, merge_key), its `_ts`, and with decode_mode::stripped the document's
 //   bytes with _rid/_self/_etag/_attachments removed (system_property_stripper; nothing else is
-//   re-serialized), back to back in `text`. With decode_mode::keys the text is dropped.
+//   re-serialized), back to back in `text`, a buffer taken from `texts` (the consumer gives it
+//   back when done with the chunk, so the same few buffers carry every chunk instead of a fresh
+//   chunk-sized allocation each). With decode_mode::keys the text is dropped (each worker reuses
+//   one buffer of its own).
 //   counters: items = chunks, bytes = decompressed bytes.
 // - Two hops per chunk: the file is read on `file_thread`, then decompressed (zstd checks the
 //   frame's content checksum), split into lines and parsed (simdjson on-demand) in ONE hop to
@@ -20,6 +23,7 @@
 //   decode_error naming the file and line for a line that is not a document with a string id.
 
 #include "io/files/chunk.hpp"
+#include "pipeline/buffer_pool.hpp"
 #include "pipeline/channel.hpp"
 #include "pipeline/cpu_pool.hpp"
 #include "pipeline/reorder_buffer.hpp"
@@ -82,16 +86,19 @@ class chunk_document_decoder {
   ~chunk_document_decoder();
   chunk_document_decoder(chunk_document_decoder&&) noexcept;
   chunk_document_decoder& operator=(chunk_document_decoder&&) noexcept;
-  /// Decompresses `file_bytes` and decodes its lines. Throws chunk_error, decode_error.
-  decoded_chunk decode(chunk_job job, std::string_view file_bytes);
+  /// Decompresses `file_bytes` and decodes its lines; in stripped mode into `text` (its capacity
+  /// is reused, e.g. a buffer from a pool). Throws chunk_error, decode_error.
+  decoded_chunk decode(chunk_job job, std::string_view file_bytes, std::string text = {});
 
  private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };
 
+/// `texts` is borrowed: the buffers of decode_mode::stripped come from it.
 net::awaitable<void> run_decode_chunks(pipeline::channel<chunk_job>& in, pipeline::reorder_buffer<decoded_chunk>& out,
                                        pipeline::cpu_pool& cpu, pipeline::cpu_pool& file_thread,
-                                       decode_options options, pipeline::stage_counters& counters);
+                                       pipeline::buffer_pool& texts, decode_options options,
+                                       pipeline::stage_counters& counters);
 
 }  // namespace idabus::stages

@@ -48,7 +48,8 @@ enum class write_pass { full_basis, winners };
 
 net::awaitable<void> run_write_kept(pipeline::reorder_buffer<decoded_chunk>& in, merge_index& index, write_pass pass,
                                     io::files::restore_file_writer& writer, pipeline::cpu_pool& file_thread,
-                                    merge_result& result, pipeline::stage_counters& counters) {
+                                    pipeline::buffer_pool& texts, merge_result& result,
+                                    pipeline::stage_counters& counters) {
   std::vector<std::string_view> kept;
   while (auto chunk = co_await in.next()) {
     result.raw_bytes += chunk->raw_bytes;
@@ -70,6 +71,7 @@ net::awaitable<void> run_write_kept(pipeline::reorder_buffer<decoded_chunk>& in,
     co_await file_thread.run(write);
     result.documents += kept.size();
     counters.add_items(kept.size(), bytes);
+    texts.give(std::move(chunk->text));  // `kept` views it: reused only from the next chunk on
   }
 }
 
@@ -88,12 +90,13 @@ chunk_job job_for(const merge_set& set, std::uint32_t set_index, std::uint32_t c
 std::vector<pipeline::named_stage> decode_stages(pass_channels& p, std::vector<chunk_job> jobs,
                                                  const std::string& prefix, decode_options decode,
                                                  pipeline::cpu_pool& cpu, pipeline::cpu_pool& file_thread,
-                                                 const merge_options& options, pipeline::stage_stats& stats) {
+                                                 pipeline::buffer_pool& texts, const merge_options& options,
+                                                 pipeline::stage_stats& stats) {
   std::vector<pipeline::named_stage> stages;
   stages.push_back({prefix + "/feed", run_feed_jobs(p.jobs, std::move(jobs))});
   auto& counters = stats.add(prefix + "/decode");
   for (std::size_t i = 0; i < options.decoders; ++i) {
-    stages.push_back({prefix + "/decode", run_decode_chunks(p.jobs, p.decoded, cpu, file_thread, decode, counters)});
+    stages.push_back({prefix + "/decode", run_decode_chunks(p.jobs, p.decoded, cpu, file_thread, texts, decode, counters)});
   }
   return stages;
 }
@@ -111,10 +114,14 @@ void validate(const merge_options& options) {
   if (options.reorder_window == 0) throw std::invalid_argument("merge options: reorder_window must be at least 1");
 }
 
+std::size_t text_buffers_for(const merge_options& options) noexcept {
+  return options.decoders + options.reorder_window + 1;
+}
+
 net::awaitable<merge_result> run_restore_merge(std::vector<merge_set> chain, std::string partition_key_path,
                                                io::files::restore_file_writer& writer, pipeline::cpu_pool& cpu,
-                                               pipeline::cpu_pool& file_thread, merge_options options,
-                                               pipeline::stage_stats& stats) {
+                                               pipeline::cpu_pool& file_thread, pipeline::buffer_pool& texts,
+                                               merge_options options, pipeline::stage_stats& stats) {
   validate(options);
   if (chain.empty()) throw std::invalid_argument("run_restore_merge: the chain is empty");
   const std::string name = chain.front().collection.name;
@@ -152,7 +159,7 @@ net::awaitable<merge_result> run_restore_merge(std::vector<merge_set> chain, std
   {
     pass_channels p(options);
     auto stages = decode_stages(p, indexed, name + "/index", {partition_key_path, decode_mode::keys}, cpu,
-                                file_thread, options, stats);
+                                file_thread, texts, options, stats);
     stages.push_back({name + "/index/consume", run_index_chunks(p.decoded, index, result.raw_bytes)});
     co_await pipeline::run_stages(std::move(stages));
   }
@@ -162,17 +169,18 @@ net::awaitable<merge_result> run_restore_merge(std::vector<merge_set> chain, std
   {
     pass_channels p(options);
     auto stages = decode_stages(p, std::move(full_basis), name + "/full", {partition_key_path, decode_mode::stripped},
-                                cpu, file_thread, options, stats);
+                                cpu, file_thread, texts, options, stats);
     stages.push_back({name + "/full/write", run_write_kept(p.decoded, index, write_pass::full_basis, writer, file_thread,
-                                                           result, stats.add(name + "/full/write"))});
+                                                           texts, result, stats.add(name + "/full/write"))});
     co_await pipeline::run_stages(std::move(stages));
   }
   {
     pass_channels p(options);
     auto stages = decode_stages(p, std::move(indexed), name + "/winners", {partition_key_path, decode_mode::stripped},
-                                cpu, file_thread, options, stats);
+                                cpu, file_thread, texts, options, stats);
     stages.push_back({name + "/winners/write", run_write_kept(p.decoded, index, write_pass::winners, writer,
-                                                              file_thread, result, stats.add(name + "/winners/write"))});
+                                                              file_thread, texts, result,
+                                                              stats.add(name + "/winners/write"))});
     co_await pipeline::run_stages(std::move(stages));
   }
   result.deletes_applied = index.deletes_applied();

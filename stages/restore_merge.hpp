@@ -19,6 +19,8 @@
 // `file_thread`); the caller calls writer.finish() and writes restore-plan.json.
 // Memory: the index holds only the keys of pass 1 (never the full backup's basis); chunks in
 // flight are bounded by (decoders + reorder_window + 1) × one decoded chunk (its text + keys).
+// The texts of passes 2 and 3 are buffers of `texts` (text_buffers_for(options) of them at most
+// in use): the writer gives each back after writing its chunk, so they are reused, not freed.
 // Stages are registered in `stats` as "<collection>/<pass>/<stage>".
 // Cancellation: cancelling the awaitable cancels every stage; files already written by the writer
 // stay (the caller discards them). Throws pipeline::stage_error naming the stage, with
@@ -26,6 +28,7 @@
 
 #include "io/files/manifest.hpp"
 #include "io/files/restore_file.hpp"
+#include "pipeline/buffer_pool.hpp"
 #include "pipeline/cpu_pool.hpp"
 #include "pipeline/stage_stats.hpp"
 
@@ -63,10 +66,15 @@ struct merge_result {
 /// Throws std::invalid_argument naming a zero worker count or capacity.
 void validate(const merge_options& options);
 
-/// See the file comment. `writer`, `cpu`, `file_thread`, `stats` are borrowed and must outlive the call.
+/// Decoded chunk texts that can be in use at once: decoders + reorder_window + 1 (the writer's);
+/// the max_free a pipeline::buffer_pool for run_restore_merge needs to reuse every one of them.
+std::size_t text_buffers_for(const merge_options& options) noexcept;
+
+/// See the file comment. `writer`, `cpu`, `file_thread`, `texts`, `stats` are borrowed and must
+/// outlive the call.
 net::awaitable<merge_result> run_restore_merge(std::vector<merge_set> chain, std::string partition_key_path,
                                                io::files::restore_file_writer& writer, pipeline::cpu_pool& cpu,
-                                               pipeline::cpu_pool& file_thread, merge_options options,
-                                               pipeline::stage_stats& stats);
+                                               pipeline::cpu_pool& file_thread, pipeline::buffer_pool& texts,
+                                               merge_options options, pipeline::stage_stats& stats);
 
 }  // namespace idabus::stages

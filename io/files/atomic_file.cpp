@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -145,9 +146,10 @@ std::string read_file(const std::filesystem::path& path) {
   std::string out;
   out.resize(static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;
+  std::array<char, 4096> probe;  // end of file is seen here: growing `out` would copy it whole
   while (true) {
-    if (done == out.size()) out.resize(out.size() + 65536);  // the file grew meanwhile
-    const auto n = ::read(fd, out.data() + done, out.size() - done);
+    const bool full = done == out.size();
+    const auto n = full ? ::read(fd, probe.data(), probe.size()) : ::read(fd, out.data() + done, out.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       const int error = errno;
@@ -155,6 +157,7 @@ std::string read_file(const std::filesystem::path& path) {
       fail("read", path, error);
     }
     if (n == 0) break;
+    if (full) out.append(probe.data(), static_cast<std::size_t>(n));  // the file grew meanwhile
     done += static_cast<std::size_t>(n);
   }
   ::close(fd);

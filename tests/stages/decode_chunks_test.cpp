@@ -31,7 +31,9 @@ chunk_job write_chunk(const fs::path& dir, std::uint32_t n) {
 }
 
 std::vector<decoded_chunk> decode(std::vector<chunk_job> jobs, decode_mode mode, std::size_t workers = 2,
-                                  bool fail = false) {
+                                  bool fail = false, pipeline::buffer_pool* texts = nullptr) {
+  pipeline::buffer_pool own_texts(1);
+  if (texts == nullptr) texts = &own_texts;
   pipeline::cpu_pool cpu(pipeline::cpu_pool_options{2, "cpu"});
   pipeline::cpu_pool file_thread(pipeline::cpu_pool_options{1, "files"});
   pipeline::stage_stats stats;
@@ -43,7 +45,7 @@ std::vector<decoded_chunk> decode(std::vector<chunk_job> jobs, decode_mode mode,
     std::vector<pipeline::named_stage> stages;
     stages.push_back({"jobs", test::stages::run_send_all(in, std::move(jobs), fail)});
     for (std::size_t i = 0; i < workers; ++i) {
-      stages.push_back({"decode", run_decode_chunks(in, decoded, cpu, file_thread, {"/objecttype", mode}, counters)});
+      stages.push_back({"decode", run_decode_chunks(in, decoded, cpu, file_thread, *texts, {"/objecttype", mode}, counters)});
     }
     stages.push_back({"drain", idabus::test::drain_into(decoded, out)});
     co_await pipeline::run_stages(std::move(stages));
@@ -75,6 +77,30 @@ TEST(DecodeChunks, KeysModeKeepsNoText) {
   EXPECT_TRUE(out[0].text.empty());
   EXPECT_EQ(out[0].documents.size(), 2u);
   EXPECT_GT(out[0].raw_bytes, 0u);
+}
+
+TEST(DecodeChunks, StrippedTextsAreBuffersTakenFromThePool) {
+  test::temp_dir dir;
+  std::vector<chunk_job> jobs;
+  for (std::uint32_t n = 0; n < 6; ++n) jobs.push_back(write_chunk(dir.path, n));
+  constexpr std::size_t marked = 1 << 20;  // no chunk here needs this much: a fresh buffer has less
+  pipeline::buffer_pool texts(6);
+  for (int i = 0; i < 6; ++i) texts.give(std::string(marked, ' '));
+  const auto out = decode(jobs, decode_mode::stripped, 2, false, &texts);
+  ASSERT_EQ(out.size(), 6u);
+  for (const auto& c : out) {
+    EXPECT_GE(c.text.capacity(), marked) << c.job.label;
+    EXPECT_EQ(c.document(c.documents[0]), test::restored("a" + std::to_string(c.job.where.chunk), c.job.where.chunk));
+  }
+  EXPECT_EQ(texts.free_buffers(), 0u);
+}
+
+TEST(DecodeChunks, KeysModeTakesNoBufferFromThePool) {
+  test::temp_dir dir;
+  pipeline::buffer_pool texts(2);
+  texts.give(std::string(16, ' '));
+  decode({write_chunk(dir.path, 0), write_chunk(dir.path, 1)}, decode_mode::keys, 2, false, &texts);
+  EXPECT_EQ(texts.free_buffers(), 1u);
 }
 
 TEST(DecodeChunks, EmptyInputEndsWithNoChunk) { EXPECT_TRUE(decode({}, decode_mode::keys).empty()); }
@@ -110,6 +136,7 @@ TEST(DecodeChunks, DownstreamFailureCancelsWorkersBlockedOnTheReorderWindow) {
   pipeline::cpu_pool file_thread(pipeline::cpu_pool_options{1, "files"});
   pipeline::stage_stats stats;
   auto& counters = stats.add("decode");
+  pipeline::buffer_pool texts(1);
   try {
     run_coro([&](net::io_context&) -> net::awaitable<void> {
       pipeline::channel<chunk_job> in(1);
@@ -117,7 +144,7 @@ TEST(DecodeChunks, DownstreamFailureCancelsWorkersBlockedOnTheReorderWindow) {
       std::vector<pipeline::named_stage> stages;
       stages.push_back({"jobs", test::stages::run_send_all(in, std::move(jobs))});
       for (int i = 0; i < 2; ++i) {
-        stages.push_back({"decode", run_decode_chunks(in, decoded, cpu, file_thread, {"/objecttype"}, counters)});
+        stages.push_back({"decode", run_decode_chunks(in, decoded, cpu, file_thread, texts, {"/objecttype"}, counters)});
       }
       // Nobody takes chunks: the window fills and the workers block in put().
       stages.push_back({"downstream", test::stages::run_fail_when([&decoded] { return decoded.size() == 2; })});

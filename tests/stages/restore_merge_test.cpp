@@ -38,7 +38,10 @@ merge_set chain_link(const fs::path& dir, const std::string& collection = "Resou
 }
 
 merged merge(const fs::path& out, std::vector<fs::path> sets, merge_options options = {},
-             std::uint64_t max_file_bytes = io::files::default_restore_file_bytes) {
+             std::uint64_t max_file_bytes = io::files::default_restore_file_bytes,
+             pipeline::buffer_pool* texts = nullptr) {
+  pipeline::buffer_pool own_texts(text_buffers_for(options));
+  if (texts == nullptr) texts = &own_texts;
   std::vector<merge_set> chain;
   for (const auto& dir : sets) chain.push_back(chain_link(dir));
   fs::create_directories(out);
@@ -48,7 +51,7 @@ merged merge(const fs::path& out, std::vector<fs::path> sets, merge_options opti
   io::files::restore_file_writer writer(out, "Resources", {.max_file_bytes = max_file_bytes});
   merged m;
   m.result = test::run_coro([&](net::io_context&) {
-    return run_restore_merge(chain, "/objecttype", writer, cpu, file_thread, options, stats);
+    return run_restore_merge(chain, "/objecttype", writer, cpu, file_thread, *texts, options, stats);
   });
   m.files = writer.finish();
   for (const auto& f : m.files) {
@@ -186,6 +189,29 @@ TEST(RestoreMerge, OutputIsTheSameWhateverTheNumberOfDecoders) {
   EXPECT_GT(one.files.size(), 3u);
   EXPECT_EQ(one.files, many.files);  // names, counts, sizes and sha256 equal
   EXPECT_EQ(one.documents.size(), 299u);
+}
+
+TEST(RestoreMerge, TheSameFewTextBuffersCarryEveryChunk) {
+  test::temp_dir dir;
+  std::vector<chunk_spec> chunks, updates;
+  for (int c = 0; c < 20; ++c) {
+    chunks.push_back({chunk_phase::basis, {resource("f" + std::to_string(c), t0 - 100)}});
+    updates.push_back({chunk_phase::delta, {resource("f" + std::to_string(c), t0 + 100, "u")}});
+  }
+  backup_chain chain(dir.path);
+  const auto full = chain.full("full", {resources(chunks)});
+  const auto i1 = chain.incremental("i1", {resources(updates)});
+  const merge_options options;
+  const auto in_use = text_buffers_for(options);
+  EXPECT_EQ(in_use, options.decoders + options.reorder_window + 1);
+  // Buffers of a capacity no chunk here needs: any other buffer is a fresh allocation.
+  constexpr std::size_t marked = 1 << 20;
+  pipeline::buffer_pool texts(in_use);
+  for (std::size_t i = 0; i < in_use; ++i) texts.give(std::string(marked, ' '));
+  const auto m = merge(dir.path / "out", {full, i1}, options, io::files::default_restore_file_bytes, &texts);
+  EXPECT_EQ(m.documents.size(), 20u);
+  ASSERT_EQ(texts.free_buffers(), in_use) << "every text was given back";
+  for (std::size_t i = 0; i < in_use; ++i) EXPECT_GE(texts.take(0).capacity(), marked) << "buffer " << i;
 }
 
 TEST(RestoreMerge, ACorruptChunkFailsNamingIt) {

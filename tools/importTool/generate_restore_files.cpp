@@ -7,6 +7,7 @@
 #include "io/files/atomic_file.hpp"
 #include "io/files/restore_file.hpp"
 #include "io/files/restore_plan.hpp"
+#include "pipeline/buffer_pool.hpp"
 #include "pipeline/cpu_pool.hpp"
 #include "pipeline/stage_stats.hpp"
 #include "stages/restore_merge.hpp"
@@ -83,9 +84,11 @@ void check_output_folder(const fs::path& out, const std::vector<std::string>& co
 net::awaitable<void> run_collections(std::vector<collection_job>& jobs, pipeline::cpu_pool& cpu,
                                      pipeline::cpu_pool& file_thread, stages::merge_options options,
                                      pipeline::stage_stats& stats) {
+  // One pool of chunk texts for every collection: the same few buffers carry every chunk.
+  pipeline::buffer_pool texts(stages::text_buffers_for(options));
   for (auto& job : jobs) {
     job.result = co_await stages::run_restore_merge(job.chain, job.partition_key_path, *job.writer, cpu, file_thread,
-                                                    options, stats);
+                                                    texts, options, stats);
   }
 }
 

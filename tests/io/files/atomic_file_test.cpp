@@ -139,6 +139,20 @@ TEST(AtomicFile, MissingDirectoryIsAFileErrorNamingThePath) {
   }
 }
 
+TEST(AtomicFile, AReadFileTakesNoMoreMemoryThanItsSize) {
+  test::temp_dir dir;
+  const auto bytes = atomic_file_test_bytes(3 * direct_io_bounce_bytes + 5);
+  write_file_atomically(dir.path / "big.bin", bytes);
+  const auto read = read_file(dir.path / "big.bin");
+  EXPECT_EQ(read, bytes);
+  EXPECT_EQ(read.capacity(), bytes.size()) << "no regrowth to find the end of the file";
+}
+
+TEST(AtomicFile, AFileLongerThanItsStatedSizeIsReadWhole) {
+  // /proc files state size 0: everything comes after the end the size promised.
+  EXPECT_NE(read_file("/proc/self/status").find("VmRSS:"), std::string::npos);
+}
+
 TEST(AtomicFile, ReadingAMissingFileIsAFileError) {
   test::temp_dir dir;
   EXPECT_THROW(read_file(dir.path / "missing"), file_error);
