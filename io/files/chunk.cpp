@@ -152,6 +152,14 @@ void chunk_decoder::decode_into(std::string_view bytes, std::string& out, std::s
   if (content_size == ZSTD_CONTENTSIZE_UNKNOWN || content_size == ZSTD_CONTENTSIZE_ERROR) {
     throw chunk_error(chunk_problem::not_one_frame, label + ": the zstd frame does not state its content size");
   }
+  if (content_size > out.capacity()) {
+    // Growing in place would double the capacity (libstdc++): a pooled buffer would then keep
+    // twice a chunk's size reserved. Free the old buffer first, then take the size rounded up to
+    // a MiB, so that chunks of about one size (a backup's ChunkBytes) fit after the first.
+    constexpr std::size_t step = 1 << 20;
+    std::string().swap(out);  // (`out = std::string()` would keep the old allocation)
+    out.reserve((static_cast<std::size_t>(content_size) + step - 1) / step * step);
+  }
   out.resize(static_cast<std::size_t>(content_size));
   const auto size = ZSTD_decompressDCtx(impl_->dctx, out.data(), out.size(), bytes.data(), bytes.size());
   if (ZSTD_isError(size)) {

@@ -63,6 +63,20 @@ TEST(Chunk, DecodeIntoReplacesWhateverTheBufferHeld) {
   EXPECT_EQ(buffer, longer);
 }
 
+TEST(Chunk, DecodeIntoGrowsABufferToTheChunksSizeNotTwiceItsCapacity) {
+  chunk_encoder encoder(1);
+  chunk_decoder decoder;
+  std::string buffer;
+  buffer.reserve(3 << 19);                          // 1.5 MiB
+  const std::string larger((3 << 19) + 1000, 'z');  // rounded up to 2 MiB; doubled it would be 3 MiB
+  decoder.decode_into(encoder.encode(larger).bytes, buffer);
+  EXPECT_EQ(buffer, larger);
+  EXPECT_EQ(buffer.capacity(), 2u << 20);
+  const auto capacity = buffer.capacity();
+  decoder.decode_into(encoder.encode(std::string((3 << 19) + 5000, 'w')).bytes, buffer);
+  EXPECT_EQ(buffer.capacity(), capacity) << "a smaller chunk reuses the buffer";
+}
+
 TEST(Chunk, EmptyChunkRoundTrips) {
   chunk_encoder encoder(3);
   chunk_decoder decoder;
