@@ -38,6 +38,13 @@ body_buffer body_buffer::copy_of(std::string_view bytes) {
   return b;
 }
 
+body_buffer::body_buffer(const body_buffer& other) : body_buffer(copy_of(other.view())) {}
+
+body_buffer& body_buffer::operator=(const body_buffer& other) {
+  if (this != &other) *this = copy_of(other.view());
+  return *this;
+}
+
 body_buffer::body_buffer(body_buffer&& other) noexcept
     : bytes_(std::move(other.bytes_)),
       capacity_(std::exchange(other.capacity_, 0)),

@@ -4,7 +4,8 @@
 //
 // - body_buffer: the bytes of one body, [data(), data() + size()), with at least
 //   response_body_slack bytes of spare capacity past them (a parser that reads a little past the
-//   end of its input, simdjson, can use the body where it lies). Move-only. Growing it never
+//   end of its input, simdjson, can use the body where it lies). A copy is a copy of the bytes in
+//   storage of its own (of no pool), so that messages holding one stay copyable. Growing it never
 //   initializes the new bytes: they are written by whoever grows it (append(), or a read into
 //   spare() followed by commit()).
 // - A buffer taken from a pool goes back to it when destroyed, from whichever thread destroys it
@@ -48,6 +49,8 @@ class body_buffer {
   /// A buffer (of no pool) holding a copy of `bytes`.
   static body_buffer copy_of(std::string_view bytes);
 
+  body_buffer(const body_buffer& other);
+  body_buffer& operator=(const body_buffer& other);
   body_buffer(body_buffer&& other) noexcept;
   body_buffer& operator=(body_buffer&& other) noexcept;
   ~body_buffer();

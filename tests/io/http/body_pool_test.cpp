@@ -146,6 +146,22 @@ TEST(BodyBuffer, CopyOfHoldsTheBytesWithSlackAndBelongsToNoPool) {
   EXPECT_TRUE(empty.empty());
 }
 
+TEST(BodyBuffer, ACopyHoldsTheBytesInStorageOfItsOwnOutsideThePool) {
+  auto pool = body_pool::create(2);
+  body_buffer pooled = pool->take(10);
+  pooled.append("page", 4);
+  body_buffer copy = pooled;
+  EXPECT_EQ(copy.view(), "page");
+  EXPECT_NE(copy.data(), pooled.data());
+  EXPECT_GE(copy.capacity(), copy.size() + response_body_slack);
+  body_buffer assigned;
+  assigned = pooled;
+  EXPECT_EQ(assigned.view(), "page");
+  { body_buffer gone = std::move(copy); }
+  EXPECT_EQ(pool->idle(), 0u) << "a copy never goes to the pool";
+  EXPECT_EQ(pool->stats().taken, 1u);
+}
+
 TEST(BodyBuffer, MoveAssignmentReturnsTheOverwrittenStorage) {
   auto pool = body_pool::create(2);
   body_buffer a = pool->take(10);
