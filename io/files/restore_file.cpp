@@ -332,7 +332,7 @@ restore_file_reader::restore_file_reader(fs::path path) : impl_(std::make_unique
   auto& s = *impl_;
   s.path = std::move(path);
   try {
-    s.buffer = read_file(s.path);
+    s.buffer = read_file(s.path, simdjson::SIMDJSON_PADDING);  // appending the padding must not copy the file
   } catch (const file_error& e) {
     throw restore_file_error(restore_file_problem::missing, e.what());
   }
@@ -393,6 +393,7 @@ std::optional<std::string_view> restore_file_reader::next() {
 std::uint64_t restore_file_reader::offset() const noexcept { return impl_->offset; }
 std::uint64_t restore_file_reader::documents_read() const noexcept { return impl_->documents; }
 std::uint64_t restore_file_reader::file_bytes() const noexcept { return impl_->length; }
+std::size_t restore_file_reader::buffered_bytes() const noexcept { return impl_->buffer.capacity(); }
 const fs::path& restore_file_reader::path() const noexcept { return impl_->path; }
 
 }  // namespace idabus::io::files

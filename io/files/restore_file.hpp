@@ -159,6 +159,9 @@ class restore_file_reader {
   std::uint64_t documents_read() const noexcept;
   /// The file's size in bytes.
   std::uint64_t file_bytes() const noexcept;
+  /// Bytes the reader holds for the file's text: its size plus simdjson's padding, read into a
+  /// buffer that had room for the padding (never a copy grown to twice the file).
+  std::size_t buffered_bytes() const noexcept;
   const std::filesystem::path& path() const noexcept;
 
  private:

@@ -280,6 +280,19 @@ TEST(RestoreFileReader, ReturnsEachDocumentsRawBytesInOrder) {
   EXPECT_EQ(reader.documents_read(), 2u);
 }
 
+TEST(RestoreFileReader, HoldsTheFileAndItsPaddingNotACopyGrownToTwiceItsSize) {
+  test::temp_dir dir;
+  restore_file_writer writer(dir.path, "Events", {});
+  for (int i = 0; i < 4000; ++i) writer.add(R"({"id":")" + std::to_string(i) + R"(","pad":")" + std::string(200, 'x') + "\"}");
+  writer.finish();
+  restore_file_reader reader(dir.path / "Events.000001.json");
+  ASSERT_GT(reader.file_bytes(), 800'000u);
+  EXPECT_LE(reader.buffered_bytes(), reader.file_bytes() + 4096) << "the padding was appended by regrowing the buffer";
+  std::size_t documents = 0;
+  while (reader.next()) ++documents;
+  EXPECT_EQ(documents, 4000u);
+}
+
 TEST(RestoreFileReader, EmptyArrayHasNoDocuments) {
   test::temp_dir dir;
   write_file_atomically(dir.path / "f.json", "[]");
