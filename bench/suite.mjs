@@ -307,7 +307,7 @@ class Suite {
     }
     row.restore = { documents, seconds: round(seconds), usPerDocument: round(seconds / documents * 1e6, 1), peakRssKb: peak };
     log(`  restore: ${documents} documents in ${seconds.toFixed(2)} s, peak RSS ${peak} kB`);
-    fs.rmSync(files, { recursive: true, force: true });
+    if (!this.o.keep) fs.rmSync(files, { recursive: true, force: true });
   }
 
 
