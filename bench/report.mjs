@@ -150,7 +150,8 @@ export function renderMarkdown(r, plots = {}) {
     L.push('', '## Backup CPU path', '', '| | documents | raw JSON Lines | seconds | MB/s |', '|---|---|---|---|---|');
     L.push(`| our backup (bench_backup, emulator unthrottled) | ${num(b.ours.documents)} | ${b.ours.rawMB} MB → ${b.ours.compressedMB} MB | ${b.ours.seconds} | ${b.ours.mbPerSecond} |`);
     L.push(`| zstd -3 -T0, same JSON Lines | | ${b.zstd.rawMB} MB | ${b.zstd.seconds} | ${b.zstd.mbPerSecond} |`);
-    L.push('', `Ratio ${b.ratio} (load average ${b.load.join(' → ')}).`);
+    const of = b.runs?.length > 1 ? `, the median of ${b.runs.length} runs: ${b.runs.join(', ')}; the table shows that run` : '';
+    L.push('', `Ratio ${b.ratio}${of} (load average ${b.load.join(' → ')}).`);
   }
   const exp = [['unthrottled', r.exportUnthrottled], [`${num(r.settings.offer)} RU/s per collection`, r.exportThrottled]].filter(([, x]) => x);
   if (exp.length) {

@@ -5,7 +5,7 @@
 # them into tables and plots with bench/report. Benchmarks never gate CI; tools/test.sh runs only
 # `bench/run.sh --help`.
 #
-#   bench/run.sh [--quick] [--documents N] [--scale N,N,...] [--million] [--skip STEPS] [--out FILE] [--keep] [--chunk-bytes N]
+#   bench/run.sh [--quick] [--documents N] [--scale N,N,...] [--million] [--skip STEPS] [--out FILE] [--keep] [--chunk-bytes N] [--cpu-runs N]
 #
 #   --quick        N = 5,000 and scale at 2,000 and 5,000: a few minutes
 #   --documents N  documents of the tenant for the comparisons (default 100,000)
@@ -15,6 +15,7 @@
 #   --out FILE     results file (default bench/results/<UTC date>.json)
 #   --keep         keep the work folder (backups, restore files, proxy series, logs) and print its path
 #   --chunk-bytes N  the engine's Backup.ChunkBytes for every backup (default: the engine's, 8 MiB)
+#   --cpu-runs N   backup CPU path runs; the ratio is the median run's (default 3, --quick 1)
 #
 # Steps: (1) backup CPU path: bench_backup against `zstd -3 -T0` over the same JSON Lines;
 # (2) export: a full backup through idabus-engine's Backup API against the official SDK's query

@@ -97,6 +97,13 @@ test('the Markdown holds the targets, every table and the plots it is given', ()
   assert.match(md, /load average \(1, 5, 15 min\) 9, 8, 7/);
 });
 
+test('the backup CPU path names every run when its ratio is the median of several', () => {
+  const r = results();
+  assert.match(renderMarkdown(r, {}), /Ratio 0\.75 \(load average/);
+  r.backupCpu.runs = [0.61, 0.75, 0.8];
+  assert.match(renderMarkdown(r, {}), /Ratio 0\.75, the median of 3 runs: 0\.61, 0\.75, 0\.8; the table shows that run \(load average/);
+});
+
 test('bench/report writes the Markdown and, with gnuplot, the plots', { timeout: 60000 }, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'report-test-'));
   const file = path.join(dir, '2026-11-30.json');
