@@ -176,7 +176,6 @@ struct restore_file_writer::impl {
   std::optional<atomic_file_writer> file;  // the file being written, under its temporary name
   sha256_hasher hasher;                    // of that file's bytes so far
   std::string pending;                     // its bytes not yet written (at most one piece)
-  std::uint64_t current_bytes = 0;         // its size: written + pending
   std::uint64_t current_documents = 0;
   std::vector<restore_file_entry> written;
   bool finished = false;
@@ -184,19 +183,24 @@ struct restore_file_writer::impl {
   void open() {
     file.emplace(folder / restore_file_name(collection, next_sequence));
     hasher = sha256_hasher();
-    current_bytes = 0;
     // One buffer of one piece for the writer's life: no regrowth copies, its pages stay mapped.
     pending.reserve(options.piece_bytes);
   }
 
+  /// The size of the file being written: what is on disk plus what is pending.
+  std::uint64_t current_bytes() const noexcept { return (file ? file->bytes_written() : 0) + pending.size(); }
+
+  void write_through(std::string_view bytes) {
+    hasher.update(bytes);
+    file->write(bytes);
+  }
+
   void write_pending() {
-    hasher.update(pending);
-    file->write(pending);
+    write_through(pending);
     pending.clear();
   }
 
   void append(std::string_view bytes) {
-    current_bytes += bytes.size();
     if (pending.size() + bytes.size() <= options.piece_bytes) {
       pending.append(bytes);
       if (pending.size() == options.piece_bytes) write_pending();
@@ -204,8 +208,7 @@ struct restore_file_writer::impl {
     }
     write_pending();
     if (bytes.size() >= options.piece_bytes) {  // a document of a piece or more: straight to the file
-      hasher.update(bytes);
-      file->write(bytes);
+      write_through(bytes);
     } else {
       pending.append(bytes);
     }
@@ -216,11 +219,10 @@ struct restore_file_writer::impl {
     append(file_footer);
     write_pending();
     file->commit();
-    written.push_back(restore_file_entry{file->path().filename().string(), current_documents, current_bytes,
+    written.push_back(restore_file_entry{file->path().filename().string(), current_documents, file->bytes_written(),
                                          hasher.finish()});
     file.reset();
     ++next_sequence;
-    current_bytes = 0;
     current_documents = 0;
   }
 };
@@ -257,7 +259,7 @@ void restore_file_writer::append_stripped(std::string_view document) {
                                  std::to_string(s.options.max_file_bytes) + " bytes");
   }
   if (s.current_documents > 0 &&
-      s.current_bytes + file_separator.size() + document.size() + file_footer.size() > s.options.max_file_bytes) {
+      s.current_bytes() + file_separator.size() + document.size() + file_footer.size() > s.options.max_file_bytes) {
     s.flush();
   }
   if (s.current_documents == 0) s.open();
@@ -286,7 +288,6 @@ void restore_file_writer::discard() noexcept {
   impl_->written.clear();
   impl_->file.reset();  // removes the temporary file of the file being written
   impl_->pending.clear();
-  impl_->current_bytes = 0;
   impl_->current_documents = 0;
   impl_->finished = true;
 }
