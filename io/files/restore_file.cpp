@@ -9,6 +9,11 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace idabus::io::files {
 
@@ -296,58 +301,124 @@ void restore_file_writer::discard() noexcept {
 
 struct restore_file_reader::impl {
   fs::path path;
-  std::string buffer;  // the file's bytes followed by simdjson's padding
-  std::size_t length = 0;
-  simdjson::ondemand::parser parser;
-  simdjson::dom::parser validator;  // checks each document completely (on-demand skips what it is not asked)
-  simdjson::ondemand::document doc;
-  simdjson::ondemand::array array;
-  simdjson::ondemand::array_iterator it;
-  simdjson::ondemand::array_iterator end;
+  int fd = -1;
+  std::uint64_t size = 0;   // the file's size when opened
+  std::vector<char> buffer;  // bytes [start, stop) read and not consumed, then at least simdjson's padding
+  std::size_t start = 0;
+  std::size_t stop = 0;
+  std::uint64_t base = 0;  // file offset of buffer[0]
+  bool eof = false;
   bool done = false;
+  simdjson::dom::parser validator;  // checks each document completely
   std::uint64_t offset = 0;
   std::uint64_t documents = 0;
 
-  std::uint64_t offset_of(const char* p) const { return static_cast<std::uint64_t>(p - buffer.data()); }
-
-  std::uint64_t first_non_space() const {
-    std::uint64_t i = 0;
-    while (i < length && is_space(buffer[i])) ++i;
-    return i;
+  impl() = default;
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
+  ~impl() {
+    if (fd >= 0) ::close(fd);
   }
 
-  // Where simdjson stopped, or the end of the last good document when it cannot say.
-  std::uint64_t error_offset() {
-    const char* location = nullptr;
-    if (doc.current_location().get(location) == simdjson::SUCCESS) return offset_of(location);
-    return offset;
-  }
+  std::uint64_t offset_of(std::size_t rel) const { return base + start + rel; }
 
   [[noreturn]] void fail(restore_file_problem problem, std::uint64_t at, std::string_view what) const {
     throw restore_file_error(problem, path.string() + ": " + std::string(what) + " at byte offset " +
                                           std::to_string(at) + " (" + std::string(to_string(problem)) + ")");
+  }
+
+  // Reads on after `stop`, first moving the bytes not consumed to the front; a document longer
+  // than the buffer grows it (to twice what it holds). False at the end of the file.
+  bool fill() {
+    if (eof) return false;
+    if (start > 0) {
+      std::memmove(buffer.data(), buffer.data() + start, stop - start);
+      base += start;
+      stop -= start;
+      start = 0;
+    }
+    const std::size_t want = std::max(restore_read_bytes, stop);
+    if (buffer.size() < stop + want + simdjson::SIMDJSON_PADDING) buffer.resize(stop + want + simdjson::SIMDJSON_PADDING);
+    for (;;) {
+      const auto n = ::read(fd, buffer.data() + stop, want);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        throw restore_file_error(restore_file_problem::missing,
+                                 "read " + path.string() + ": " + std::strerror(errno));
+      }
+      if (n == 0) {
+        eof = true;
+        return false;
+      }
+      stop += static_cast<std::size_t>(n);
+      return true;
+    }
+  }
+
+  // Makes buffer[start + rel] readable; false at the end of the file.
+  bool has(std::size_t rel) {
+    while (start + rel >= stop) {
+      if (!fill()) return false;
+    }
+    return true;
+  }
+  char at(std::size_t rel) const { return buffer[start + rel]; }
+
+  // Skips white space from `rel`; false when the file ends first.
+  bool skip_space(std::size_t& rel) {
+    while (has(rel) && is_space(at(rel))) ++rel;
+    return has(rel);
+  }
+
+  // The index (from start) of the bracket that closes the object opening at `open`. Strings are
+  // skipped whatever they hold; brackets of both kinds count (the validator checks they match).
+  std::size_t object_end(std::size_t open) {
+    std::size_t depth = 0;
+    bool in_string = false;
+    bool escaped = false;
+    std::size_t rel = open;
+    for (;;) {
+      if (!has(rel)) fail(restore_file_problem::malformed, offset_of(open), "document " + std::to_string(documents) + ": the file ends inside it");
+      const char* p = buffer.data() + start + rel;
+      const char* const end = buffer.data() + stop;
+      for (; p < end; ++p) {
+        const char c = *p;
+        if (in_string) {
+          if (escaped) {
+            escaped = false;
+          } else if (c == '\\') {
+            escaped = true;
+          } else if (c == '"') {
+            in_string = false;
+          }
+        } else if (c == '"') {
+          in_string = true;
+        } else if (c == '{' || c == '[') {
+          ++depth;
+        } else if ((c == '}' || c == ']') && --depth == 0) {
+          return static_cast<std::size_t>(p - (buffer.data() + start));
+        }
+      }
+      rel = static_cast<std::size_t>(p - (buffer.data() + start));
+    }
   }
 };
 
 restore_file_reader::restore_file_reader(fs::path path) : impl_(std::make_unique<impl>()) {
   auto& s = *impl_;
   s.path = std::move(path);
-  try {
-    s.buffer = read_file(s.path, simdjson::SIMDJSON_PADDING);  // appending the padding must not copy the file
-  } catch (const file_error& e) {
-    throw restore_file_error(restore_file_problem::missing, e.what());
+  s.fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (s.fd < 0) throw restore_file_error(restore_file_problem::missing, "open " + s.path.string() + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(s.fd, &st) != 0) {
+    throw restore_file_error(restore_file_problem::missing, "stat " + s.path.string() + ": " + std::strerror(errno));
   }
-  s.length = s.buffer.size();
-  s.buffer.append(simdjson::SIMDJSON_PADDING, '\0');
-  if (auto e = s.parser.iterate(s.buffer.data(), s.length, s.buffer.size()).get(s.doc)) {
-    s.fail(restore_file_problem::malformed, s.first_non_space(), simdjson::error_message(e));
-  }
-  if (auto e = s.doc.get_array().get(s.array)) {
-    s.fail(e == simdjson::INCORRECT_TYPE ? restore_file_problem::not_an_array : restore_file_problem::malformed, s.first_non_space(),
-           std::string("the file is not a JSON array of documents: ") + simdjson::error_message(e));
-  }
-  if (auto e = s.array.begin().get(s.it)) s.fail(restore_file_problem::malformed, s.error_offset(), simdjson::error_message(e));
-  if (auto e = s.array.end().get(s.end)) s.fail(restore_file_problem::malformed, s.error_offset(), simdjson::error_message(e));
+  if (!S_ISREG(st.st_mode)) throw restore_file_error(restore_file_problem::missing, "read " + s.path.string() + ": not a regular file");
+  s.size = static_cast<std::uint64_t>(st.st_size);
+  std::size_t rel = 0;
+  if (!s.skip_space(rel)) s.fail(restore_file_problem::malformed, s.offset_of(rel), "the file is empty: no JSON array of documents");
+  if (s.at(rel) != '[') s.fail(restore_file_problem::not_an_array, s.offset_of(rel), "the file is not a JSON array of documents");
+  s.start += rel + 1;
 }
 
 restore_file_reader::~restore_file_reader() = default;
@@ -357,44 +428,46 @@ restore_file_reader& restore_file_reader::operator=(restore_file_reader&&) noexc
 std::optional<std::string_view> restore_file_reader::next() {
   auto& s = *impl_;
   if (s.done) return std::nullopt;
-  if (s.it == s.end) {
+  const std::string element = "element " + std::to_string(s.documents);
+  std::size_t rel = 0;
+  if (!s.skip_space(rel)) s.fail(restore_file_problem::malformed, s.offset_of(rel), "the file ends inside the array");
+  if (s.at(rel) == ']') {
+    s.start += rel + 1;
+    rel = 0;
+    if (s.skip_space(rel)) s.fail(restore_file_problem::not_an_array, s.offset_of(rel), "bytes after the closing ']'");
     s.done = true;
-    const char* location = nullptr;
-    if (s.doc.current_location().get(location) != simdjson::OUT_OF_BOUNDS) {
-      s.fail(restore_file_problem::not_an_array, s.offset_of(location), "bytes after the closing ']'");
-    }
     return std::nullopt;
   }
-  simdjson::ondemand::value value;
-  if (auto e = (*s.it).get(value)) s.fail(restore_file_problem::malformed, s.error_offset(), simdjson::error_message(e));
-  const auto at = s.offset_of(value.raw_json_token().data());
-  simdjson::ondemand::json_type type;
-  if (auto e = value.type().get(type)) s.fail(restore_file_problem::malformed, at, simdjson::error_message(e));
-  if (type != simdjson::ondemand::json_type::object) {
-    s.fail(restore_file_problem::not_an_object,
-           at, "element " + std::to_string(s.documents) + " of the array is not a JSON object");
+  if (s.documents > 0) {
+    if (s.at(rel) != ',') s.fail(restore_file_problem::malformed, s.offset_of(rel), "expected ',' or ']' before " + element);
+    ++rel;
+    if (!s.skip_space(rel)) s.fail(restore_file_problem::malformed, s.offset_of(rel), "the file ends inside the array");
   }
-  simdjson::ondemand::object object;
-  std::string_view raw;
-  if (auto e = value.get_object().get(object)) s.fail(restore_file_problem::malformed, at, simdjson::error_message(e));
-  if (auto e = object.raw_json().get(raw)) s.fail(restore_file_problem::malformed, at, simdjson::error_message(e));
-  raw = trim_right(raw);
-  // The view lies inside the padded buffer, so the padding simdjson needs follows it.
+  const char first = s.at(rel);
+  const std::uint64_t offset = s.offset_of(rel);
+  if (first != '{') {
+    const bool value = first == '[' || first == '"' || first == '-' || (first >= '0' && first <= '9') || first == 't' ||
+                       first == 'f' || first == 'n';
+    if (value) s.fail(restore_file_problem::not_an_object, offset, element + " of the array is not a JSON object");
+    s.fail(restore_file_problem::malformed, offset, element + " of the array is not a JSON value");
+  }
+  const std::size_t close = s.object_end(rel);
+  // The buffer keeps simdjson's padding after `stop`, so it follows the view too.
+  const std::string_view raw(s.buffer.data() + s.start + rel, close - rel + 1);
   simdjson::dom::element checked;
   if (auto e = s.validator.parse(raw.data(), raw.size(), false).get(checked)) {
-    s.fail(restore_file_problem::malformed, at,
-           "document " + std::to_string(s.documents) + ": " + simdjson::error_message(e));
+    s.fail(restore_file_problem::malformed, offset, "document " + std::to_string(s.documents) + ": " + simdjson::error_message(e));
   }
-  ++s.it;
-  s.offset = at;
+  s.start += close + 1;
+  s.offset = offset;
   ++s.documents;
   return raw;
 }
 
 std::uint64_t restore_file_reader::offset() const noexcept { return impl_->offset; }
 std::uint64_t restore_file_reader::documents_read() const noexcept { return impl_->documents; }
-std::uint64_t restore_file_reader::file_bytes() const noexcept { return impl_->length; }
-std::size_t restore_file_reader::buffered_bytes() const noexcept { return impl_->buffer.capacity(); }
+std::uint64_t restore_file_reader::file_bytes() const noexcept { return impl_->size; }
+std::size_t restore_file_reader::buffered_bytes() const noexcept { return impl_->buffer.size(); }
 const fs::path& restore_file_reader::path() const noexcept { return impl_->path; }
 
 }  // namespace idabus::io::files

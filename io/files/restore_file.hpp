@@ -13,9 +13,10 @@
 //   fsync'd and renamed (atomic_file_writer), so a crash leaves either a whole file or none (plus
 //   at most one temporary file per collection); memory is one piece per writer, whatever the
 //   file size. A collection without documents gets no file.
-// - restore_file_reader streams one file: one document's raw bytes at a time (views into the
-//   reader's buffer), parsed with simdjson on-demand. Memory: one file's bytes plus simdjson's
-//   index of it, whatever the number of files.
+// - restore_file_reader streams one file: one document's raw bytes at a time (a view into the
+//   reader's buffer), found by a scan that skips strings and counts brackets, then checked whole
+//   by simdjson's DOM parser. It reads restore_read_bytes at a time: memory is that window, or
+//   twice the largest document when one is longer, whatever the size of the file.
 // Blocking: writer and reader do file I/O; call them on a file thread or in a tool's main.
 // Errors: restore_file_error with a problem value; the message names the file and, for
 // content problems, the byte offset.
@@ -33,6 +34,8 @@
 namespace idabus::io::files {
 
 inline constexpr std::uint64_t default_restore_file_bytes = 64ull << 20;
+/// Bytes a restore_file_reader reads from its file at a time.
+inline constexpr std::size_t restore_read_bytes = 1u << 20;
 /// Bytes a restore_file_writer collects before it writes them to the file.
 inline constexpr std::size_t default_restore_piece_bytes = 1u << 20;
 
@@ -142,14 +145,16 @@ class restore_file_writer {
 
 class restore_file_reader {
  public:
-  /// Reads `path` whole. Throws restore_file_error (missing, not_an_array).
+  /// Opens `path` and reads up to its '['. Throws restore_file_error (missing, malformed for an
+  /// empty file, not_an_array).
   explicit restore_file_reader(std::filesystem::path path);
   ~restore_file_reader();
   restore_file_reader(restore_file_reader&&) noexcept;
   restore_file_reader& operator=(restore_file_reader&&) noexcept;
 
-  /// The next document's raw bytes (a view valid while the reader lives), or std::nullopt after
-  /// the last one (bytes after the closing ']' are checked then). Throws restore_file_error
+  /// The next document's raw bytes (a view valid until the next call; simdjson's padding is
+  /// readable after it), or std::nullopt after the last one (bytes after the closing ']' are
+  /// checked then). Throws restore_file_error
   /// (not_an_object, malformed, not_an_array) naming the file and the byte offset.
   std::optional<std::string_view> next();
 
@@ -157,10 +162,9 @@ class restore_file_reader {
   std::uint64_t offset() const noexcept;
   /// Documents returned so far.
   std::uint64_t documents_read() const noexcept;
-  /// The file's size in bytes.
+  /// The file's size in bytes when it was opened.
   std::uint64_t file_bytes() const noexcept;
-  /// Bytes the reader holds for the file's text: its size plus simdjson's padding, read into a
-  /// buffer that had room for the padding (never a copy grown to twice the file).
+  /// Bytes the reader holds for the file's text (its read window plus simdjson's padding).
   std::size_t buffered_bytes() const noexcept;
   const std::filesystem::path& path() const noexcept;
 

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -33,6 +34,14 @@ restore_file_error restore_file_error_of(F f) {
   }
   ADD_FAILURE() << "expected restore_file_error";
   return restore_file_error(restore_file_problem::missing, "none");
+}
+
+/// The error reading a file of `text` (whose first document is good) throws for its second.
+restore_file_error second_document_error(const test::temp_dir& dir, const std::string& text) {
+  write_file_atomically(dir.path / "f.json", text);
+  restore_file_reader reader(dir.path / "f.json");
+  EXPECT_TRUE(reader.next());
+  return restore_file_error_of([&] { reader.next(); });
 }
 
 // ---- names ----
@@ -280,17 +289,50 @@ TEST(RestoreFileReader, ReturnsEachDocumentsRawBytesInOrder) {
   EXPECT_EQ(reader.documents_read(), 2u);
 }
 
-TEST(RestoreFileReader, HoldsTheFileAndItsPaddingNotACopyGrownToTwiceItsSize) {
+TEST(RestoreFileReader, HoldsAReadWindowNotTheFile) {
   test::temp_dir dir;
   restore_file_writer writer(dir.path, "Events", {});
-  for (int i = 0; i < 4000; ++i) writer.add(R"({"id":")" + std::to_string(i) + R"(","pad":")" + std::string(200, 'x') + "\"}");
+  for (int i = 0; i < 8000; ++i) writer.add(R"({"id":")" + std::to_string(i) + R"(","pad":")" + std::string(1000, 'x') + "\"}");
   writer.finish();
   restore_file_reader reader(dir.path / "Events.000001.json");
-  ASSERT_GT(reader.file_bytes(), 800'000u);
-  EXPECT_LE(reader.buffered_bytes(), reader.file_bytes() + 4096) << "the padding was appended by regrowing the buffer";
+  ASSERT_GT(reader.file_bytes(), 4 * restore_read_bytes);
   std::size_t documents = 0;
-  while (reader.next()) ++documents;
-  EXPECT_EQ(documents, 4000u);
+  std::size_t most_buffered = 0;
+  while (reader.next()) {
+    ++documents;
+    most_buffered = std::max(most_buffered, reader.buffered_bytes());
+  }
+  EXPECT_EQ(documents, 8000u);
+  EXPECT_LE(most_buffered, 2 * restore_read_bytes);
+}
+
+TEST(RestoreFileReader, ADocumentLongerThanTheReadWindowIsReadWhole) {
+  test::temp_dir dir;
+  const std::string small = R"({"id":"s"})";
+  const std::string large = R"({"id":"l","pad":")" + std::string(3 * restore_read_bytes, 'y') + "\"}";
+  write_file_atomically(dir.path / "f.json", "[" + small + "," + large + "," + small + "]");
+  EXPECT_EQ(read_all(dir.path / "f.json"), (std::vector<std::string>{small, large, small}));
+}
+
+TEST(RestoreFileReader, StringsMayHoldBracketsAndEscapesAcrossReadBoundaries) {
+  // The first document's string has an escaped quote whose backslash is the last byte of the
+  // first read, then brackets, then an escaped backslash just before the closing quote.
+  test::temp_dir dir;
+  const std::string head = "[\n";
+  const std::string opening = R"({"id":"0","s":")";
+  const std::string pad(restore_read_bytes - 1 - head.size() - opening.size(), 'x');
+  const std::string first = opening + pad + R"(\"}]{[\\"})";
+  ASSERT_EQ(head.size() + first.find('\\'), restore_read_bytes - 1);
+  const std::string second = R"({"id":"1","s":"]}\\\"{","n":[{"a":"}"}]})";
+  write_file_atomically(dir.path / "f.json", head + first + ",\n" + second + "\n]\n");
+  EXPECT_EQ(read_all(dir.path / "f.json"), (std::vector<std::string>{first, second}));
+}
+
+TEST(RestoreFileReader, AMissingCommaBetweenDocumentsIsMalformedAtItsOffset) {
+  test::temp_dir dir;
+  const auto e = second_document_error(dir, R"([{"id":"a"} {"id":"b"}])");
+  EXPECT_EQ(e.problem(), restore_file_problem::malformed);
+  EXPECT_NE(std::string(e.what()).find("byte offset 12"), std::string::npos) << e.what();
 }
 
 TEST(RestoreFileReader, EmptyArrayHasNoDocuments) {
@@ -339,10 +381,7 @@ TEST(RestoreFileReader, EmptyFileIsAnError) {
 
 TEST(RestoreFileReader, AScalarElementIsNotAnObjectAtItsOffset) {
   test::temp_dir dir;
-  write_file_atomically(dir.path / "f.json", R"([{"id":"a"}, 42])");
-  restore_file_reader reader(dir.path / "f.json");
-  EXPECT_TRUE(reader.next());
-  const auto e = restore_file_error_of([&] { reader.next(); });
+  const auto e = second_document_error(dir, R"([{"id":"a"}, 42])");
   EXPECT_EQ(e.problem(), restore_file_problem::not_an_object);
   EXPECT_NE(std::string(e.what()).find("byte offset 13"), std::string::npos) << e.what();
   EXPECT_NE(std::string(e.what()).find("element 1"), std::string::npos) << e.what();
@@ -350,10 +389,7 @@ TEST(RestoreFileReader, AScalarElementIsNotAnObjectAtItsOffset) {
 
 TEST(RestoreFileReader, MalformedDocumentIsNamedWithItsOffset) {
   test::temp_dir dir;
-  write_file_atomically(dir.path / "f.json", R"([{"id":"a"},{"id":tru}])");
-  restore_file_reader reader(dir.path / "f.json");
-  EXPECT_TRUE(reader.next());
-  const auto e = restore_file_error_of([&] { reader.next(); });
+  const auto e = second_document_error(dir, R"([{"id":"a"},{"id":tru}])");
   EXPECT_EQ(e.problem(), restore_file_problem::malformed);
   EXPECT_NE(std::string(e.what()).find("byte offset 12"), std::string::npos) << e.what();
 }
@@ -372,10 +408,7 @@ TEST(RestoreFileReader, TruncatedFileIsAnError) {
 
 TEST(RestoreFileReader, BytesAfterTheArrayAreAnError) {
   test::temp_dir dir;
-  write_file_atomically(dir.path / "f.json", R"([{"id":"a"}] [{"id":"b"}])");
-  restore_file_reader reader(dir.path / "f.json");
-  EXPECT_TRUE(reader.next());
-  const auto e = restore_file_error_of([&] { reader.next(); });
+  const auto e = second_document_error(dir, R"([{"id":"a"}] [{"id":"b"}])");
   EXPECT_EQ(e.problem(), restore_file_problem::not_an_array);
   EXPECT_NE(std::string(e.what()).find("byte offset 13"), std::string::npos) << e.what();
 }
