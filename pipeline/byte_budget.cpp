@@ -29,6 +29,13 @@ void byte_lease::release() noexcept {
   std::exchange(budget_, nullptr)->give_back(std::exchange(bytes_, 0));
 }
 
+byte_lease byte_lease::split(std::size_t n) noexcept {
+  n = std::min(n, bytes_);
+  if (n == 0) return {};
+  bytes_ -= n;
+  return byte_lease(budget_, n);
+}
+
 byte_budget::byte_budget(std::size_t capacity) : capacity_(capacity) {
   if (capacity == 0) throw std::invalid_argument("byte_budget: capacity must be at least 1");
 }

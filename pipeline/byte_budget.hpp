@@ -8,7 +8,9 @@
 //   is granted once nothing else is held, and is then the only lease. acquire(0) completes at
 //   once with an empty lease.
 // - A byte_lease gives its bytes back when it is destroyed or release()d (moving it moves the
-//   bytes); the waiters that then fit resume, each on its own coroutine's executor.
+//   bytes); the waiters that then fit resume, each on its own coroutine's executor. split(n)
+//   moves n of its bytes into a new lease, so one grant can be given back in parts (e.g. a parsed
+//   piece whose parts several readers take at different times).
 // - in_use(), peak() (the most bytes held at once since construction), waiting().
 // - Cancellation: a waiting acquire reacts to its cancellation slot (any type) by throwing
 //   system_error(operation_aborted). It held nothing and takes nothing, and the waiters behind it
@@ -51,6 +53,10 @@ class byte_lease {
 
   /// Gives the bytes back now (no-op for an empty lease).
   void release() noexcept;
+
+  /// Moves min(n, bytes()) of this lease's bytes into the lease returned (of the same budget);
+  /// nothing is given back or taken from the budget.
+  byte_lease split(std::size_t n) noexcept;
 
  private:
   friend class byte_budget;

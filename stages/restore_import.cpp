@@ -3,6 +3,7 @@
 #include "io/cosmos/epk.hpp"
 #include "io/cosmos/pk_ranges.hpp"
 #include "io/files/restore_file.hpp"
+#include "pipeline/byte_budget.hpp"
 #include "pipeline/channel.hpp"
 #include "pipeline/run_stages.hpp"
 
@@ -39,14 +40,24 @@ struct read_item {
   files::import_reject reject;
 };
 
+// The memory a parsed item holds until its reader takes it: the item and what its strings own.
+std::size_t held_bytes(const read_item& item) {
+  return sizeof(read_item) + item.epk.capacity() + item.document.id.capacity() + item.document.body.capacity() +
+         item.reject.id.capacity() + item.reject.reason.capacity();
+}
+
 // Tickets [begin, end) of one restore file, parsed once, its documents split by range reader
 // (items[reader], in ticket order; each reader moves its own out). Shared by the range readers
 // until the last one is done with it; counted in restore_read_counters::pieces_held meanwhile.
+// leases[reader] holds the bytes of items[reader] from the import's read-ahead budget until that
+// reader has taken them.
 struct read_piece {
   std::uint64_t begin = 0;
   std::uint64_t end = 0;
   bool unread = false;  // below the resume floor: not opened
   std::vector<std::vector<read_item>> items;
+  std::vector<std::size_t> bytes;  // held_bytes of items[reader]
+  std::vector<pipeline::byte_lease> leases;
   restore_read_counters* counters = nullptr;
 
   read_piece() = default;
@@ -54,27 +65,44 @@ struct read_piece {
   read_piece& operator=(const read_piece&) = delete;
   ~read_piece() {
     if (counters) --counters->pieces_held;
+    for (std::size_t r = 0; r < leases.size(); ++r) take(r);
+  }
+
+  // Reader r has taken its items: their bytes go back to the budget.
+  void take(std::size_t r) {
+    if (counters) counters->bytes_held -= leases[r].bytes();
+    leases[r].release();
   }
 };
 using piece_channel = pipeline::channel<std::shared_ptr<read_piece>>;
 
-// Hands `piece` to every range reader: suspends while the slowest one's queue is full, which
-// bounds how far the fastest range runs ahead (and the pieces held).
+// Hands `piece` to every range reader: suspends until its bytes fit in `memory` (the bytes of the
+// pieces the readers have not taken yet) and while the slowest reader's queue is full, which
+// bounds how far the fastest range runs ahead (and the pieces and bytes held).
 net::awaitable<void> hand_out(std::shared_ptr<read_piece> piece, std::vector<piece_channel*> outs,
-                              restore_read_counters& counters) {
+                              pipeline::byte_budget& memory, restore_read_counters& counters) {
+  std::size_t total = 0;
+  for (std::size_t b : piece->bytes) total += b;
+  auto lease = co_await memory.acquire(total);
+  for (std::size_t b : piece->bytes) piece->leases.push_back(lease.split(b));
   piece->counters = &counters;
   ++counters.pieces_held;
   counters.most_pieces_held = std::max(counters.most_pieces_held, counters.pieces_held);
+  counters.bytes_held += total;
+  counters.most_bytes_held = std::max(counters.most_bytes_held, counters.bytes_held);
+  counters.most_piece_bytes = std::max(counters.most_piece_bytes, total);
   for (auto* out : outs) co_await out->send(piece);
 }
 
 // Parses each restore file once, in order, on `file_thread` (restore_file_reader, then the id and
-// partition key value of each document), `batch` documents per piece, each piece split by range
-// reader (range % readers; documents without a key to reader 0). Documents an earlier run
-// finished are marked skipped; files entirely below the tracker's resume_floor are not opened.
+// partition key value of each document), pieces of `batch` documents or the first to reach
+// `piece_bytes` held, each piece split by range reader (range % readers; documents without a key
+// to reader 0). Documents an earlier run finished are marked skipped; files entirely below the
+// tracker's resume_floor are not opened.
 net::awaitable<void> run_parse_restore_files(std::vector<std::filesystem::path> paths, std::string key_path,
-                                             std::size_t batch, pipeline::cpu_pool& file_thread,
-                                             import_tracker& tracker, std::vector<piece_channel*> outs,
+                                             std::size_t batch, std::size_t piece_bytes,
+                                             pipeline::cpu_pool& file_thread, import_tracker& tracker,
+                                             std::vector<piece_channel*> outs, pipeline::byte_budget& memory,
                                              restore_read_counters& counters) {
   const std::size_t readers = outs.size();
   io::json::document_reader fields(key_path);
@@ -86,7 +114,7 @@ net::awaitable<void> run_parse_restore_files(std::vector<std::filesystem::path> 
       piece->begin = first;
       piece->end = first + expected;
       piece->unread = true;
-      co_await hand_out(std::move(piece), outs, counters);
+      co_await hand_out(std::move(piece), outs, memory, counters);
       continue;
     }
     std::unique_ptr<files::restore_file_reader> file;
@@ -100,7 +128,9 @@ net::awaitable<void> run_parse_restore_files(std::vector<std::filesystem::path> 
         auto piece = std::make_shared<read_piece>();
         piece->begin = first + index;
         piece->items.resize(readers);
-        for (std::size_t scanned = 0; scanned < batch; ++scanned) {
+        piece->bytes.resize(readers);
+        std::size_t held = 0;
+        for (std::size_t scanned = 0; scanned < batch && held < piece_bytes; ++scanned) {
           auto raw = file->next();
           if (!raw) {
             end = true;
@@ -130,6 +160,9 @@ net::awaitable<void> run_parse_restore_files(std::vector<std::filesystem::path> 
               item.document.ticket = item.ticket;
             }
           }
+          const std::size_t bytes = held_bytes(item);
+          piece->bytes[reader] += bytes;
+          held += bytes;
           piece->items[reader].push_back(std::move(item));
         }
         piece->end = first + std::min(index, expected);
@@ -142,7 +175,7 @@ net::awaitable<void> run_parse_restore_files(std::vector<std::filesystem::path> 
                                  std::to_string(expected) + " as when the import started (it changed)");
       }
       counters.documents_parsed += piece->end - piece->begin;
-      if (piece->end > piece->begin || end) co_await hand_out(std::move(piece), outs, counters);
+      if (piece->end > piece->begin || end) co_await hand_out(std::move(piece), outs, memory, counters);
       if (end) break;
     }
     auto close = [&] { file.reset(); };
@@ -174,6 +207,7 @@ net::awaitable<void> run_range_reader(std::size_t reader, std::size_t readers, i
         }
       }
       piece->items[reader] = {};  // its memory goes now, not when the slowest reader is done
+      piece->take(reader);
     }
     for (std::size_t r = reader; r < tracker.range_count(); r += readers) tracker.passed(r, piece->end);
   }
@@ -302,6 +336,8 @@ net::awaitable<void> run_restore_import(io::cosmos::client& client, pipeline::cp
   if (options.channel_capacity == 0) throw std::invalid_argument("restore_import: channel_capacity must be at least 1");
   if (options.max_readers == 0) throw std::invalid_argument("restore_import: max_readers must be at least 1");
   if (options.read_ahead == 0) throw std::invalid_argument("restore_import: read_ahead must be at least 1");
+  if (options.read_ahead_bytes == 0) throw std::invalid_argument("restore_import: read_ahead_bytes must be at least 1");
+  if (options.read_piece_bytes == 0) throw std::invalid_argument("restore_import: read_piece_bytes must be at least 1");
   if (options.files.size() != tracker.files().size() || tracker.position() != 0) {
     throw std::invalid_argument("restore_import: the tracker does not describe this input");
   }
@@ -332,6 +368,7 @@ net::awaitable<void> run_restore_import(io::cosmos::client& client, pipeline::cp
   };
   restore_read_counters own_counters;
   restore_read_counters& reading = options.read_counters ? *options.read_counters : own_counters;
+  pipeline::byte_budget memory(options.read_ahead_bytes);  // before the pieces: their leases come back to it
   std::vector<std::unique_ptr<piece_channel>> pieces;
   std::vector<piece_channel*> piece_outs;
   for (std::size_t r = 0; r < readers; ++r) {
@@ -340,8 +377,8 @@ net::awaitable<void> run_restore_import(io::cosmos::client& client, pipeline::cp
   }
   std::vector<pipeline::named_stage> stages;
   stages.push_back({"read restore files", run_parse_restore_files(options.files, options.partition_key_path,
-                                                                  options.read_batch, file_thread, tracker,
-                                                                  piece_outs, reading)});
+                                                                  options.read_batch, options.read_piece_bytes,
+                                                                  file_thread, tracker, piece_outs, memory, reading)});
   for (std::size_t r = 0; r < readers; ++r) {
     stages.push_back({"read range documents", run_range_reader(r, readers, tracker, *piece_outs[r], *inputs[r])});
   }

@@ -4,8 +4,9 @@
 //
 //   run_parse_restore_files      parses each file once, in order, on `file_thread`
 //                                (restore_file_reader, then the id and partition key value of each
-//                                document), options.read_batch documents per piece, each piece
-//                                split by range reader; ticket = position in the whole input;
+//                                document), pieces of options.read_batch documents or the first
+//                                to reach options.read_piece_bytes, each piece split by range
+//                                reader; ticket = position in the whole input;
 //                                documents an earlier run finished (the tracker's done_before, per
 //                                range) are marked skipped, files entirely below its resume_floor
 //                                not even opened
@@ -17,10 +18,14 @@
 //                                files interleave the ranges in pages; one reader waiting on a full
 //                                cold range starved the hot one). A document without an id or a
 //                                partition key value is refused by reader 0 (tracker), never sent.
-//                                The parser waits while the slowest reader's queue is full, so the
-//                                fastest range runs at most read_ahead pieces ahead of the slowest
-//                                and at most read_ahead + 2 pieces (read_batch documents each) are
-//                                held (restore_read_counters)
+//                                The parser waits while the pieces not yet taken hold
+//                                options.read_ahead_bytes (the documents, their keys and per-item
+//                                bookkeeping; a reader gives its part of a piece back as it takes
+//                                it) and while the slowest reader's queue is full (read_ahead
+//                                pieces), so the fastest range runs at most that far ahead of the
+//                                slowest, and what is parsed and not yet sent on is bounded in
+//                                bytes whatever the collection's size: read_ahead_bytes plus one
+//                                piece (restore_read_counters)
 //     -> one channel<write_document> per reader (options.channel_capacity), in input order
 //   run_write_lanes              a router per reader, lanes by EPK range, sub-lanes by hash of key
 //                                and id (so the versions of a document, which all belong to one
@@ -114,18 +119,27 @@ struct restore_read_counters {
   std::uint64_t documents_parsed = 0;  ///< documents parsed (each once)
   std::size_t pieces_held = 0;       ///< parsed pieces a range reader still has to take
   std::size_t most_pieces_held = 0;  ///< the most at any time (at most read_ahead + 2)
+  std::size_t bytes_held = 0;        ///< held bytes of the documents in those pieces no reader has taken yet
+  std::size_t most_bytes_held = 0;   ///< the most at any time (read_ahead_bytes, or one piece alone when larger)
+  std::size_t most_piece_bytes = 0;  ///< held bytes of the largest piece parsed
 };
 
 struct restore_import_options {
   std::vector<std::filesystem::path> files;  ///< in import order; the tracker knows their counts
   std::string partition_key_path;            ///< "objecttype", "/objecttype", "a/b"
   std::size_t read_batch = 256;              ///< documents per file hop (>= 1)
+  /// A piece ends early once its documents hold this many bytes (>= 1): large documents make
+  /// fewer per piece.
+  std::size_t read_piece_bytes = std::size_t{1} << 20;
   std::size_t channel_capacity = 256;        ///< documents between each reader and the lanes (>= 1)
   /// Range readers at most (>= 1): one per range up to this many. Files are parsed once whatever this is.
   std::size_t max_readers = 16;
-  /// Pieces (of read_batch documents) queued per range reader (>= 1): how far the fastest range
-  /// may run ahead of the slowest; read_ahead + 2 pieces are held at most.
+  /// Pieces queued per range reader (>= 1): how far the fastest range may run ahead of the
+  /// slowest in pieces; read_ahead + 2 pieces are held at most.
   std::size_t read_ahead = 64;
+  /// Bytes parsed and not yet taken by their range readers (>= 1): the memory bound of the
+  /// read-ahead, and so also how far the fastest range may run ahead of the slowest in bytes.
+  std::size_t read_ahead_bytes = std::size_t{32} << 20;
   restore_read_counters* read_counters = nullptr;  ///< optional, borrowed; on the executor
   write_lanes_options lanes;                 ///< its on_result is set here (to the tracker); see import_lanes
   /// Checkpoint (and progress callback) interval: a killed import re-sends about this much of

@@ -74,6 +74,33 @@ TEST(byte_budget, AcquireWithinTheCapacityCompletesAtOnceAndTheLeaseGivesItsByte
   });
 }
 
+TEST(byte_budget, ASplitLeaseGivesItsPartsBackEachWhenItGoes) {
+  run_coro([](net::io_context& ctx) -> net::awaitable<void> {
+    byte_budget budget(10);
+    auto whole = co_await budget.acquire(9);
+    auto part = whole.split(4);
+    EXPECT_EQ(part.bytes(), 4u);
+    EXPECT_EQ(whole.bytes(), 5u);
+    EXPECT_EQ(budget.in_use(), 9u);  // splitting takes nothing and gives nothing back
+    auto rest = whole.split(50);     // more than it holds: all of it
+    EXPECT_EQ(rest.bytes(), 5u);
+    EXPECT_EQ(whole.bytes(), 0u);
+    EXPECT_EQ(whole.split(1).bytes(), 0u);
+    pending_acquire waiter;
+    waiter.start(ctx, budget, 5);
+    co_await yield_a_few();
+    EXPECT_FALSE(waiter.done);
+    part.release();  // 4 back: 5 in use, the waiter's 5 fit
+    co_await yield_a_few();
+    EXPECT_TRUE(waiter.done);
+    EXPECT_EQ(budget.in_use(), 10u);
+    whole.release();  // emptied by the splits: gives nothing back twice
+    EXPECT_EQ(budget.in_use(), 10u);
+    rest.release();
+    EXPECT_EQ(budget.in_use(), 5u);
+  });
+}
+
 TEST(byte_budget, ZeroCapacityIsRejected) { EXPECT_THROW(byte_budget(0), std::invalid_argument); }
 
 TEST(byte_budget, AWaiterResumesWhenEnoughBytesComeBack) {

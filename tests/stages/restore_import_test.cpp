@@ -137,6 +137,38 @@ stages::restore_import_options import_options(std::vector<std::filesystem::path>
   return o;
 }
 
+/// Ten files of eight documents, each alternating range "1" and range "0" (40 keys of each in
+/// all), every document padded with a string of `padding` bytes.
+std::vector<std::filesystem::path> alternating_files(const temp_dir& dir, std::size_t padding = 0) {
+  const auto low = keys_on_range(true, 40);
+  const auto high = keys_on_range(false, 40);
+  const std::string pad = padding ? "\"pad\":\"" + std::string(padding, 'x') + "\"," : "";
+  std::vector<std::filesystem::path> paths;
+  for (int f = 0; f < 10; ++f) {
+    std::vector<std::pair<std::string, int>> docs;
+    for (int i = 0; i < 4; ++i) {
+      docs.emplace_back(high[f * 4 + i], 1);
+      docs.emplace_back(low[f * 4 + i], 1);
+    }
+    std::string text = restore_text(docs);
+    for (auto at = text.find("\"v\":"); !pad.empty() && at != std::string::npos;
+         at = text.find("\"v\":", at + pad.size() + 1)) {
+      text.insert(at, pad);
+    }
+    paths.push_back(write_text(dir, "c.0000" + std::to_string(f + 10) + ".json", text));
+  }
+  return paths;
+}
+
+/// import_options for an import whose range "1" stalls (import_range_1_stalls): one lane of
+/// four documents per range, so that range's lane and queues fill.
+stages::restore_import_options stalling_import_options(std::vector<std::filesystem::path> paths) {
+  auto o = import_options(std::move(paths));
+  o.lanes.lanes_per_range = 1;
+  o.lanes.lane_capacity = 4;
+  return o;
+}
+
 /// Runs the import `o` against an import_rig answered by `writes`, tracked by `tracker`, under run_coro
 /// (whose deadline cancels it); throws what the import throws.
 void import_into(scripted_server::handler writes, stages::restore_import_options o, stages::import_tracker& tracker,
@@ -248,9 +280,7 @@ TEST(RestoreImport, ARangeWhoseLanesAreFullDoesNotHoldBackTheOtherRangesDocument
     import_rig r(ctx, import_range_1_stalls());
     auto tracker = tracker_for(paths);
     stages::write_lanes_counters counters;
-    auto o = import_options(paths);
-    o.lanes.lanes_per_range = 1;
-    o.lanes.lane_capacity = 4;
+    auto o = stalling_import_options(paths);
     idabus::test::background_run import(ctx, stages::run_restore_import(r.client, r.file_thread, o, tracker, counters));
     // Range "0" finishes its whole input.
     std::function<bool()> range_0_done = [&] {
@@ -293,25 +323,13 @@ TEST(RestoreImport, TheFastestRangeRunsAtMostReadAheadPiecesAheadOfTheSlowest) {
   // runs ahead, but the parser stops once range "1"'s queue of pieces is full: at most
   // read_ahead + 2 pieces are held, and the later files are not read while range "1" is stalled.
   temp_dir dir;
-  const auto low = keys_on_range(true, 40);
-  const auto high = keys_on_range(false, 40);
-  std::vector<std::filesystem::path> paths;
-  for (int f = 0; f < 10; ++f) {
-    std::vector<std::pair<std::string, int>> docs;
-    for (int i = 0; i < 4; ++i) {
-      docs.emplace_back(high[f * 4 + i], 1);
-      docs.emplace_back(low[f * 4 + i], 1);
-    }
-    paths.push_back(write_text(dir, "c.0000" + std::to_string(f + 10) + ".json", restore_text(docs)));
-  }
+  const auto paths = alternating_files(dir);
   idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
     import_rig r(ctx, import_range_1_stalls());
     auto tracker = tracker_for(paths);
     stages::write_lanes_counters counters;
     stages::restore_read_counters reading;
-    auto o = import_options(paths);
-    o.lanes.lanes_per_range = 1;
-    o.lanes.lane_capacity = 4;
+    auto o = stalling_import_options(paths);
     o.read_ahead = 3;
     o.read_counters = &reading;
     idabus::test::background_run import(ctx, stages::run_restore_import(r.client, r.file_thread, o, tracker, counters));
@@ -327,6 +345,65 @@ TEST(RestoreImport, TheFastestRangeRunsAtMostReadAheadPiecesAheadOfTheSlowest) {
     EXPECT_EQ(counters.ranges["1"].written, 0u);
     co_await import.stop();
   }, std::chrono::seconds(5));
+}
+
+// What the reading side held once range "1" stalled: ten files of eight documents of ~2 KB each,
+// alternating range "1" and range "0", read with `o`'s read_batch and read_piece_bytes and 16 KB
+// of read-ahead (64 pieces would hold every file: it is the bytes that must bind).
+struct stalled_reading {
+  stages::restore_read_counters reading;
+  std::size_t files = 0;
+  std::size_t read_ahead_bytes = 16 << 10;
+  std::uint64_t range_0_written = 0;
+  std::uint64_t range_1_written = 0;
+};
+
+/// Held bytes of one of those documents as parsed (its body and keys, and the parser's bookkeeping).
+constexpr std::size_t padded_document_bytes = 2600;
+
+stalled_reading read_until_range_1_stalls(std::size_t read_batch, std::size_t read_piece_bytes) {
+  temp_dir dir;
+  const auto paths = alternating_files(dir, 2000);
+  stalled_reading out;
+  out.files = paths.size();
+  idabus::test::run_coro([&](net::io_context& ctx) -> net::awaitable<void> {
+    import_rig r(ctx, import_range_1_stalls());
+    auto tracker = tracker_for(paths);
+    stages::write_lanes_counters counters;
+    auto o = stalling_import_options(paths);
+    o.read_batch = read_batch;
+    o.read_piece_bytes = read_piece_bytes;
+    o.read_ahead = 64;
+    o.read_ahead_bytes = out.read_ahead_bytes;
+    o.read_counters = &out.reading;
+    idabus::test::background_run import(ctx, stages::run_restore_import(r.client, r.file_thread, o, tracker, counters));
+    // Until range "1"'s stalled lane and queues hold their documents, then a while longer: a
+    // parser that does not wait would meanwhile read on.
+    std::function<bool()> holding = [&] { return out.reading.bytes_held >= out.read_ahead_bytes / 2; };
+    co_await idabus::test::poll_until(std::move(holding));
+    net::steady_timer a_while(co_await net::this_coro::executor, std::chrono::milliseconds(200));
+    co_await a_while.async_wait(net::use_awaitable);
+    out.range_0_written = counters.ranges["0"].written;
+    out.range_1_written = counters.ranges["1"].written;
+    co_await import.stop();
+  }, std::chrono::seconds(5));
+  return out;
+}
+
+TEST(RestoreImport, WhatIsParsedAndNotTakenStaysWithinReadAheadBytes) {
+  const auto r = read_until_range_1_stalls(2, std::size_t{1} << 20);
+  EXPECT_LE(r.reading.most_bytes_held, r.read_ahead_bytes);
+  EXPECT_LT(r.reading.files_parsed, r.files);  // the parser stopped reading
+  EXPECT_GT(r.range_0_written, 0u);
+  EXPECT_EQ(r.range_1_written, 0u);
+}
+
+TEST(RestoreImport, APieceEndsOnceItsDocumentsHoldReadPieceBytes) {
+  // Up to 100 documents per piece (a whole file), but a piece ends after its first document.
+  const auto r = read_until_range_1_stalls(100, 1);
+  EXPECT_GT(r.reading.most_piece_bytes, padded_document_bytes / 2);
+  EXPECT_LE(r.reading.most_piece_bytes, padded_document_bytes);
+  EXPECT_LE(r.reading.most_bytes_held, r.read_ahead_bytes);
 }
 
 TEST(RestoreImport, AnEmptyInputEndsWithoutWriting) {
