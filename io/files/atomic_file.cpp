@@ -130,7 +130,7 @@ void fsync_directory(const std::filesystem::path& dir) {
   if (rc != 0) fail("fsync directory", dir, error);
 }
 
-std::string read_file(const std::filesystem::path& path, std::size_t spare_capacity) {
+std::string read_file(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) fail("open", path, errno);
   struct stat st {};
@@ -144,7 +144,6 @@ std::string read_file(const std::filesystem::path& path, std::size_t spare_capac
     throw file_error("read " + path.string() + ": not a regular file");
   }
   std::string out;
-  out.reserve(static_cast<std::size_t>(st.st_size) + spare_capacity);
   out.resize(static_cast<std::size_t>(st.st_size));
   std::size_t done = 0;
   std::array<char, 4096> probe;  // end of file is seen here: growing `out` would copy it whole

@@ -80,10 +80,9 @@ class atomic_file_writer {
 /// fsync of a directory (makes renames and creations inside it durable). Throws file_error.
 void fsync_directory(const std::filesystem::path& dir);
 
-/// The whole content of a regular file, its capacity the file's size plus `spare_capacity` (so that
-/// appending that many bytes, e.g. a parser's padding, does not reallocate and copy it). Throws
-/// file_error (missing file, not readable).
-std::string read_file(const std::filesystem::path& path, std::size_t spare_capacity = 0);
+/// The whole content of a regular file, read into a string of the file's size (growing it only
+/// when the file grew meanwhile). Throws file_error (missing file, not readable).
+std::string read_file(const std::filesystem::path& path);
 
 /// True when `name` looks like a temporary file of write_file_atomically ("*.tmp-<pid>-<n>").
 bool is_temporary_name(std::string_view name);

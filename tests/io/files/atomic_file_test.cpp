@@ -148,19 +148,6 @@ TEST(AtomicFile, AReadFileTakesNoMoreMemoryThanItsSize) {
   EXPECT_EQ(read.capacity(), bytes.size()) << "no regrowth to find the end of the file";
 }
 
-TEST(AtomicFile, AReadFileHasTheSpareCapacityAskedForSoAppendingDoesNotCopyIt) {
-  test::temp_dir dir;
-  const auto bytes = atomic_file_test_bytes(direct_io_bounce_bytes + 7);
-  write_file_atomically(dir.path / "big.bin", bytes);
-  auto read = read_file(dir.path / "big.bin", 64);
-  EXPECT_EQ(read, bytes);
-  EXPECT_EQ(read.capacity(), bytes.size() + 64);
-  const char* before = read.data();
-  read.append(64, '\0');
-  EXPECT_EQ(read.data(), before) << "appending the spare bytes reallocated (a copy of the whole file)";
-  EXPECT_EQ(read.capacity(), bytes.size() + 64);
-}
-
 TEST(AtomicFile, AFileLongerThanItsStatedSizeIsReadWhole) {
   // /proc files state size 0: everything comes after the end the size promised.
   EXPECT_NE(read_file("/proc/self/status").find("VmRSS:"), std::string::npos);
