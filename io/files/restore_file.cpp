@@ -327,8 +327,8 @@ struct restore_file_reader::impl {
                                           std::to_string(at) + " (" + std::string(to_string(problem)) + ")");
   }
 
-  // Reads on after `stop`, first moving the bytes not consumed to the front; a document longer
-  // than the buffer grows it (to twice what it holds). False at the end of the file.
+  // Reads on after `stop` into the rest of the window, first moving the bytes not consumed to the
+  // front; a document that fills the window doubles it. False at the end of the file.
   bool fill() {
     if (eof) return false;
     if (start > 0) {
@@ -337,8 +337,14 @@ struct restore_file_reader::impl {
       stop -= start;
       start = 0;
     }
-    const std::size_t want = std::max(restore_read_bytes, stop);
-    if (buffer.size() < stop + want + simdjson::SIMDJSON_PADDING) buffer.resize(stop + want + simdjson::SIMDJSON_PADDING);
+    // One window for the reader's life, doubled only when a document fills it; grown exactly
+    // (reserve first: resize alone would double the capacity for a few bytes more).
+    if (const std::size_t free = buffer.size() - std::min(buffer.size(), stop + simdjson::SIMDJSON_PADDING); free == 0) {
+      const std::size_t grown = std::max(restore_read_bytes, 2 * stop) + simdjson::SIMDJSON_PADDING;
+      buffer.reserve(grown);
+      buffer.resize(grown);
+    }
+    const std::size_t want = buffer.size() - simdjson::SIMDJSON_PADDING - stop;
     for (;;) {
       const auto n = ::read(fd, buffer.data() + stop, want);
       if (n < 0 && errno == EINTR) continue;
@@ -407,7 +413,9 @@ struct restore_file_reader::impl {
 restore_file_reader::restore_file_reader(fs::path path) : impl_(std::make_unique<impl>()) {
   auto& s = *impl_;
   s.path = std::move(path);
-  s.fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer (it is refused just below); it
+  // changes nothing for a regular file.
+  s.fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (s.fd < 0) throw restore_file_error(restore_file_problem::missing, "open " + s.path.string() + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(s.fd, &st) != 0) {
@@ -467,7 +475,7 @@ std::optional<std::string_view> restore_file_reader::next() {
 std::uint64_t restore_file_reader::offset() const noexcept { return impl_->offset; }
 std::uint64_t restore_file_reader::documents_read() const noexcept { return impl_->documents; }
 std::uint64_t restore_file_reader::file_bytes() const noexcept { return impl_->size; }
-std::size_t restore_file_reader::buffered_bytes() const noexcept { return impl_->buffer.size(); }
+std::size_t restore_file_reader::buffered_bytes() const noexcept { return impl_->buffer.capacity(); }
 const fs::path& restore_file_reader::path() const noexcept { return impl_->path; }
 
 }  // namespace idabus::io::files
