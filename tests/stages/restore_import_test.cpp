@@ -406,6 +406,27 @@ TEST(RestoreImport, APieceEndsOnceItsDocumentsHoldReadPieceBytes) {
   EXPECT_LE(r.reading.most_bytes_held, r.read_ahead_bytes);
 }
 
+TEST(RestoreImport, PiecesLargerThanReadAheadBytesAreHandedOutAloneAndEverythingIsWritten) {
+  // Every piece (four documents of ~2.6 KB) holds more than the whole read-ahead: each waits until
+  // the readers have taken every earlier one, then goes alone; nothing deadlocks.
+  temp_dir dir;
+  const auto paths = alternating_files(dir, 2000);
+  recording_server server;
+  auto tracker = tracker_for(paths);
+  stages::restore_read_counters reading;
+  auto o = import_options(paths);
+  o.read_batch = 4;
+  o.read_ahead_bytes = 1;
+  o.read_counters = &reading;
+  import_into(server.handler(), std::move(o), tracker);
+  EXPECT_EQ(tracker.counts().written, 80u);
+  EXPECT_EQ(server.operations, 80u);
+  EXPECT_GT(reading.most_piece_bytes, 1u);
+  EXPECT_EQ(reading.most_bytes_held, reading.most_piece_bytes);  // one piece alone at a time
+  EXPECT_EQ(reading.bytes_held, 0u);
+  EXPECT_EQ(reading.pieces_held, 0u);
+}
+
 TEST(RestoreImport, AnEmptyInputEndsWithoutWriting) {
   temp_dir dir;
   const std::vector<std::filesystem::path> paths{write_text(dir, "c.000001.json", "[]")};
