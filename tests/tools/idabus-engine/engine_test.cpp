@@ -176,6 +176,17 @@ net::awaitable<void> keep_writing(engine_host& host, int writer, const bool& sto
   }
 }
 
+/// A document of a backup set (by id) is read at most once by each pass. One rewritten while the
+/// basis pass reads its range can be met twice by it (pages run in (_ts, write) order, as the
+/// change feed does; Cosmos does not promise a query order either); its _ts is then past the
+/// delta bound, so the delta pass holds its newest version.
+void expect_once_per_phase(const std::string& id, std::size_t basis, std::size_t delta) {
+  if (basis > 1) {
+    EXPECT_EQ(delta, 1u) << id << ": read " << basis << " times by the basis pass, not by the delta";
+  }
+  EXPECT_LE(delta, 1u) << id;
+}
+
 TEST(EngineBackup, WritesThroughTheApiDuringTheBackupAreInItExactlyUpToTheConsistencyPoint) {
   engine_env env{std::vector<std::string>{"--partitions", "4"}};
   env.settings.backup.chunk_bytes = 256 * 1024;
@@ -263,13 +274,7 @@ TEST(EngineBackup, WritesThroughTheApiDuringTheBackupAreInItExactlyUpToTheConsis
       for (const auto& [id, occurrences] : resources) {
         std::size_t basis = 0, delta = 0;
         for (const auto& o : occurrences) (o.phase == files::chunk_phase::basis ? basis : delta)++;
-        // A document rewritten while the basis pass reads its range can be met twice by it (pages
-        // run in (_ts, write) order, as the change feed does; Cosmos does not promise a query order
-        // either); its _ts is then past the delta bound, so the delta pass holds its newest version.
-        if (basis > 1) {
-          EXPECT_EQ(delta, 1u) << id << ": read " << basis << " times by the basis pass, not by the delta";
-        }
-        EXPECT_LE(delta, 1u) << id;
+        expect_once_per_phase(id, basis, delta);
         if (id[0] != 'w') continue;  // a tenant document (a uuid)
         ++writer_documents;
         auto it = expected.find(id);
@@ -290,8 +295,9 @@ TEST(EngineBackup, WritesThroughTheApiDuringTheBackupAreInItExactlyUpToTheConsis
       for (const auto& [event_id, occurrences] : events) {
         std::size_t basis = 0, delta = 0;
         for (const auto& o : occurrences) (o.phase == files::chunk_phase::basis ? basis : delta)++;
-        EXPECT_LE(basis, 1u) << event_id;
-        EXPECT_LE(delta, 1u) << event_id;
+        // The backup's own event (its progress) and its lease are rewritten in Events while the
+        // basis pass reads them (orchestrator::keep_alive).
+        expect_once_per_phase(event_id, basis, delta);
         const auto& raw = occurrences.back().raw;
         const auto at = raw.find(R"("target":{"id":")");
         if (raw.find(R"("eventType":"Request")") == std::string::npos || at == std::string::npos) continue;
