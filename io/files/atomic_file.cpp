@@ -13,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 namespace idabus::io::files {
 
@@ -130,37 +131,62 @@ void fsync_directory(const std::filesystem::path& dir) {
   if (rc != 0) fail("fsync directory", dir, error);
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail("open", path, errno);
+read_only_file::read_only_file(const std::filesystem::path& path) : path_(path) {
+  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer (it is refused just below); it
+  // changes nothing for a regular file.
+  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd_ < 0) fail("open", path_, errno);
   struct stat st {};
-  if (::fstat(fd, &st) != 0) {
+  if (::fstat(fd_, &st) != 0) {
     const int error = errno;
-    ::close(fd);
-    fail("stat", path, error);
+    ::close(std::exchange(fd_, -1));
+    fail("stat", path_, error);
   }
   if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw file_error("read " + path.string() + ": not a regular file");
+    ::close(std::exchange(fd_, -1));
+    throw file_error("read " + path_.string() + ": not a regular file");
   }
+  size_ = static_cast<std::uint64_t>(st.st_size);
+}
+
+read_only_file::~read_only_file() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+read_only_file::read_only_file(read_only_file&& other) noexcept
+    : path_(std::move(other.path_)), fd_(std::exchange(other.fd_, -1)), size_(other.size_) {}
+
+read_only_file& read_only_file::operator=(read_only_file&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    path_ = std::move(other.path_);
+    fd_ = std::exchange(other.fd_, -1);
+    size_ = other.size_;
+  }
+  return *this;
+}
+
+std::size_t read_only_file::read_some(char* out, std::size_t n) {
+  for (;;) {
+    const auto got = ::read(fd_, out, n);
+    if (got >= 0) return static_cast<std::size_t>(got);
+    if (errno != EINTR) fail("read", path_, errno);
+  }
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  read_only_file file(path);
   std::string out;
-  out.resize(static_cast<std::size_t>(st.st_size));
+  out.resize(static_cast<std::size_t>(file.size()));
   std::size_t done = 0;
   std::array<char, 4096> probe;  // end of file is seen here: growing `out` would copy it whole
   while (true) {
     const bool full = done == out.size();
-    const auto n = full ? ::read(fd, probe.data(), probe.size()) : ::read(fd, out.data() + done, out.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int error = errno;
-      ::close(fd);
-      fail("read", path, error);
-    }
+    const auto n = full ? file.read_some(probe.data(), probe.size()) : file.read_some(out.data() + done, out.size() - done);
     if (n == 0) break;
-    if (full) out.append(probe.data(), static_cast<std::size_t>(n));  // the file grew meanwhile
-    done += static_cast<std::size_t>(n);
+    if (full) out.append(probe.data(), n);  // the file grew meanwhile
+    done += n;
   }
-  ::close(fd);
   out.resize(done);
   return out;
 }

@@ -80,6 +80,30 @@ class atomic_file_writer {
 /// fsync of a directory (makes renames and creations inside it durable). Throws file_error.
 void fsync_directory(const std::filesystem::path& dir);
 
+/// A regular file open for reading, closed when destroyed. Move-only.
+class read_only_file {
+ public:
+  /// Opens `path` without waiting on it (a named pipe is refused, never waited on for a writer).
+  /// Throws file_error when it is missing, unreadable or not a regular file.
+  explicit read_only_file(const std::filesystem::path& path);
+  ~read_only_file();
+  read_only_file(read_only_file&& other) noexcept;
+  read_only_file& operator=(read_only_file&& other) noexcept;
+  read_only_file(const read_only_file&) = delete;
+  read_only_file& operator=(const read_only_file&) = delete;
+
+  /// Reads up to `n` bytes into `out`; 0 at the end of the file. Throws file_error.
+  std::size_t read_some(char* out, std::size_t n);
+  /// The file's size when it was opened.
+  std::uint64_t size() const noexcept { return size_; }
+  const std::filesystem::path& path() const noexcept { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+};
+
 /// The whole content of a regular file, read into a string of the file's size (growing it only
 /// when the file grew meanwhile). Throws file_error (missing file, not readable).
 std::string read_file(const std::filesystem::path& path);

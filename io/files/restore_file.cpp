@@ -11,10 +11,6 @@
 #include <cstdio>
 #include <cstring>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 namespace idabus::io::files {
 
 namespace {
@@ -301,8 +297,7 @@ void restore_file_writer::discard() noexcept {
 
 struct restore_file_reader::impl {
   fs::path path;
-  int fd = -1;
-  std::uint64_t size = 0;   // the file's size when opened
+  std::optional<read_only_file> file;
   std::vector<char> buffer;  // bytes [start, stop) read and not consumed, then at least simdjson's padding
   std::size_t start = 0;
   std::size_t stop = 0;
@@ -312,13 +307,6 @@ struct restore_file_reader::impl {
   simdjson::dom::parser validator;  // checks each document completely
   std::uint64_t offset = 0;
   std::uint64_t documents = 0;
-
-  impl() = default;
-  impl(const impl&) = delete;
-  impl& operator=(const impl&) = delete;
-  ~impl() {
-    if (fd >= 0) ::close(fd);
-  }
 
   std::uint64_t offset_of(std::size_t rel) const { return base + start + rel; }
 
@@ -345,20 +333,18 @@ struct restore_file_reader::impl {
       buffer.resize(grown);
     }
     const std::size_t want = buffer.size() - simdjson::SIMDJSON_PADDING - stop;
-    for (;;) {
-      const auto n = ::read(fd, buffer.data() + stop, want);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        throw restore_file_error(restore_file_problem::missing,
-                                 "read " + path.string() + ": " + std::strerror(errno));
-      }
-      if (n == 0) {
-        eof = true;
-        return false;
-      }
-      stop += static_cast<std::size_t>(n);
-      return true;
+    std::size_t n = 0;
+    try {
+      n = file->read_some(buffer.data() + stop, want);
+    } catch (const file_error& e) {
+      throw restore_file_error(restore_file_problem::missing, e.what());
     }
+    if (n == 0) {
+      eof = true;
+      return false;
+    }
+    stop += n;
+    return true;
   }
 
   // Makes buffer[start + rel] readable; false at the end of the file.
@@ -413,16 +399,11 @@ struct restore_file_reader::impl {
 restore_file_reader::restore_file_reader(fs::path path) : impl_(std::make_unique<impl>()) {
   auto& s = *impl_;
   s.path = std::move(path);
-  // O_NONBLOCK: opening a FIFO would otherwise wait for a writer (it is refused just below); it
-  // changes nothing for a regular file.
-  s.fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (s.fd < 0) throw restore_file_error(restore_file_problem::missing, "open " + s.path.string() + ": " + std::strerror(errno));
-  struct stat st {};
-  if (::fstat(s.fd, &st) != 0) {
-    throw restore_file_error(restore_file_problem::missing, "stat " + s.path.string() + ": " + std::strerror(errno));
+  try {
+    s.file.emplace(s.path);
+  } catch (const file_error& e) {
+    throw restore_file_error(restore_file_problem::missing, e.what());
   }
-  if (!S_ISREG(st.st_mode)) throw restore_file_error(restore_file_problem::missing, "read " + s.path.string() + ": not a regular file");
-  s.size = static_cast<std::uint64_t>(st.st_size);
   std::size_t rel = 0;
   if (!s.skip_space(rel)) s.fail(restore_file_problem::malformed, s.offset_of(rel), "the file is empty: no JSON array of documents");
   if (s.at(rel) != '[') s.fail(restore_file_problem::not_an_array, s.offset_of(rel), "the file is not a JSON array of documents");
@@ -474,7 +455,7 @@ std::optional<std::string_view> restore_file_reader::next() {
 
 std::uint64_t restore_file_reader::offset() const noexcept { return impl_->offset; }
 std::uint64_t restore_file_reader::documents_read() const noexcept { return impl_->documents; }
-std::uint64_t restore_file_reader::file_bytes() const noexcept { return impl_->size; }
+std::uint64_t restore_file_reader::file_bytes() const noexcept { return impl_->file->size(); }
 std::size_t restore_file_reader::buffered_bytes() const noexcept { return impl_->buffer.capacity(); }
 const fs::path& restore_file_reader::path() const noexcept { return impl_->path; }
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+
 namespace idabus::io::files {
 namespace {
 
@@ -127,6 +129,19 @@ TEST(AtomicFile, FailedRenameLeavesNoPartialFileBehind) {
   }
   EXPECT_EQ(names_in(dir.path), std::vector<std::string>{"target"});
   EXPECT_TRUE(fs::is_directory(dir.path / "target"));
+}
+
+TEST(AtomicFile, ReadingANamedPipeIsRefusedWithoutWaitingForAWriter) {
+  // Opening a FIFO for reading blocks until something opens it for writing: never here.
+  test::temp_dir dir;
+  const auto fifo = dir.path / "pipe";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  try {
+    read_file(fifo);
+    ADD_FAILURE() << "a named pipe was read";
+  } catch (const file_error& e) {
+    EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+  }
 }
 
 TEST(AtomicFile, MissingDirectoryIsAFileErrorNamingThePath) {
