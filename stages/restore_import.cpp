@@ -58,6 +58,7 @@ struct read_piece {
   std::vector<std::vector<read_item>> items;
   std::vector<std::size_t> bytes;  // held_bytes of items[reader]
   std::vector<pipeline::byte_lease> leases;
+  pipeline::byte_budget* memory = nullptr;  // where the leases come from (set with counters)
   restore_read_counters* counters = nullptr;
 
   read_piece() = default;
@@ -70,8 +71,8 @@ struct read_piece {
 
   // Reader r has taken its items: their bytes go back to the budget.
   void take(std::size_t r) {
-    if (counters) counters->bytes_held -= leases[r].bytes();
     leases[r].release();
+    if (counters) counters->bytes_held = memory->in_use();
   }
 };
 using piece_channel = pipeline::channel<std::shared_ptr<read_piece>>;
@@ -85,11 +86,12 @@ net::awaitable<void> hand_out(std::shared_ptr<read_piece> piece, std::vector<pie
   for (std::size_t b : piece->bytes) total += b;
   auto lease = co_await memory.acquire(total);
   for (std::size_t b : piece->bytes) piece->leases.push_back(lease.split(b));
+  piece->memory = &memory;
   piece->counters = &counters;
   ++counters.pieces_held;
   counters.most_pieces_held = std::max(counters.most_pieces_held, counters.pieces_held);
-  counters.bytes_held += total;
-  counters.most_bytes_held = std::max(counters.most_bytes_held, counters.bytes_held);
+  counters.bytes_held = memory.in_use();
+  counters.most_bytes_held = memory.peak();
   counters.most_piece_bytes = std::max(counters.most_piece_bytes, total);
   for (auto* out : outs) co_await out->send(piece);
 }
