@@ -8,9 +8,12 @@
 // the ranges at their share, RU counted per range from the responses) and throttled operations ÷
 // operations. Targets (issue 9 item 8, DESIGN §9): ≥ 0.95 of the bound, ≤ 1 % throttled.
 // --mode point sends each document as its own upsert request (exportRaw --mode point) instead of
-// bulk requests. Timings only: nothing here is a test.
+// bulk requests. --read-ahead-bytes sets how much parsed input may wait for its range (exportRaw's
+// default 32 MiB; the hot-range import needs the cold ranges to run ahead). Timings only: nothing
+// here is a test.
 //
-//   bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--mode bulk|point] [--emulator PATH]
+//   bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--mode bulk|point]
+//                 [--read-ahead-bytes B] [--emulator PATH]
 
 #include "bench/bench_options.hpp"
 #include "io/cosmos/client.hpp"
@@ -53,6 +56,7 @@ struct bench_options {
   std::size_t lanes = 8;  ///< exportRaw's default --parallelism
   std::size_t page = 1000;
   stages::write_mode mode = stages::write_mode::bulk;
+  std::size_t read_ahead_bytes = stages::restore_import_options{}.read_ahead_bytes;
   std::string emulator;
 };
 
@@ -135,6 +139,7 @@ net::awaitable<void> import_collection(stages::cosmos_session& session, pipeline
   run.lanes = o.lanes;
   run.file_starts = tracker.file_starts();
   options.lanes.mode = o.mode;
+  options.read_ahead_bytes = o.read_ahead_bytes;
   const auto started = std::chrono::steady_clock::now();
   options.progress = [&run, &tracker, started] {
     progress_sample s;
@@ -232,7 +237,8 @@ int main(int argc, char** argv) {
   using idabus::bench::positive_count;
   const bool parsed = idabus::bench::parse_options(
       argc, argv, "bench_restore",
-      "usage: bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--mode bulk|point] [--emulator PATH]",
+      "usage: bench_restore [--documents N] [--ru R] [--lanes L] [--page P] [--mode bulk|point] "
+      "[--read-ahead-bytes B] [--emulator PATH]",
       {{"--documents", [&](std::string_view v) { o.documents = positive_count(v); }},
        {"--ru", [&](std::string_view v) { o.ru = idabus::bench::positive_number(v); }},
        {"--lanes", [&](std::string_view v) { o.lanes = positive_count(v); }},
@@ -242,6 +248,7 @@ int main(int argc, char** argv) {
           if (v != "bulk" && v != "point") throw std::invalid_argument("expected bulk or point, got '" + std::string(v) + "'");
           o.mode = v == "point" ? stages::write_mode::point : stages::write_mode::bulk;
         }},
+       {"--read-ahead-bytes", [&](std::string_view v) { o.read_ahead_bytes = positive_count(v); }},
        {"--emulator", [&](std::string_view v) { o.emulator = v; }}});
   if (!parsed) return 2;
   try {
