@@ -13,16 +13,20 @@
 #      used against the budget and against the hot-range bound.
 # No process outlives it, also after Ctrl-C (exit 130). Rerunning it starts afresh (demo-data/ is
 # recreated; ports are ephemeral).
-#   tools/demo.sh [--documents N]   (default 50000)
+#   tools/demo.sh [--documents N] [--data-dir DIR]   (default 50000, demo-data/ in the checkout)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 documents=50000
+data_dir=
 while [ $# -gt 0 ]; do
   case "$1" in
     --documents)
       [ $# -ge 2 ] && [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "demo.sh: --documents expects a positive integer" >&2; exit 2; }
       documents=$2; shift 2 ;;
-    *) echo "demo.sh: unknown option '$1' (expected --documents N)" >&2; exit 2 ;;
+    --data-dir)
+      [ $# -ge 2 ] && [ -n "$2" ] || { echo "demo.sh: --data-dir expects a folder" >&2; exit 2; }
+      data_dir=$2; shift 2 ;;
+    *) echo "demo.sh: unknown option '$1' (expected --documents N or --data-dir DIR)" >&2; exit 2 ;;
   esac
 done
 
@@ -34,10 +38,17 @@ if [ -f "$root/build/build.ninja" ] && command -v node >/dev/null 2>&1; then
 else
   "$root/tools/setup.sh"
 fi
-data="$root/demo-data"
+data=${data_dir:-$root/demo-data}
+shown=${data_dir:-demo-data}  # how the messages name it
 key='C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=='
+# A folder of an earlier run holds the marker; any other non-empty folder is not ours to delete.
+if [ -d "$data" ] && [ -n "$(ls -A "$data")" ] && [ ! -e "$data/.idabus-demo" ]; then
+  echo "demo.sh: $shown is not empty and not a demo folder; refusing to delete it (choose another --data-dir)" >&2
+  exit 2
+fi
 rm -rf "$data"
 mkdir -p "$data"
+touch "$data/.idabus-demo"
 
 # ---- processes: every one is started in the background and waited for, so that a signal
 # reaches the trap at once; the trap stops whatever runs (SIGTERM, then waits).
@@ -84,7 +95,7 @@ start_emulator() {
     cat "$data/emulator.log" >&2
     exit 1
   fi
-  echo "[demo] cosmos-emulator listening on $url (data in demo-data/store)"
+  echo "[demo] cosmos-emulator listening on $url (data in $shown/store)"
 }
 
 # cosmos_query COLLECTION SQL [MAX_ITEMS]: one page of a cross-partition query with a hand-signed
@@ -146,7 +157,7 @@ if [ -z "$engine" ]; then
   cat "$data/engine.log" >&2
   exit 1
 fi
-echo "[demo] idabus-engine listening on $engine (config demo-data/appsettings.json)"
+echo "[demo] idabus-engine listening on $engine (config $shown/appsettings.json)"
 api() { curl -s -H "Authorization: Bearer $api_key" "$@"; }
 
 # The live line of a running backup from its event: phase, documents, MB of the collections
@@ -235,9 +246,9 @@ incremental_seconds=$(seconds_since "$t0")
 stop_engine
 
 # ---- restore with importTool ----
-echo "[demo] importTool --list demo-data/backups"
+echo "[demo] importTool --list $shown/backups"
 run "$bin/importTool" --list "$data/backups"
-echo "[demo] importTool --verify demo-data/backups"
+echo "[demo] importTool --verify $shown/backups"
 run "$bin/importTool" --verify "$data/backups"
 until=$(node -e '
   const fs = require("fs"), path = require("path"), dir = process.argv[1];
@@ -255,7 +266,7 @@ generate_seconds=$(seconds_since "$t0")
 declare -A pk=([Resources]=/objecttype [Events]=/id [WorkflowExecutions]=/id)
 declare -A restore_seconds restored compare_result summary bound
 for coll in Resources Events WorkflowExecutions; do
-  echo "[demo] importTool -exportRaw demo-data/restore -> idabus-restored/$coll"
+  echo "[demo] importTool -exportRaw $shown/restore -> idabus-restored/$coll"
   t0=$(now)
   run "$bin/importTool" -exportRaw "$data/restore" "$cs" idabus-restored "$coll" "${pk[$coll]}" --create-collection \
     > "$data/export-$coll.txt"
@@ -268,7 +279,7 @@ for coll in Resources Events WorkflowExecutions; do
   bound[$coll]=$(sed -n 's/.*bound: \([0-9.]*\) RU\/s.*/\1/p' "$data/dry-run-$coll.txt" | head -1)
 done
 for coll in Resources Events WorkflowExecutions; do
-  echo "[demo] importTool --compare demo-data/restore idabus-restored/$coll"
+  echo "[demo] importTool --compare $shown/restore idabus-restored/$coll"
   code=0
   run "$bin/importTool" --compare "$data/restore" "$cs" idabus-restored "$coll" "${pk[$coll]}" \
     > "$data/compare-$coll.txt" || code=$?
@@ -280,7 +291,7 @@ stop_emulator
 
 # ---- summary ----
 echo
-echo "[demo] summary ($documents documents generated; backups in demo-data/backups, restore files in demo-data/restore)"
+echo "[demo] summary ($documents documents generated; backups in $shown/backups, restore files in $shown/restore)"
 printf '%-19s %10s %8s %8s %6s %9s %7s %8s %7s %7s %s\n' collection backed-up 'raw MB' 'disk MB' ratio restore-s 'RU/s' 'budget%' 'bound' 'bound%' compare
 for coll in Resources Events WorkflowExecutions; do
   read -r backed raw disk < <(node -e '
