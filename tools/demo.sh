@@ -41,8 +41,9 @@ fi
 data=${data_dir:-$root/demo-data}
 shown=${data_dir:-demo-data}  # how the messages name it
 key='C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=='
-# A folder of an earlier run holds the marker; any other non-empty folder is not ours to delete.
-if [ -d "$data" ] && [ -n "$(ls -A "$data")" ] && [ ! -e "$data/.idabus-demo" ]; then
+# demo-data/ is the demo's own; a --data-dir folder of an earlier run holds the marker, and any
+# other non-empty folder is not ours to delete.
+if [ -n "$data_dir" ] && [ -d "$data" ] && [ -n "$(ls -A "$data")" ] && [ ! -e "$data/.idabus-demo" ]; then
   echo "demo.sh: $shown is not empty and not a demo folder; refusing to delete it (choose another --data-dir)" >&2
   exit 2
 fi
